@@ -1,0 +1,2 @@
+/* aead: implementation pending */
+#include <config.h>

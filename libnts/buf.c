@@ -1,0 +1,2 @@
+/* buf: implementation pending */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* cookie: implementation pending */
+#include <config.h>

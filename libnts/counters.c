@@ -1,0 +1,2 @@
+/* counters: implementation pending */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* err: implementation pending */
+#include <config.h>

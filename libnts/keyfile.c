@@ -1,0 +1,2 @@
+/* keyfile: implementation pending */
+#include <config.h>

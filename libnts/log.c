@@ -1,0 +1,2 @@
+/* log: implementation pending */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* ntp: implementation pending */
+#include <config.h>

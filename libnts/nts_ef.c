@@ -1,0 +1,2 @@
+/* nts_ef: implementation pending */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* ntske: implementation pending */
+#include <config.h>

@@ -1,0 +1,28 @@
+/* The Check suites of libnts, one per module, and the test-vector loader. */
+#ifndef NTS_TEST_SUITES_H
+#define NTS_TEST_SUITES_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+Suite *buf_suite(void);
+Suite *err_log_suite(void);
+Suite *ntp_suite(void);
+Suite *ntske_suite(void);
+Suite *aead_suite(void);
+Suite *cookie_suite(void);
+Suite *keyfile_suite(void);
+Suite *nts_ef_suite(void);
+Suite *tls_suite(void);
+
+/* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is
+ * ignored). Aborts the test with a clear message if the file is missing or
+ * malformed. The caller frees the result. */
+uint8_t *tv_load_hex(const char *name, size_t *len);
+/* Full path of testvectors/NAME in a static buffer. */
+const char *tv_path(const char *name);
+/* A fresh empty directory under the build tree for file tests. */
+const char *tv_tmpdir(void);
+
+#endif

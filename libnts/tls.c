@@ -1,0 +1,2 @@
+/* tls: implementation pending */
+#include <config.h>

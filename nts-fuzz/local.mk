@@ -1,0 +1,1 @@
+# nts-fuzz: build fragment (filled in by its issue).

@@ -1,0 +1,1 @@
+# nts-pcap: build fragment (filled in by its issue).

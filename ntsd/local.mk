@@ -1,0 +1,1 @@
+# ntsd: build fragment (filled in by its issue).

@@ -1,0 +1,1 @@
+# ntske-probe: build fragment (filled in by its issue).

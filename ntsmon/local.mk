@@ -1,0 +1,1 @@
+# ntsmon: build fragment (filled in by its issue).
