@@ -58,6 +58,8 @@ static const struct err_desc errs[] = {
 	E(NTS_E_KE_AEAD_COUNT, "NTS-KE response must name exactly one AEAD"),
 	E(NTS_E_KE_BAD_SERVER, "NTS-KE Server record is not a valid host name"),
 	E(NTS_E_KE_TOO_MANY_COOKIES, "NTS-KE response has too many cookies"),
+	E(NTS_E_KE_UNEXPECTED, "NTS-KE record not allowed from this sender"),
+	E(NTS_E_KE_WARNING, "NTS-KE server sent an unrecognized Warning"),
 
 	E(NTS_E_NTS_NO_UID, "NTS Unique Identifier missing"),
 	E(NTS_E_NTS_UID_SHORT, "NTS Unique Identifier shorter than 32 octets"),

@@ -51,6 +51,8 @@ enum nts_err {
 	NTS_E_KE_AEAD_COUNT = -59,     /* response AEAD not exactly one id */
 	NTS_E_KE_BAD_SERVER = -60,     /* Server record not a printable host name */
 	NTS_E_KE_TOO_MANY_COOKIES = -61,
+	NTS_E_KE_UNEXPECTED = -62,     /* record type the sender must not send (e.g. Error in a request) */
+	NTS_E_KE_WARNING = -63,        /* server sent a Warning with a code we do not know */
 
 	/* NTS extension fields in NTP (RFC 8915 section 5) */
 	NTS_E_NTS_NO_UID = -80,        /* Unique Identifier missing */

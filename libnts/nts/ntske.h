@@ -79,6 +79,9 @@ struct ntske_request {
 	char server[NTSKE_MAX_SERVER + 1];
 	bool has_port;
 	uint16_t port;
+	/* Record 1024 seen/sent: the client asks for the corrected exporter
+	 * context with AES-128-GCM-SIV (chrony sends it, non-critical, empty). */
+	bool compliant_128gcm;
 };
 
 /* Build Next Protocol, AEAD, optional Server and Port, End of Message. */
@@ -113,6 +116,7 @@ struct ntske_response {
 	char server[NTSKE_MAX_SERVER + 1];
 	bool has_port;
 	uint16_t port;
+	bool compliant_128gcm;   /* record 1024: server uses the corrected context */
 };
 
 /* Build a response: an Error record alone if has_error, else Next Protocol,
