@@ -15,6 +15,7 @@ Suite *cookie_suite(void);
 Suite *keyfile_suite(void);
 Suite *nts_ef_suite(void);
 Suite *tls_suite(void);
+Suite *conf_suite(void);
 
 /* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is
  * ignored). Aborts the test with a clear message if the file is missing or
