@@ -90,7 +90,9 @@ int ntske_request_build(const struct ntske_request *req, uint8_t *out, size_t ca
 /* Validate a client's request (server side, RFC 8915 section 4.1). On error
  * returns the specific reason and sets *ke_error to the Error record code
  * to send: 0 for an unknown critical record, 1 for anything else. Unknown
- * non-critical records are ignored. */
+ * non-critical records are ignored; Error, Warning and New Cookie records
+ * (which clients MUST NOT send) give NTS_E_KE_UNEXPECTED. The AEAD record is
+ * required only when NTPv4 is offered (4.1.5); its critical bit is optional. */
 int ntske_request_parse(const uint8_t *msg, size_t len, struct ntske_request *req,
 			uint16_t *ke_error);
 
@@ -124,7 +126,9 @@ struct ntske_response {
 int ntske_response_build(const struct ntske_response *resp, uint8_t *out, size_t cap, size_t *len);
 
 /* Validate a server's response (client side, RFC 8915 section 4.1). An Error
- * record gives NTS_E_KE_ERROR_RECORD with resp->error_code set. */
+ * record gives NTS_E_KE_ERROR_RECORD with resp->error_code set (records after
+ * it are only framed); a Warning with an unassigned code gives
+ * NTS_E_KE_WARNING (4.1.4) with resp->warnings filled. */
 int ntske_response_parse(const uint8_t *msg, size_t len, struct ntske_response *resp);
 
 #endif
