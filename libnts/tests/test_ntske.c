@@ -558,6 +558,117 @@ START_TEST(message_complete_too_long)
 }
 END_TEST
 
+/* Two messages back to back, as a pipelining peer would send them: the
+ * first call frames only the first; the rest frames the second. */
+START_TEST(message_complete_back_to_back)
+{
+	size_t la, lb, msg_len = 0;
+	uint8_t *a = tv_load_hex("ntske/req-valid.hex", &la);
+	uint8_t *b = tv_load_hex("ntske/req-valid-server-port.hex", &lb);
+	uint8_t *both = malloc(la + lb);
+
+	ck_assert_ptr_nonnull(both);
+	memcpy(both, a, la);
+	memcpy(both + la, b, lb);
+	ck_assert_int_eq(ntske_message_complete(both, la + lb, &msg_len), 1);
+	ck_assert_uint_eq(msg_len, la);
+	/* a partial second message does not disturb the first */
+	ck_assert_int_eq(ntske_message_complete(both, la + 3, &msg_len), 1);
+	ck_assert_uint_eq(msg_len, la);
+	ck_assert_int_eq(ntske_message_complete(both + la, lb - 1, &msg_len), 0);
+	ck_assert_int_eq(ntske_message_complete(both + la, lb, &msg_len), 1);
+	ck_assert_uint_eq(msg_len, lb);
+	free(a);
+	free(b);
+	free(both);
+}
+END_TEST
+
+/* Feed a response in chunks of several sizes, as reads off a TLS stream
+ * would arrive; completion is reported on exactly the chunk that brings the
+ * last octet, and the buffered length is never reported short. */
+static const size_t chunk_sizes[] = { 1, 2, 3, 4, 5, 7, 64, 1000 };
+
+START_TEST(message_complete_chunked)
+{
+	size_t len, msg_len = 0, have = 0, calls = 0;
+	uint8_t *msg = tv_load_hex("ntske/resp-valid-server-port.hex", &len);
+	int rc = 0;
+
+	while (rc == 0 && have < len && calls++ < len + 1) {
+		size_t step = chunk_sizes[_i];
+		have = have + step > len ? len : have + step;
+		rc = ntske_message_complete(msg, have, &msg_len);
+		ck_assert_int_eq(rc, have == len ? 1 : 0);
+	}
+	ck_assert_int_eq(rc, 1);
+	ck_assert_uint_eq(msg_len, len);
+	free(msg);
+}
+END_TEST
+
+/* Framing follows the length fields, not byte patterns: an End of Message
+ * look-alike inside a cookie body does not end the message, while a type-0
+ * record without the critical bit does (the parser then rejects it). */
+START_TEST(message_complete_eom_lookalike)
+{
+	static const uint8_t cookie_body[8] = { 0x80, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00 };
+	uint8_t buf[64];
+	struct nts_wr w;
+	size_t msg_len = 0, before_eom;
+	struct ntske_response resp;
+
+	nts_wr_init(&w, buf, sizeof buf);
+	ck_assert_int_eq(ntske_record_write(&w, true, NTSKE_REC_NEXT_PROTO, "\x00\x00", 2), NTS_OK);
+	ck_assert_int_eq(ntske_record_write(&w, true, NTSKE_REC_AEAD, "\x00\x0f", 2), NTS_OK);
+	ck_assert_int_eq(ntske_record_write(&w, false, NTSKE_REC_COOKIE, cookie_body,
+					    sizeof cookie_body), NTS_OK);
+	before_eom = w.pos;
+	for (size_t n = 0; n <= before_eom; n++)
+		ck_assert_int_eq(ntske_message_complete(buf, n, &msg_len), 0);
+	ck_assert_int_eq(ntske_record_write(&w, false, NTSKE_REC_EOM, NULL, 0), NTS_OK);
+	ck_assert_int_eq(ntske_message_complete(buf, w.pos, &msg_len), 1);
+	ck_assert_uint_eq(msg_len, w.pos);
+	ck_err(ntske_response_parse(buf, w.pos, &resp), NTS_E_KE_CRIT_MISSING);
+	buf[before_eom] |= 0x80;
+	ck_assert_int_eq(ntske_response_parse(buf, w.pos, &resp), NTS_OK);
+	ck_assert_mem_eq(resp.cookies[0], cookie_body, sizeof cookie_body);
+}
+END_TEST
+
+/* The limit is inclusive: a message of exactly NTSKE_MAX_MESSAGE octets is
+ * whole, one octet more is refused, and a stream that reaches the limit
+ * without End of Message is refused rather than waited on. */
+START_TEST(message_complete_limit)
+{
+	static uint8_t buf[NTSKE_MAX_MESSAGE + 8], zeros[NTSKE_MAX_MESSAGE];
+	struct nts_wr w;
+	size_t msg_len = 0;
+	const size_t pad = NTSKE_MAX_MESSAGE - 4 - 4 - 6; /* header, EOM, Next Protocol */
+
+	ck_assert_int_eq(ntske_message_complete(NULL, 0, &msg_len), 0);
+	memset(buf, 0, sizeof buf);
+	nts_wr_init(&w, buf, sizeof buf);
+	ck_assert_int_eq(ntske_record_write(&w, true, NTSKE_REC_NEXT_PROTO, "\x00\x00", 2), NTS_OK);
+	ck_assert_int_eq(ntske_record_write(&w, false, 0x4001, zeros, pad), NTS_OK);
+	ck_assert_int_eq(ntske_message_complete(buf, w.pos, &msg_len), 0);
+	ck_assert_int_eq(ntske_message_complete(buf, w.pos + 3, &msg_len), 0);
+	ck_assert_int_eq(ntske_record_write(&w, true, NTSKE_REC_EOM, NULL, 0), NTS_OK);
+	ck_assert_uint_eq(w.pos, NTSKE_MAX_MESSAGE);
+	ck_assert_int_eq(ntske_message_complete(buf, w.pos, &msg_len), 1);
+	ck_assert_uint_eq(msg_len, NTSKE_MAX_MESSAGE);
+
+	/* three octets more padding: the record still fits, but no room is
+	 * left for End of Message, so the full buffer is refused */
+	nts_put16(buf + 6 + 2, (uint16_t)(pad + 3));
+	ck_assert_int_eq(ntske_message_complete(buf, 6 + 4, &msg_len), 0);
+	ck_err(ntske_message_complete(buf, NTSKE_MAX_MESSAGE, &msg_len), NTS_E_KE_TOO_LONG);
+	/* a record ending past the limit is refused from its header alone */
+	nts_put16(buf + 6 + 2, (uint16_t)(pad + 5));
+	ck_err(ntske_message_complete(buf, 6 + 4, &msg_len), NTS_E_KE_TOO_LONG);
+}
+END_TEST
+
 Suite *ntske_suite(void)
 {
 	Suite *s = suite_create("ntske");
@@ -585,6 +696,10 @@ Suite *ntske_suite(void)
 	tc = tcase_create("framing");
 	tcase_add_loop_test(tc, message_complete_prefixes, 0, (int)NELEM(complete_vec));
 	tcase_add_test(tc, message_complete_too_long);
+	tcase_add_test(tc, message_complete_back_to_back);
+	tcase_add_loop_test(tc, message_complete_chunked, 0, (int)NELEM(chunk_sizes));
+	tcase_add_test(tc, message_complete_eom_lookalike);
+	tcase_add_test(tc, message_complete_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
