@@ -1,0 +1,454 @@
+/* ntsd configuration: directives in ntp.conf syntax (see ntsd.conf(5)). */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+
+#include "nts/aead.h"
+#include "nts/buf.h"
+#include "nts/conf.h"
+#include "nts/err.h"
+#include "nts/log.h"
+#include "nts/ntp.h"
+#include "nts/ntske.h"
+#include "ntsd.h"
+
+#define CONF_MAX_FILE (1024 * 1024)
+
+void ntsd_config_defaults(struct ntsd_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	struct nts_ring_config ring = NTS_RING_CONFIG_DEFAULT;
+	cfg->ring = ring;
+	cfg->aeads[0] = NTS_AEAD_AES_SIV_CMAC_256;
+	cfg->aeads[1] = NTS_AEAD_AES_SIV_CMAC_512;
+	cfg->naeads = 2;
+	cfg->stratum = 16;
+	memcpy(&cfg->refid, "INIT", 4);
+	cfg->refid = ntohl(cfg->refid);
+	cfg->threads = 1;
+	cfg->ke_threads = 1;
+	cfg->ke_timeout_ms = 5000;
+	cfg->ke_max_conns = 256;
+	cfg->cert_check_secs = 60;
+	cfg->loglevel = NTS_LOG_INFO;
+}
+
+void ntsd_addr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%u", host, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else {
+		snprintf(buf, len, "(family %d)", sa->sa_family);
+	}
+}
+
+uint16_t ntsd_addr_port(const struct ntsd_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)&a->ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)(const void *)&a->ss)->sin6_port);
+}
+
+static bool set_addr(struct ntsd_addr *a, const char *host, uint16_t port)
+{
+	memset(a, 0, sizeof *a);
+	struct sockaddr_in *in = (struct sockaddr_in *)(void *)&a->ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&a->ss;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		a->len = sizeof *in;
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		a->len = sizeof *in6;
+	} else {
+		return false;
+	}
+	ntsd_addr_format((const struct sockaddr *)&a->ss, a->text, sizeof a->text);
+	return true;
+}
+
+int ntsd_parse_addr(const char *s, uint16_t default_port, struct ntsd_addr *out, size_t max,
+		    size_t *n)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_s = NULL;
+	const char *colon = strrchr(s, ':');
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || (close[1] != '\0' && close[1] != ':'))
+			return NTS_E_CONF;
+		size_t hl = (size_t)(close - s - 1);
+		if (hl >= sizeof host)
+			return NTS_E_CONF;
+		memcpy(host, s + 1, hl);
+		host[hl] = '\0';
+		if (close[1] == ':')
+			port_s = close + 2;
+	} else if (colon && strchr(s, ':') == colon) {
+		/* exactly one colon: ADDR:PORT (a bare IPv6 address has several) */
+		size_t hl = (size_t)(colon - s);
+		if (hl >= sizeof host)
+			return NTS_E_CONF;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		port_s = colon + 1;
+	} else {
+		if (strlen(s) >= sizeof host)
+			return NTS_E_CONF;
+		strcpy(host, s);
+	}
+	uint64_t port = default_port;
+	if (port_s && !nts_conf_uint(port_s, 1, 65535, &port))
+		return NTS_E_CONF;
+	if (strcmp(host, "*") == 0) {
+		if (*n + 2 > max)
+			return NTS_E_NOSPACE;
+		set_addr(&out[(*n)++], "0.0.0.0", (uint16_t)port);
+		set_addr(&out[(*n)++], "::", (uint16_t)port);
+		return NTS_OK;
+	}
+	if (*n + 1 > max)
+		return NTS_E_NOSPACE;
+	if (!set_addr(&out[*n], host, (uint16_t)port))
+		return NTS_E_CONF;
+	(*n)++;
+	return NTS_OK;
+}
+
+/* ---- directive handlers: each returns NTS_OK or writes "FILE:LINE: reason" */
+
+struct ctx {
+	struct ntsd_config *cfg;
+	char err[NTS_CONF_ERR_LEN + 256];
+};
+
+/* Check the argument count; 'words' is how many words name the directive
+ * ("nts cert" is two, "threads" one), min and max count the arguments. */
+static int need_args(struct ctx *x, const struct nts_conf_line *l, int words, int min, int max)
+{
+	int got = l->argc - words;
+	if (got >= min && got <= max)
+		return NTS_OK;
+	char name[128] = "";
+	for (int i = 0; i < words && i < l->argc; i++)
+		snprintf(name + strlen(name), sizeof name - strlen(name), "%s%s", i ? " " : "",
+			 l->argv[i]);
+	if (min == max)
+		return nts_conf_error(l, x->err, sizeof x->err, "'%s' takes %d argument%s, got %d",
+				      name, min, min == 1 ? "" : "s", got);
+	return nts_conf_error(l, x->err, sizeof x->err, "'%s' takes %d to %d arguments, got %d",
+			      name, min, max, got);
+}
+
+static int set_path(struct ctx *x, const struct nts_conf_line *l, const char *v, char *dst)
+{
+	if (strlen(v) >= NTSD_PATH_MAX || v[0] == '\0')
+		return nts_conf_error(l, x->err, sizeof x->err, "bad file name");
+	strcpy(dst, v);
+	return NTS_OK;
+}
+
+static int uint_arg(struct ctx *x, const struct nts_conf_line *l, const char *v, uint64_t min,
+		    uint64_t max, uint64_t *out)
+{
+	if (!nts_conf_uint(v, min, max, out))
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "'%s' is not a number from %llu to %llu", v,
+				      (unsigned long long)min, (unsigned long long)max);
+	return NTS_OK;
+}
+
+static int aead_from_word(const char *w)
+{
+	static const struct {
+		const char *name;
+		uint16_t id;
+	} names[] = {
+		{ "AES_SIV_CMAC_256", NTS_AEAD_AES_SIV_CMAC_256 },
+		{ "AEAD_AES_SIV_CMAC_256", NTS_AEAD_AES_SIV_CMAC_256 },
+		{ "AES_SIV_CMAC_512", NTS_AEAD_AES_SIV_CMAC_512 },
+		{ "AEAD_AES_SIV_CMAC_512", NTS_AEAD_AES_SIV_CMAC_512 },
+		{ "AES_SIV_CMAC_384", NTS_AEAD_AES_SIV_CMAC_384 },
+		{ "AEAD_AES_SIV_CMAC_384", NTS_AEAD_AES_SIV_CMAC_384 },
+		{ "AES_128_GCM_SIV", NTS_AEAD_AES_128_GCM_SIV },
+	};
+	uint64_t id;
+	if (nts_conf_uint(w, 0, 65535, &id))
+		return (int)id;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(w, names[i].name) == 0)
+			return names[i].id;
+	return -1;
+}
+
+static int nts_aead_list(struct ctx *x, const struct nts_conf_line *l)
+{
+	if (l->argc < 3 || l->argc - 2 > NTSD_MAX_AEADS)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "'nts aead' takes 1 to %d algorithms", NTSD_MAX_AEADS);
+	size_t n = 0;
+	for (int i = 2; i < l->argc; i++) {
+		int id = aead_from_word(l->argv[i]);
+		if (id < 0 || !nts_aead_supported((uint16_t)id))
+			return nts_conf_error(l, x->err, sizeof x->err,
+					      "unsupported AEAD '%s' (use AES_SIV_CMAC_256 (15) or AES_SIV_CMAC_512 (17))",
+					      l->argv[i]);
+		x->cfg->aeads[n++] = (uint16_t)id;
+	}
+	x->cfg->naeads = n;
+	return NTS_OK;
+}
+
+static int do_nts(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	uint64_t v;
+	int rc;
+	if (l->argc < 2)
+		return nts_conf_error(l, x->err, sizeof x->err, "'nts' needs a subcommand");
+	const char *sub = l->argv[1];
+	if (strcmp(sub, "aead") == 0)
+		return nts_aead_list(x, l);
+	if (strcmp(sub, "enable") == 0 || strcmp(sub, "disable") == 0) {
+		if ((rc = need_args(x, l, 2, 0, 0)) != NTS_OK)
+			return rc;
+		c->nts_enable = sub[0] == 'e';
+		return NTS_OK;
+	}
+	if ((rc = need_args(x, l, 2, 1, 1)) != NTS_OK)
+		return rc;
+	const char *a = l->argv[2];
+	if (strcmp(sub, "key") == 0)
+		return set_path(x, l, a, c->key_file);
+	if (strcmp(sub, "cert") == 0)
+		return set_path(x, l, a, c->cert_file);
+	if (strcmp(sub, "cookie") == 0)
+		return set_path(x, l, a, c->cookie_file);
+	if (strcmp(sub, "server") == 0) {
+		size_t n = strlen(a);
+		if (n == 0 || n > NTSKE_MAX_SERVER || n >= sizeof c->server_name)
+			return nts_conf_error(l, x->err, sizeof x->err, "server name too long");
+		for (size_t i = 0; i < n; i++)
+			if (a[i] <= 0x20 || a[i] >= 0x7f)
+				return nts_conf_error(l, x->err, sizeof x->err,
+						      "server name must be printable ASCII");
+		strcpy(c->server_name, a);
+		return NTS_OK;
+	}
+	if (strcmp(sub, "rotate") == 0) {
+		if ((rc = uint_arg(x, l, a, 1, 366 * 86400, &v)) == NTS_OK)
+			c->ring.rotate_secs = (uint32_t)v;
+		return rc;
+	}
+	if (strcmp(sub, "retain") == 0) {
+		if ((rc = uint_arg(x, l, a, 0, NTS_RING_MAX_KEYS - 1, &v)) == NTS_OK)
+			c->ring.retain = (unsigned)v;
+		return rc;
+	}
+	if (strcmp(sub, "ketimeout") == 0) {
+		if ((rc = uint_arg(x, l, a, 1, 300, &v)) == NTS_OK)
+			c->ke_timeout_ms = (unsigned)v * 1000;
+		return rc;
+	}
+	if (strcmp(sub, "maxconn") == 0) {
+		if ((rc = uint_arg(x, l, a, 1, 65536, &v)) == NTS_OK)
+			c->ke_max_conns = (unsigned)v;
+		return rc;
+	}
+	if (strcmp(sub, "kethreads") == 0) {
+		if ((rc = uint_arg(x, l, a, 1, NTSD_MAX_THREADS, &v)) == NTS_OK)
+			c->ke_threads = (unsigned)v;
+		return rc;
+	}
+	if (strcmp(sub, "certcheck") == 0) {
+		if ((rc = uint_arg(x, l, a, 1, 3600, &v)) == NTS_OK)
+			c->cert_check_secs = (unsigned)v;
+		return rc;
+	}
+	return nts_conf_error(l, x->err, sizeof x->err, "unknown 'nts' subcommand '%s'", sub);
+}
+
+static int do_listen(struct ctx *x, const struct nts_conf_line *l)
+{
+	int rc = need_args(x, l, 2, 1, 1);
+	if (rc != NTS_OK)
+		return rc;
+	struct ntsd_config *c = x->cfg;
+	const char *what = l->argv[1];
+	if (strcmp(what, "ntp") == 0)
+		rc = ntsd_parse_addr(l->argv[2], NTP_PORT, c->ntp, NTSD_MAX_LISTEN, &c->nntp);
+	else if (strcmp(what, "nts-ke") == 0)
+		rc = ntsd_parse_addr(l->argv[2], NTSKE_PORT, c->ke, NTSD_MAX_LISTEN, &c->nke);
+	else
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "'listen' wants 'ntp' or 'nts-ke', not '%s'", what);
+	if (rc == NTS_E_NOSPACE)
+		return nts_conf_error(l, x->err, sizeof x->err, "more than %d %s addresses",
+				      NTSD_MAX_LISTEN, what);
+	if (rc != NTS_OK)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "bad address '%s' (want ADDR, ADDR:PORT, [ADDR]:PORT or *:PORT)",
+				      l->argv[2]);
+	return NTS_OK;
+}
+
+static int do_local(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	uint64_t v;
+	int rc;
+	if (l->argc != 3 && l->argc != 5)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "usage: local stratum N [refid XXXX]");
+	if (strcmp(l->argv[1], "stratum") != 0)
+		return nts_conf_error(l, x->err, sizeof x->err, "usage: local stratum N [refid XXXX]");
+	if ((rc = uint_arg(x, l, l->argv[2], 1, 15, &v)) != NTS_OK)
+		return rc;
+	c->stratum = (unsigned)v;
+	memcpy(&c->refid, "LOCL", 4);
+	c->refid = ntohl(c->refid);
+	if (l->argc == 5) {
+		const char *r = l->argv[4];
+		struct in_addr ip;
+		if (strcmp(l->argv[3], "refid") != 0)
+			return nts_conf_error(l, x->err, sizeof x->err,
+					      "usage: local stratum N [refid XXXX]");
+		if (inet_pton(AF_INET, r, &ip) == 1) {
+			c->refid = ntohl(ip.s_addr);
+		} else if (strlen(r) >= 1 && strlen(r) <= 4) {
+			uint8_t b[4] = { 0 };
+			memcpy(b, r, strlen(r));
+			c->refid = nts_get32(b);
+		} else {
+			return nts_conf_error(l, x->err, sizeof x->err,
+					      "refid must be 1-4 characters or an IPv4 address");
+		}
+	}
+	return NTS_OK;
+}
+
+static int do_simple(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	uint64_t v;
+	int rc = need_args(x, l, 1, 1, 1);
+	if (rc != NTS_OK)
+		return rc;
+	const char *k = l->argv[0], *a = l->argv[1];
+	if (strcmp(k, "threads") == 0) {
+		if ((rc = uint_arg(x, l, a, 1, NTSD_MAX_THREADS, &v)) == NTS_OK)
+			c->threads = (unsigned)v;
+		return rc;
+	}
+	if (strcmp(k, "pidfile") == 0)
+		return set_path(x, l, a, c->pidfile);
+	if (strcmp(k, "control") == 0) {
+		if (strlen(a) >= sizeof ((struct sockaddr_un *)0)->sun_path)
+			return nts_conf_error(l, x->err, sizeof x->err, "control socket path too long");
+		return set_path(x, l, a, c->control);
+	}
+	/* loglevel */
+	int lv = nts_log_level_from_name(a);
+	if (lv < 0)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "unknown log level '%s' (err, warning, notice, info, debug)", a);
+	c->loglevel = lv;
+	return NTS_OK;
+}
+
+static const struct {
+	const char *keyword;
+	int (*fn)(struct ctx *x, const struct nts_conf_line *l);
+} directives[] = {
+	{ "nts", do_nts },         { "listen", do_listen },   { "local", do_local },
+	{ "threads", do_simple },  { "pidfile", do_simple },  { "control", do_simple },
+	{ "loglevel", do_simple },
+};
+
+int ntsd_config_parse(struct ntsd_config *cfg, const char *name, const char *text, size_t len,
+		      void (*errf)(void *ctx, const char *msg), void *ctx)
+{
+	static __thread struct nts_conf tok;   /* large; one parse per thread at a time */
+	struct ctx x = { .cfg = cfg };
+	struct nts_conf_line l;
+	int errors = 0, rc;
+	nts_conf_init(&tok, name, text, len);
+	while ((rc = nts_conf_next(&tok, &l)) != 0) {
+		if (rc < 0) {
+			errf(ctx, tok.err);
+			errors++;
+			continue;
+		}
+		size_t i;
+		for (i = 0; i < sizeof directives / sizeof directives[0]; i++)
+			if (strcmp(l.argv[0], directives[i].keyword) == 0)
+				break;
+		if (i == sizeof directives / sizeof directives[0])
+			rc = nts_conf_error(&l, x.err, sizeof x.err, "unknown directive '%s'", l.argv[0]);
+		else
+			rc = directives[i].fn(&x, &l);
+		if (rc != NTS_OK) {
+			errf(ctx, x.err);
+			errors++;
+		}
+	}
+	return errors;
+}
+
+int ntsd_config_load(struct ntsd_config *cfg, const char *path,
+		     void (*errf)(void *ctx, const char *msg), void *ctx)
+{
+	char msg[NTSD_PATH_MAX + 128];
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(msg, sizeof msg, "%s:0: cannot open: %s", path, strerror(errno));
+		errf(ctx, msg);
+		return 1;
+	}
+	char *text = malloc(CONF_MAX_FILE + 1);
+	size_t n = text ? fread(text, 1, CONF_MAX_FILE + 1, f) : 0;
+	bool bad = !text || ferror(f) || n > CONF_MAX_FILE;
+	fclose(f);
+	if (bad) {
+		snprintf(msg, sizeof msg, "%s:0: cannot read (or larger than %d octets)", path,
+			 CONF_MAX_FILE);
+		errf(ctx, msg);
+		free(text);
+		return 1;
+	}
+	if (strlen(path) < sizeof cfg->path)
+		strcpy(cfg->path, path);
+	int errors = ntsd_config_parse(cfg, path, text, n, errf, ctx);
+	free(text);
+	return errors;
+}
+
+int ntsd_config_check(const struct ntsd_config *cfg, void (*errf)(void *ctx, const char *msg),
+		      void *ctx)
+{
+	char msg[NTSD_PATH_MAX + 128];
+	int errors = 0;
+	const char *name = cfg->path[0] ? cfg->path : "(config)";
+	if (cfg->nts_enable && (!cfg->cert_file[0] || !cfg->key_file[0])) {
+		snprintf(msg, sizeof msg, "%s:0: 'nts enable' needs 'nts cert FILE' and 'nts key FILE'",
+			 name);
+		errf(ctx, msg);
+		errors++;
+	}
+	return errors;
+}

@@ -1,0 +1,429 @@
+/* ntsd NTS-KE server (RFC 8915 section 4): TLS 1.3 + ALPN ntske/1 in worker
+ * threads of their own, so handshakes never delay NTP answers. Each worker
+ * runs an epoll loop over the shared listening sockets and its connections;
+ * connections have a deadline, and a worker at its connection bound evicts
+ * its oldest connection rather than leave new clients waiting. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "nts/aead.h"
+#include "nts/cookie.h"
+#include "nts/err.h"
+#include "nts/log.h"
+#include "nts/ntp.h"
+#include "nts/ntske.h"
+#include "nts/tls.h"
+#include "ntsd.h"
+
+#define KE_OUT_MAX 4096
+#define KE_EVENTS 64
+
+enum ke_state { KE_HANDSHAKE, KE_READ, KE_WRITE };
+
+struct ke_conn {
+	struct ke_conn *prev, *next;   /* oldest first */
+	int fd;
+	enum ke_state state;
+	struct nts_tls *tls;
+	struct ntsd_creds *creds;
+	int64_t start_ms, deadline_ms;
+	struct timespec start;
+	uint16_t aead;                 /* 0 until chosen */
+	bool good;                     /* response carried cookies */
+	size_t inlen, outlen, outpos;
+	char peer[80];
+	uint8_t in[NTSKE_MAX_MESSAGE];
+	uint8_t out[KE_OUT_MAX];
+};
+
+struct ke_worker {
+	struct ntsd *d;
+	pthread_t th;
+	bool started;
+	int ep;
+	unsigned nconns, max_conns;
+	struct ke_conn *head, *tail;
+};
+
+struct ke_workers {
+	size_t n, nlisten;
+	int listen_fds[NTSD_MAX_LISTEN];
+	int wake_fd;
+	struct ke_worker *w[NTSD_MAX_THREADS];
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static void conn_close(struct ke_worker *w, struct ke_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		w->tail = c->prev;
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	nts_tls_free(c->tls);
+	ntsd_creds_put(w->d, c->creds);
+	close(c->fd);
+	w->nconns--;
+	free(c);
+}
+
+static void conn_fail(struct ke_worker *w, struct ke_conn *c, const char *why)
+{
+	nts_count(&w->d->counters.ke_serves_bad);
+	if (c->state == KE_HANDSHAKE)
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "TLS accept from %s failed, %.3f sec: %s",
+			c->peer, since(&c->start), why);
+	else
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE with %s failed, %.3f sec: %s", c->peer,
+			since(&c->start), why);
+	conn_close(w, c);
+}
+
+static void conn_wait(struct ke_worker *w, struct ke_conn *c, bool write)
+{
+	struct epoll_event ev = { .events = write ? EPOLLOUT : EPOLLIN, .data.ptr = c };
+	epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Build the answer to a complete request in c->in[0..msg_len). */
+static void build_response(struct ke_worker *w, struct ke_conn *c, size_t msg_len)
+{
+	const struct ntsd_config *cfg = &w->d->cfg;
+	static __thread struct ntske_request req;
+	static __thread struct ntske_response resp;
+	uint16_t ke_error = NTSKE_ERR_BAD_REQUEST;
+	memset(&resp, 0, sizeof resp);
+	int rc = ntske_request_parse(c->in, msg_len, &req, &ke_error);
+	if (rc != NTS_OK) {
+		/* RFC 8915 section 4.1.3: answer a request we cannot accept with
+		 * an Error record (0 for an unknown critical record, 1 otherwise) */
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "bad NTS-KE request from %s: %s", c->peer,
+			nts_strerror(rc));
+		resp.has_error = true;
+		resp.error_code = ke_error;
+	} else {
+		uint16_t proto = 0, aead = 0;
+		rc = ntske_select(&req, cfg->aeads, cfg->naeads, &proto, &aead);
+		/* RFC 8915 sections 4.1.2 and 4.1.5: nothing in common gives an
+		 * empty Next Protocol or AEAD record and no cookies */
+		resp.has_proto = rc != NTS_E_KE_PROTO_UNSUPP;
+		resp.proto = proto;
+		resp.has_aead = rc == NTS_OK;
+		resp.aead = aead;
+		if (rc == NTS_OK) {
+			size_t klen = nts_aead_key_len(aead);
+			uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
+			rc = nts_tls_export_keys(c->tls, proto, aead, c2s, s2c, klen);
+			for (size_t i = 0; rc == NTS_OK && i < NTS_MAX_COOKIES; i++) {
+				size_t len = 0;
+				rc = nts_cookie_seal(w->d->ring, aead, c2s, s2c, klen, resp.cookies[i],
+						     sizeof resp.cookies[i], &len);
+				resp.cookie_len[i] = (uint16_t)len;
+				resp.ncookies = i + 1;
+			}
+			memset(c2s, 0, sizeof c2s);
+			memset(s2c, 0, sizeof s2c);
+			if (rc != NTS_OK) {
+				nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "making cookies for %s: %s", c->peer,
+					nts_strerror(rc));
+				memset(&resp, 0, sizeof resp);
+				resp.has_error = true;
+				resp.error_code = NTSKE_ERR_INTERNAL;
+			} else {
+				c->aead = aead;
+				c->good = true;
+			}
+		} else {
+			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE request from %s: %s", c->peer,
+				nts_strerror(rc));
+		}
+		if (!resp.has_error && cfg->nntp > 0 && ntsd_addr_port(&cfg->ntp[0]) != NTP_PORT) {
+			/* RFC 8915 section 4.1.8: tell the client our NTP port */
+			resp.has_port = true;
+			resp.port = ntsd_addr_port(&cfg->ntp[0]);
+		}
+		if (!resp.has_error && cfg->server_name[0]) {
+			resp.has_server = true;
+			strcpy(resp.server, cfg->server_name);
+		}
+	}
+	rc = ntske_response_build(&resp, c->out, sizeof c->out, &c->outlen);
+	if (rc != NTS_OK) {
+		c->outlen = 0;
+		c->good = false;
+	}
+	c->outpos = 0;
+	c->state = KE_WRITE;
+}
+
+static void finish(struct ke_worker *w, struct ke_conn *c)
+{
+	nts_tls_bye(c->tls);
+	if (c->good) {
+		nts_count(&w->d->counters.ke_serves_good);
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "Read %zu, wrote %zu bytes.  AEAD=%u", c->inlen,
+			c->outlen, c->aead);
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE server took %.3f sec", since(&c->start));
+	} else {
+		nts_count(&w->d->counters.ke_serves_bad);
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE with %s refused: read %zu, wrote %zu bytes, %.3f sec",
+			c->peer, c->inlen, c->outlen, since(&c->start));
+	}
+	conn_close(w, c);
+}
+
+/* Advance one connection as far as the socket allows. */
+static void conn_step(struct ke_worker *w, struct ke_conn *c)
+{
+	for (int guard = 0; guard < 64; guard++) {
+		if (c->state == KE_HANDSHAKE) {
+			int rc = nts_tls_handshake(c->tls);
+			if (rc == NTS_E_TLS_AGAIN)
+				return conn_wait(w, c, nts_tls_want_write(c->tls));
+			if (rc != NTS_OK)
+				return conn_fail(w, c, nts_tls_error(c->tls));
+			struct nts_tls_info info;
+			nts_tls_get_info(c->tls, &info);
+			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "Using %s, %s (%s)", info.version,
+				info.cipher, info.group);
+			c->state = KE_READ;
+		} else if (c->state == KE_READ) {
+			if (c->inlen >= sizeof c->in)
+				return conn_fail(w, c, "request too long");
+			long n = nts_tls_recv(c->tls, c->in + c->inlen, sizeof c->in - c->inlen);
+			if (n == NTS_E_TLS_AGAIN)
+				return conn_wait(w, c, nts_tls_want_write(c->tls));
+			if (n == NTS_E_TLS_EOF)
+				return conn_fail(w, c, "client closed before End of Message");
+			if (n < 0)
+				return conn_fail(w, c, nts_tls_error(c->tls));
+			c->inlen += (size_t)n;
+			size_t mlen = 0;
+			int rc = ntske_message_complete(c->in, c->inlen, &mlen);
+			if (rc == 1)
+				build_response(w, c, mlen);
+			else if (rc < 0)
+				build_response(w, c, c->inlen);   /* too long: answered with an Error */
+		} else {
+			if (c->outpos >= c->outlen)
+				return finish(w, c);
+			long n = nts_tls_send(c->tls, c->out + c->outpos, c->outlen - c->outpos);
+			if (n == NTS_E_TLS_AGAIN)
+				return conn_wait(w, c, nts_tls_want_write(c->tls));
+			if (n < 0)
+				return conn_fail(w, c, nts_tls_error(c->tls));
+			c->outpos += (size_t)n;
+		}
+	}
+}
+
+static void accept_one(struct ke_worker *w, int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (w->nconns >= w->max_conns && w->head) {
+		/* at the bound: the oldest connection has had the longest chance */
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "connection limit reached, dropping %s",
+			w->head->peer);
+		conn_fail(w, w->head, "evicted at the connection limit");
+	}
+	struct ke_conn *c = calloc(1, sizeof *c);
+	struct ntsd_creds *cr = ntsd_creds_get(w->d);
+	if (!c || !cr || nts_tls_server_new(cr->tls, fd, &c->tls) != NTS_OK) {
+		ntsd_creds_put(w->d, cr);
+		free(c);
+		close(fd);
+		nts_count(&w->d->counters.ke_serves_bad);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->fd = fd;
+	c->creds = cr;
+	c->state = KE_HANDSHAKE;
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	c->start_ms = ntsd_now_ms();
+	c->deadline_ms = c->start_ms + w->d->cfg.ke_timeout_ms;
+	ntsd_addr_format((const struct sockaddr *)&ss, c->peer, sizeof c->peer);
+	c->prev = w->tail;
+	if (w->tail)
+		w->tail->next = c;
+	else
+		w->head = c;
+	w->tail = c;
+	w->nconns++;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+		return conn_fail(w, c, "epoll");
+	nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "TCP accept-ed from %s", c->peer);
+	conn_step(w, c);
+}
+
+static void expire(struct ke_worker *w)
+{
+	int64_t now = ntsd_now_ms();
+	/* oldest first: every connection has the same timeout */
+	while (w->head && w->head->deadline_ms <= now)
+		conn_fail(w, w->head, "timed out");
+}
+
+/* Listening sockets are tagged with small integers, connections with pointers. */
+#define TAG_WAKE ((uintptr_t)NTSD_MAX_LISTEN)
+
+static void *worker_main(void *arg)
+{
+	struct ke_worker *w = arg;
+	struct ke_workers *ws = w->d->ke;
+	struct epoll_event evs[KE_EVENTS];
+	while (!ntsd_stopping(w->d)) {
+		int timeout = 1000;
+		if (w->head) {
+			int64_t left = w->head->deadline_ms - ntsd_now_ms();
+			timeout = left < 0 ? 0 : left < 1000 ? (int)left + 1 : 1000;
+		}
+		int n = epoll_wait(w->ep, evs, KE_EVENTS, timeout);
+		for (int i = 0; i < n; i++) {
+			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
+			if (tag == TAG_WAKE)
+				goto out;
+			if (tag < NTSD_MAX_LISTEN) {
+				for (int k = 0; k < 16; k++)
+					accept_one(w, ws->listen_fds[tag]);
+				continue;
+			}
+		}
+		/* a second pass: an accept above may have evicted a connection
+		 * that also had an event in this batch, so look each one up */
+		for (int i = 0; i < n; i++) {
+			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
+			if (tag <= TAG_WAKE)
+				continue;
+			for (struct ke_conn *c = w->head; c; c = c->next) {
+				if ((uintptr_t)c == tag) {
+					conn_step(w, c);
+					break;
+				}
+			}
+		}
+		expire(w);
+	}
+out:
+	while (w->head)
+		conn_close(w, w->head);
+	return NULL;
+}
+
+static int open_listener(const struct ntsd_addr *a)
+{
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(fd, 1024) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int ntsd_ke_start(struct ntsd *d)
+{
+	struct ke_workers *ws = calloc(1, sizeof *ws);
+	if (!ws)
+		return NTS_E_NOMEM;
+	d->ke = ws;
+	ws->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ws->wake_fd < 0)
+		return NTS_E_IO;
+	for (size_t i = 0; i < d->cfg.nke; i++) {
+		int fd = open_listener(&d->cfg.ke[i]);
+		if (fd < 0) {
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cannot listen for NTS-KE on %s: %s",
+				d->cfg.ke[i].text, strerror(errno));
+			return NTS_E_IO;
+		}
+		ws->listen_fds[ws->nlisten++] = fd;
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "starting NTS-KE server listening on %s",
+			d->cfg.ke[i].text);
+	}
+	unsigned per = d->cfg.ke_max_conns / d->cfg.ke_threads;
+	for (unsigned i = 0; i < d->cfg.ke_threads; i++) {
+		struct ke_worker *w = calloc(1, sizeof *w);
+		if (!w)
+			return NTS_E_NOMEM;
+		ws->w[ws->n++] = w;
+		w->d = d;
+		w->max_conns = per ? per : 1;
+		w->ep = epoll_create1(EPOLL_CLOEXEC);
+		if (w->ep < 0)
+			return NTS_E_IO;
+		for (size_t k = 0; k < ws->nlisten; k++) {
+			/* EPOLLEXCLUSIVE: one worker wakes per new connection */
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+						  .data.ptr = (void *)(uintptr_t)k };
+			if (epoll_ctl(w->ep, EPOLL_CTL_ADD, ws->listen_fds[k], &ev) != 0)
+				return NTS_E_IO;
+		}
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (void *)TAG_WAKE };
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, ws->wake_fd, &ev) != 0)
+			return NTS_E_IO;
+	}
+	for (size_t i = 0; i < ws->n; i++) {
+		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
+			return NTS_E_NOMEM;
+		ws->w[i]->started = true;
+	}
+	return NTS_OK;
+}
+
+void ntsd_ke_stop(struct ntsd *d)
+{
+	struct ke_workers *ws = d->ke;
+	if (!ws)
+		return;
+	uint64_t one = 1;
+	if (ws->wake_fd >= 0 && write(ws->wake_fd, &one, sizeof one) < 0)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER, "waking NTS-KE workers: %s", strerror(errno));
+	for (size_t i = 0; i < ws->n; i++) {
+		struct ke_worker *w = ws->w[i];
+		if (w->started)
+			pthread_join(w->th, NULL);
+		if (w->ep >= 0)
+			close(w->ep);
+		free(w);
+	}
+	for (size_t i = 0; i < ws->nlisten; i++)
+		close(ws->listen_fds[i]);
+	if (ws->wake_fd >= 0)
+		close(ws->wake_fd);
+	free(ws);
+	d->ke = NULL;
+}

@@ -1,0 +1,361 @@
+/* ntsd: the NTS server daemon — options, start-up, signals and timers. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "nts/cookie.h"
+#include "nts/err.h"
+#include "nts/log.h"
+#include "ntsd.h"
+
+#define DEFAULT_CONF "/etc/ntsd.conf"
+#define MAX_SLEEP_MS 60000
+
+int64_t ntsd_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void print_err(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* Foreground sink: a timestamp and the pid, as NTPsec's log lines have. */
+static void stderr_sink(void *ctx, int level, const char *tag, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	char ts[32];
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	char line[1200];
+	int n = snprintf(line, sizeof line, "%s.%03ldZ ntsd[%d]: %s%s%s\n", ts, now.tv_nsec / 1000000,
+			 (int)getpid(), tag ? tag : "", tag ? ": " : "", msg);
+	if (n > 0) {
+		size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+		/* one write per line: lines of several threads do not interleave */
+		if (write(STDERR_FILENO, line, len) < 0)
+			return;
+	}
+}
+
+static void syslog_sink(void *ctx, int level, const char *tag, const char *msg)
+{
+	(void)ctx;
+	if (tag)
+		syslog(level, "%s: %s", tag, msg);
+	else
+		syslog(level, "%s", msg);
+}
+
+/* Relative file names would break once the daemon leaves its directory. */
+static void absolutize(char *path, size_t cap)
+{
+	if (!path[0] || path[0] == '/')
+		return;
+	char cwd[NTSD_PATH_MAX], tmp[NTSD_PATH_MAX * 2 + 2];
+	if (!getcwd(cwd, sizeof cwd))
+		return;
+	snprintf(tmp, sizeof tmp, "%s/%s", cwd, path);
+	if (strlen(tmp) < cap)
+		strcpy(path, tmp);
+}
+
+static int write_pidfile(const char *path)
+{
+	char tmp[NTSD_PATH_MAX + 8], buf[32];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	bool ok = n > 0 && write(fd, buf, (size_t)n) == n;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep the ring current: load/rotate/save through the key file when there
+ * is one, so a restart (or a second server) keeps every issued cookie valid. */
+static void ring_tick(struct ntsd *d, bool initial)
+{
+	time_t now = time(NULL);
+	int rc;
+	if (d->cfg.cookie_file[0])
+		rc = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
+	else
+		rc = nts_cookie_ring_rotate(d->ring, now, false);
+	if (rc < 0)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key ring %s%s: %s",
+			d->cfg.cookie_file[0] ? "file " : "", d->cfg.cookie_file, nts_strerror(rc));
+	else if (rc > 0 || initial)
+		nts_log(initial ? NTS_LOG_INFO : NTS_LOG_NOTICE, NTS_TAG_SERVER,
+			"cookie master key %08x current, %zu key(s) held, next rotation in %lld s",
+			nts_cookie_ring_current_id(d->ring), nts_cookie_ring_size(d->ring),
+			(long long)(nts_cookie_ring_next_rotation(d->ring) - now));
+}
+
+static int start(struct ntsd *d)
+{
+	int rc;
+	if (d->cfg.nts_enable) {
+		rc = nts_cookie_ring_new(&d->cfg.ring, &d->counters, &d->ring);
+		if (rc != NTS_OK)
+			return rc;
+		ring_tick(d, true);
+		if (nts_cookie_ring_size(d->ring) == 0)
+			return NTS_E_RING_EMPTY;
+		if (!d->cfg.cookie_file[0])
+			nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+				"no 'nts cookie FILE': cookies will not survive a restart");
+		if ((rc = ntsd_creds_load(d, true)) != NTS_OK)
+			return rc;
+	}
+	if ((rc = ntsd_ntp_start(d)) != NTS_OK)
+		return rc;
+	if (d->cfg.nts_enable && (rc = ntsd_ke_start(d)) != NTS_OK)
+		return rc;
+	return ntsd_control_open(d);
+}
+
+static void stop(struct ntsd *d)
+{
+	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
+	ntsd_ke_stop(d);
+	ntsd_ntp_stop(d);
+	ntsd_control_close(d);
+	ntsd_creds_fini(d);
+	if (d->ring)
+		nts_cookie_ring_free(d->ring);
+	d->ring = NULL;
+}
+
+static void log_counters(struct ntsd *d)
+{
+	char text[2048];
+	ntsd_counters_text(d, text, sizeof text);
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER, "%s", line);
+}
+
+/* Milliseconds until the next timer: rotation or certificate check. */
+static int next_timeout(struct ntsd *d, int64_t next_cert_ms)
+{
+	int64_t ms = MAX_SLEEP_MS;
+	if (d->ring) {
+		int64_t r = ((int64_t)nts_cookie_ring_next_rotation(d->ring) - time(NULL)) * 1000;
+		ms = r < ms ? r : ms;
+	}
+	if (d->cfg.nts_enable) {
+		int64_t c = next_cert_ms - ntsd_now_ms();
+		ms = c < ms ? c : ms;
+	}
+	return ms < 0 ? 0 : (int)ms + 5;
+}
+
+static int run(struct ntsd *d, int sfd)
+{
+	int64_t next_cert_ms = ntsd_now_ms() + (int64_t)d->cfg.cert_check_secs * 1000;
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = d->ctl_fd, .events = POLLIN } };
+		int n = poll(p, d->ctl_fd >= 0 ? 2 : 1, next_timeout(d, next_cert_ms));
+		if (n > 0 && (p[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+					nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "signal %u: exiting",
+						si.ssi_signo);
+					return 0;
+				}
+				if (si.ssi_signo == SIGHUP && d->cfg.nts_enable) {
+					nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
+						"SIGHUP: reloading certificate and key");
+					ntsd_creds_load(d, false);
+				}
+				if (si.ssi_signo == SIGUSR1)
+					log_counters(d);
+			}
+		}
+		if (n > 0 && d->ctl_fd >= 0 && (p[1].revents & POLLIN))
+			ntsd_control_serve(d);
+		if (d->ring && time(NULL) >= nts_cookie_ring_next_rotation(d->ring))
+			ring_tick(d, false);
+		if (d->cfg.nts_enable && ntsd_now_ms() >= next_cert_ms) {
+			ntsd_creds_check_mtime(d);
+			next_cert_ms = ntsd_now_ms() + (int64_t)d->cfg.cert_check_secs * 1000;
+		}
+	}
+}
+
+/* Detach; the parent waits until the child reports that start-up worked. */
+static int daemonize(int *report_fd)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		char ok = 0;
+		ssize_t r = read(p[0], &ok, 1);
+		_exit(r == 1 && ok == 1 ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") != 0)
+		return -1;
+	int nul = open("/dev/null", O_RDWR);
+	if (nul >= 0) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		dup2(nul, STDERR_FILENO);
+		if (nul > STDERR_FILENO)
+			close(nul);
+	}
+	*report_fd = p[1];
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE]\n"
+		"       ntsd -Q SOCKET [counters|keys]\n"
+		"  -c FILE     configuration (default " DEFAULT_CONF ")\n"
+		"  -n          check the configuration, print 'configuration OK' or the errors\n"
+		"  -d          stay in the foreground and log to stderr\n"
+		"  -v          log debug messages too\n"
+		"  -p PIDFILE  write the pid here (overrides 'pidfile')\n"
+		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n");
+}
+
+int main(int argc, char **argv)
+{
+	static struct ntsd d;
+	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL;
+	bool check = false, foreground = false, verbose = false;
+	int opt;
+	while ((opt = getopt(argc, argv, "c:ndvp:Q:hV")) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 'n': check = true; break;
+		case 'd': foreground = true; break;
+		case 'v': verbose = true; break;
+		case 'p': pidfile = optarg; break;
+		case 'Q': query = optarg; break;
+		case 'V': printf("ntsd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (query)
+		return ntsd_control_query(query, optind < argc ? argv[optind] : "counters");
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	ntsd_config_defaults(&d.cfg);
+	int errors = ntsd_config_load(&d.cfg, conf, print_err, NULL);
+	if (errors == 0)
+		errors = ntsd_config_check(&d.cfg, print_err, NULL);
+	if (errors > 0) {
+		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (pidfile)
+		snprintf(d.cfg.pidfile, sizeof d.cfg.pidfile, "%s", pidfile);
+	absolutize(d.cfg.key_file, sizeof d.cfg.key_file);
+	absolutize(d.cfg.cert_file, sizeof d.cfg.cert_file);
+	absolutize(d.cfg.cookie_file, sizeof d.cfg.cookie_file);
+	absolutize(d.cfg.pidfile, sizeof d.cfg.pidfile);
+	absolutize(d.cfg.control, sizeof d.cfg.control);
+	if (d.cfg.nntp == 0) {
+		size_t n = 0;
+		ntsd_parse_addr("*", 123, d.cfg.ntp, NTSD_MAX_LISTEN, &n);
+		d.cfg.nntp = n;
+	}
+	if (d.cfg.nke == 0 && d.cfg.nts_enable) {
+		size_t n = 0;
+		ntsd_parse_addr("*", 4460, d.cfg.ke, NTSD_MAX_LISTEN, &n);
+		d.cfg.nke = n;
+	}
+
+	nts_log_set_level(verbose ? NTS_LOG_DEBUG : d.cfg.loglevel);
+	int report_fd = -1;
+	if (foreground) {
+		nts_log_set_sink(stderr_sink, NULL);
+	} else {
+		if (daemonize(&report_fd) != 0) {
+			fprintf(stderr, "ntsd: cannot daemonize: %s\n", strerror(errno));
+			return 1;
+		}
+		openlog("ntsd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		nts_log_set_sink(syslog_sink, NULL);
+	}
+
+	/* signals go to the main loop only: block them before threads start */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+	pthread_mutex_init(&d.creds_lock, NULL);
+	d.ctl_fd = -1;
+	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ntsd %s starting with %s", PACKAGE_VERSION, conf);
+	int rc = sfd < 0 ? NTS_E_IO : start(&d);
+	if (rc == NTS_OK && d.cfg.pidfile[0] && write_pidfile(d.cfg.pidfile) != 0) {
+		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "pid file %s: %s", d.cfg.pidfile, strerror(errno));
+		rc = NTS_E_IO;
+	}
+	if (report_fd >= 0) {
+		char ok = rc == NTS_OK ? 1 : 0;
+		if (write(report_fd, &ok, 1) != 1)
+			rc = NTS_E_IO;
+		close(report_fd);
+	}
+	if (rc != NTS_OK) {
+		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "start-up failed: %s", nts_strerror(rc));
+		stop(&d);
+		return 1;
+	}
+	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ready");
+	run(&d, sfd);
+	stop(&d);
+	if (d.cfg.pidfile[0])
+		unlink(d.cfg.pidfile);
+	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "stopped");
+	return 0;
+}
