@@ -42,10 +42,28 @@ time_t nts_cookie_ring_next_rotation(const struct nts_cookie_ring *r);
 size_t nts_cookie_ring_size(const struct nts_cookie_ring *r);
 uint32_t nts_cookie_ring_current_id(const struct nts_cookie_ring *r);
 
+/* One master key as it is saved and loaded. */
+struct nts_ring_key {
+	uint32_t id;
+	time_t created;
+	uint8_t key[NTS_MASTER_KEY_LEN];
+};
+/* Copy the ring's keys, oldest first (the current key last), into out[cap]. */
+int nts_cookie_ring_export(const struct nts_cookie_ring *r, struct nts_ring_key *out, size_t cap,
+			   size_t *n);
+/* Replace every key by keys[0..n-1] (oldest first, last becomes current).
+ * n must be 1..NTS_RING_MAX_KEYS with distinct ids; on error nothing changes. */
+int nts_cookie_ring_import(struct nts_cookie_ring *r, const struct nts_ring_key *keys, size_t n);
+
 /* Key file (text, mode 0600, written to a temporary file and renamed).
  * _load replaces the ring's keys only if the whole file is valid: a missing
  * file gives NTS_E_IO with errno ENOENT, a truncated or corrupt one
- * NTS_E_KEYFILE_FORMAT, and the ring is left as it was. */
+ * NTS_E_KEYFILE_FORMAT, one with any group/other permission bit
+ * NTS_E_KEYFILE_PERM, and the ring is left as it was. Format (keyfile.c):
+ *   nts-cookie-keys 1
+ *   key <id> <created, unix seconds> <64 hex digits>     (oldest first)
+ *   end <number of keys> <CRC-32 of every byte before this line, 8 hex>
+ * Lines starting with '#' are comments; every line ends in '\n'. */
 int nts_cookie_ring_save(const struct nts_cookie_ring *r, const char *path);
 int nts_cookie_ring_load(struct nts_cookie_ring *r, const char *path);
 /* For several servers sharing one key file: under an exclusive lock on the
@@ -69,7 +87,8 @@ struct nts_cookie_keys {
 };
 
 /* Open a cookie: NTS_E_COOKIE_SHORT, NTS_E_COOKIE_UNKNOWN_KEY (too old or
- * foreign), NTS_E_COOKIE_AUTH or NTS_E_COOKIE_CONTENT on failure. */
+ * foreign), NTS_E_COOKIE_AUTH or NTS_E_COOKIE_CONTENT (a length no cookie of
+ * ours has, or decrypted content that is not a supported AEAD's keys). */
 int nts_cookie_open(struct nts_cookie_ring *r, const uint8_t *cookie, size_t len,
 		    struct nts_cookie_keys *keys);
 

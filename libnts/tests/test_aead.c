@@ -165,7 +165,7 @@ START_TEST(test_ref_rfc5297)
 	load_tv(dir, "out", &want, &out_len);
 	load_tv(dir, "siv", &siv, &siv_len);
 	for (size_t i = 0; i < n_ad; i++) {
-		char part[8];
+		char part[32];
 		snprintf(part, sizeof part, "ad%zu", i + 1);
 		load_tv(dir, part, &ad[i], &c[i].n);
 		c[i].p = ad[i];
