@@ -1,1 +1,72 @@
-# nts-fuzz: build fragment (filled in by its issue).
+# nts-fuzz: in-process fuzz targets over libnts, their corpus replay programs,
+# and (later in this file) the network fuzzer.
+#
+# Each target nts-fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput(). It is
+# always linked with replay_main.c into nts-fuzz/replay-<name>, which replays
+# nts-fuzz/corpus/<name>/ in `make check` on any compiler. Under
+# --enable-fuzzing (clang) it is also linked with libFuzzer into
+# nts-fuzz/fuzz-<name>; ci/fuzz runs those.
+
+FUZZ_REPLAY_CC = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
+FUZZ_REPLAY_LD = $(AM_LDFLAGS) -static
+FUZZ_LIBFUZZER_CC = $(AM_CFLAGS) $(GNUTLS_CFLAGS) -DNTS_LIBFUZZER
+FUZZ_LIBFUZZER_LD = $(AM_LDFLAGS) -static -fsanitize=fuzzer
+FUZZ_KEYS = nts-fuzz/fuzz_keys.c nts-fuzz/fuzz.h
+
+FUZZ_REPLAYS = \
+	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
+	nts-fuzz/replay-ke_response
+noinst_PROGRAMS += $(FUZZ_REPLAYS)
+TESTS += $(FUZZ_REPLAYS)
+
+nts_fuzz_replay_conf_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
+nts_fuzz_replay_conf_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"conf"'
+nts_fuzz_replay_conf_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_conf_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_conf_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_ntp_ef_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_ntp_ef.c
+nts_fuzz_replay_ntp_ef_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"ntp_ef"'
+nts_fuzz_replay_ntp_ef_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_ntp_ef_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_ntp_ef_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_ke_request_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c
+nts_fuzz_replay_ke_request_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"ke_request"'
+nts_fuzz_replay_ke_request_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_ke_request_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_ke_request_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_ke_response_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_response.c
+nts_fuzz_replay_ke_response_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"ke_response"'
+nts_fuzz_replay_ke_response_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_ke_response_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_ke_response_LDADD = $(LIBNTS)
+
+if FUZZING
+noinst_PROGRAMS += \
+	nts-fuzz/fuzz-conf nts-fuzz/fuzz-ntp_ef nts-fuzz/fuzz-ke_request \
+	nts-fuzz/fuzz-ke_response
+
+nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
+nts_fuzz_fuzz_conf_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_conf_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_conf_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_ntp_ef_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ntp_ef.c
+nts_fuzz_fuzz_ntp_ef_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_ntp_ef_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_ntp_ef_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_ke_request_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c
+nts_fuzz_fuzz_ke_request_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_ke_request_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_ke_request_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_ke_response_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_response.c
+nts_fuzz_fuzz_ke_response_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_ke_response_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_ke_response_LDADD = $(LIBNTS)
+endif
+
+EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict nts-fuzz/README.section.md

@@ -1,0 +1,70 @@
+/* Shared declarations for the in-process fuzz targets and their replay driver. */
+#ifndef NTS_FUZZ_H
+#define NTS_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The libFuzzer entry point every fuzz_<name>.c defines; replay_main.c
+ * calls the same function for each corpus file. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An oracle: a property that must hold for every input. A failure aborts,
+ * which libFuzzer (and the replay driver under ASan) report as a crash, so
+ * a logic bug is saved as a reproducer just like a memory bug. */
+#define FUZZ_CHECK(cond)                                                          \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			fprintf(stderr, "fuzz oracle failed: %s (%s:%d)\n", #cond,  \
+				__FILE__, __LINE__);                              \
+			abort();                                                  \
+		}                                                                 \
+	} while (0)
+
+/* A failure of the harness itself (out of memory, GnuTLS init): stop loudly
+ * rather than quietly fuzzing nothing. */
+#define FUZZ_SETUP(cond)                                                          \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			fprintf(stderr, "fuzz harness setup failed: %s (%s:%d)\n",  \
+				#cond, __FILE__, __LINE__);                       \
+			abort();                                                  \
+		}                                                                 \
+	} while (0)
+
+/* ---- helpers for the structure-aware NTS targets (fuzz_keys.c) */
+
+#include <stdbool.h>
+
+struct nts_aead;
+struct nts_cookie_ring;
+struct nts_wr;
+
+/* The known keys the harnesses seal with: C2S and S2C for AEAD 15 and 17,
+ * and the Unique Identifier the client harness sent. */
+extern const uint8_t fuzz_c2s[64];
+extern const uint8_t fuzz_s2c[64];
+extern const uint8_t fuzz_uid[32];
+
+/* A process-wide cookie ring with a fixed layout: one retained key, under
+ * which fuzz_old_cookie() was sealed, and a current key. */
+struct nts_cookie_ring *fuzz_ring(void);
+/* A cookie for aead (15 or 17) carrying fuzz_c2s/fuzz_s2c under the old key. */
+const uint8_t *fuzz_old_cookie(uint16_t aead, size_t *len);
+/* A keyed AEAD handle for aead 15 or 17 and direction 0 (C2S) or 1 (S2C). */
+struct nts_aead *fuzz_aead(uint16_t aead, int s2c);
+
+/* Append an NTS Authenticator (RFC 8915 section 5.6) that seals 'inner' with
+ * 'a' over everything already in w. nonce_len 0 cannot be sealed (GnuTLS
+ * refuses an empty SIV nonce), so the field then carries an all-zero tag
+ * that a correct parser must reject before any AEAD call. tamper flips one
+ * tag bit after sealing. Returns false when w is full. */
+bool fuzz_append_auth(struct nts_wr *w, struct nts_aead *a, size_t nonce_len,
+		      size_t extra_pad, const uint8_t *inner, size_t inner_len, bool tamper);
+
+/* Write a plausible 48-octet NTPv4 header of mode 3 or 4. */
+bool fuzz_write_header(struct nts_wr *w, int mode, bool nak);
+
+#endif

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Seed the fuzz corpora: testvectors/ hex files converted to binary, plus
+generated valid and near-valid messages in each target's input format.
+Run from anywhere: nts-fuzz/mkcorpus.py [--clean]. Seeds are named
+tv-* (from testvectors) and gen-*; inputs found by fuzzing (kept with
+`fuzz-<name> -merge=1`) and regression inputs (reg-*) live beside them."""
+import os
+import re
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+TV = os.path.join(TOP, "testvectors")
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def hexfile(path):
+    text = open(path).read()
+    text = re.sub(r"#[^\n]*", "", text)
+    return bytes.fromhex("".join(text.split()))
+
+
+def put(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def from_testvectors(sub, prefix, target):
+    d = os.path.join(TV, sub)
+    if not os.path.isdir(d):
+        return
+    for fn in sorted(os.listdir(d)):
+        if fn.endswith(".hex") and fn.startswith(prefix):
+            put(target, "tv-" + fn[:-4], hexfile(os.path.join(d, fn)))
+
+
+# ---- NTS-KE records (RFC 8915 section 4)
+def rec(t, body=b"", crit=True):
+    return struct.pack(">HH", (0x8000 if crit else 0) | t, len(body)) + body
+
+
+def u16s(*v):
+    return b"".join(struct.pack(">H", x) for x in v)
+
+
+EOM = rec(0)
+
+
+def ke_seeds():
+    reqs = {
+        "min": rec(1, u16s(0)) + rec(4, u16s(15)) + EOM,
+        "aead-all": rec(1, u16s(0)) + rec(4, u16s(30, 17, 16, 15)) + EOM,
+        "server-port": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(6, b"localhost", False)
+        + rec(7, u16s(123), False) + EOM,
+        "compliant-1024": rec(1, u16s(0)) + rec(4, u16s(30, 15)) + rec(1024, b"", False) + EOM,
+        "warning": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(3, u16s(0)) + EOM,
+        "unknown-proto": rec(1, u16s(0x8001, 0)) + rec(4, u16s(15)) + EOM,
+        "no-supported-aead": rec(1, u16s(0)) + rec(4, u16s(30, 16)) + EOM,
+        "empty-aead": rec(1, u16s(0)) + rec(4) + EOM,
+        "ipv6-server": rec(1, u16s(0)) + rec(4, u16s(17)) + rec(6, b"::1", False) + EOM,
+        "private-noncrit": rec(1, u16s(0)) + rec(0x4321, b"abcd", False) + rec(4, u16s(15)) + EOM,
+        "order-swapped": rec(4, u16s(15)) + rec(1, u16s(0)) + EOM,
+        "pipelined": rec(1, u16s(0)) + rec(4, u16s(15)) + EOM + rec(1, u16s(0)) + EOM,
+    }
+    for k, v in reqs.items():
+        put("ke_request", "gen-" + k, v)
+    cookie = bytes(range(100))
+    resps = {
+        "one-cookie": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, cookie, False) + EOM,
+        "eight-cookies-17": rec(1, u16s(0)) + rec(4, u16s(17))
+        + b"".join(rec(5, bytes([i]) * 168, False) for i in range(8)) + EOM,
+        "server-port": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, cookie, False)
+        + rec(6, b"ntp.example.net", True) + rec(7, u16s(4123), True) + EOM,
+        "port-noncrit": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, cookie, False)
+        + rec(7, u16s(123), False) + EOM,
+        "compliant-1024": rec(1, u16s(0)) + rec(4, u16s(30)) + rec(1024, b"", False)
+        + rec(5, cookie, False) + EOM,
+        "error-0": rec(2, u16s(0)) + EOM,
+        "error-2": rec(2, u16s(2)) + EOM,
+        "warning-0": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(3, u16s(0)) + rec(5, cookie, False) + EOM,
+        "cookie-512": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, b"\x5a" * 512, False) + EOM,
+        "cookie-1": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, b"\x01", False) + EOM,
+        "empty-cookie": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, b"", False) + EOM,
+        "error-and-proto": rec(1, u16s(0)) + rec(2, u16s(1)) + EOM,
+        "server-255": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, cookie, False)
+        + rec(6, b"a" * 255, True) + EOM,
+        "server-256": rec(1, u16s(0)) + rec(4, u16s(15)) + rec(5, cookie, False)
+        + rec(6, b"a" * 256, True) + EOM,
+    }
+    for k, v in resps.items():
+        put("ke_response", "gen-" + k, v)
+
+
+# ---- NTP and extension fields (RFC 5905, RFC 7822, RFC 8915 section 5)
+def ntp_header(mode=3, stratum=2, refid=b"\x7f\x00\x00\x01", leap=0, version=4):
+    first = (leap << 6) | (version << 3) | mode
+    return (struct.pack(">BBbb", first, stratum, 6, -20) + struct.pack(">II", 0x100, 0x200)
+            + refid + struct.pack(">QQQQ", 0xE9A0000000000000, 0x0123456789ABCDEF if mode == 4 else 0,
+                                  0xE9A0000100000000, 0xE9A0000200000000))
+
+
+def ef(t, body):
+    body = body + b"\0" * (-len(body) % 4)
+    if len(body) < 12:
+        body += b"\0" * (12 - len(body))
+    return struct.pack(">HH", t, 4 + len(body)) + body
+
+
+UID = b"nts-fuzz unique identifier 0001."
+COOKIE104 = bytes((i * 7) & 0xFF for i in range(104))
+
+
+def auth_raw(nonce_len, ct_len, extra=0):
+    n = bytes(range(0xA0, 0xA0 + nonce_len)) + b"\0" * (-nonce_len % 4)
+    c = b"\x33" * ct_len + b"\0" * (-ct_len % 4)
+    body = struct.pack(">HH", nonce_len, ct_len) + n + c + b"\0" * extra
+    return struct.pack(">HH", 0x0404, 4 + len(body)) + body
+
+
+def ntp_seeds():
+    h = ntp_header()
+    req = h + ef(0x0104, UID) + ef(0x0204, COOKIE104) + ef(0x0304, b"\0" * 104) + auth_raw(16, 16)
+    seeds = {
+        "nts-request": req,
+        "nts-response": ntp_header(4) + ef(0x0104, UID) + auth_raw(16, 16 + 108),
+        "nts-nak": ntp_header(4, 0, b"NTSN", 3) + ef(0x0104, UID),
+        "header-only-v3": ntp_header(3, version=3),
+        "bare-fields": ef(0x0104, UID) + ef(0x2000, b"x" * 12),
+        "ef-then-mac24": h + ef(0x0104, UID) + b"\0\0\0\1" + b"\x11" * 20,
+        "ef-then-mac20": h + ef(0x0104, UID) + b"\0\0\0\1" + b"\x11" * 16,
+        "ef-16-then-mac": h + ef(0x2001, b"") + b"\0\0\0\2" + b"\x22" * 16,
+        "auth-odd-lengths": h + ef(0x0104, UID) + auth_raw(17, 19, 8),
+        "max-len-field": h + struct.pack(">HH", 0x2002, 0xFFFC) + b"\0" * 64,
+        "zero-len-field": h + struct.pack(">HH", 0x0104, 0) + b"\0" * 12,
+    }
+    for k, v in seeds.items():
+        put("ntp_ef", "gen-" + k, v)
+
+
+# ---- structured NTS server/client inputs (see fuzz_nts_server.c / fuzz_nts_client.c)
+def structured(flags, nonce_len, pp, outer, inner):
+    return bytes([flags, nonce_len, pp]) + struct.pack(">H", len(outer)) + outer + inner
+
+
+def nts_server_seeds():
+    RAW, A512, OLD, NOCOOKIE, TAMPER, TEMPLATE, UIDF, TRAIL = (1 << i for i in range(8))
+    hdr = ntp_header(3)
+    uid_ef = ef(0x0104, UID)
+    inner_ef = ef(0x2005, b"client says hello")
+    seeds = {
+        "valid-15": structured(TEMPLATE | UIDF, 16, 0x00, b"", b""),
+        "valid-17": structured(TEMPLATE | UIDF | A512, 16, 0x00, b"", b""),
+        "valid-placeholders": structured(TEMPLATE | UIDF, 16, 0x70, b"", b""),
+        "valid-old": structured(TEMPLATE | UIDF | OLD, 16, 0x30, b"", b""),
+        "valid-own-header": structured(UIDF, 16, 0x10, hdr, b""),
+        "valid-outer-uid": structured(0, 24, 0x00, hdr + uid_ef, b""),
+        "valid-inner": structured(TEMPLATE | UIDF, 32, 0x12, b"", inner_ef),
+        "valid-unknown-outer": structured(TEMPLATE | UIDF, 16, 0x01, ef(0x2004, b"x" * 20), b""),
+        "tamper": structured(TEMPLATE | UIDF | TAMPER, 16, 0x00, b"", b""),
+        "no-cookie": structured(TEMPLATE | UIDF | NOCOOKIE, 16, 0x00, b"", b""),
+        "forged-cookie": structured(TEMPLATE | UIDF | NOCOOKIE, 16, 0x00, ef(0x0204, COOKIE104), b""),
+        "dup-cookie": structured(TEMPLATE | UIDF, 16, 0x00, ef(0x0204, COOKIE104), b""),
+        "short-nonce": structured(TEMPLATE | UIDF, 8, 0x00, b"", b""),
+        "empty-nonce": structured(TEMPLATE | UIDF, 0, 0x00, b"", b""),
+        "trail": structured(TEMPLATE | UIDF | TRAIL, 16, 0x00, b"", b""),
+        "no-uid": structured(TEMPLATE, 16, 0x00, b"", b""),
+        "short-uid": structured(TEMPLATE, 16, 0x00, ef(0x0104, b"u" * 16), b""),
+        "two-uid": structured(TEMPLATE | UIDF, 16, 0x00, uid_ef, b""),
+        "bad-placeholder": structured(TEMPLATE | UIDF, 16, 0x00, ef(0x0304, b"\0" * 20), b""),
+        "inner-cookie": structured(TEMPLATE | UIDF, 16, 0x00, b"", ef(0x0204, COOKIE104)),
+        "inner-malformed": structured(TEMPLATE | UIDF, 16, 0x00, b"", b"\x20\x00\x00\x05abc"),
+        "mode4": structured(UIDF, 16, 0x00, ntp_header(4), b""),
+        "raw-request": bytes([RAW]) + hdr + uid_ef + ef(0x0204, COOKIE104) + auth_raw(16, 16),
+        "raw-plain-ntp": bytes([RAW]) + hdr,
+    }
+    for k, v in seeds.items():
+        put("nts_server", "gen-" + k, v)
+
+
+def nts_client_seeds():
+    RAW, A512, UIDF, NOAUTH, TAMPER, TEMPLATE, NAK, TRAIL = (1 << i for i in range(8))
+    cookies = lambda n, size=104: b"".join(ef(0x0204, bytes([i]) * size) for i in range(n))
+    seeds = {
+        "valid-1": structured(TEMPLATE | UIDF, 16, 0, b"", cookies(1)),
+        "valid-8": structured(TEMPLATE | UIDF, 16, 0, b"", cookies(8)),
+        "valid-9": structured(TEMPLATE | UIDF, 16, 0, b"", cookies(9)),
+        "valid-17": structured(TEMPLATE | UIDF | A512, 16, 0, b"", cookies(2, 168)),
+        "valid-pad": structured(TEMPLATE | UIDF, 20, 3, b"", cookies(1)),
+        "valid-other-inner": structured(TEMPLATE | UIDF, 16, 0, b"", ef(0x2008, b"y" * 8) + cookies(1)),
+        "valid-outer-unknown": structured(TEMPLATE | UIDF, 16, 0, ef(0x2009, b"z" * 4), cookies(1)),
+        "no-cookies": structured(TEMPLATE | UIDF, 16, 0, b"", b""),
+        "big-cookie": structured(TEMPLATE | UIDF, 16, 0, b"", ef(0x0204, b"\x44" * 600)),
+        "tamper": structured(TEMPLATE | UIDF | TAMPER, 16, 0, b"", cookies(1)),
+        "noauth": structured(TEMPLATE | UIDF | NOAUTH, 16, 0, b"", b""),
+        "nak": structured(TEMPLATE | UIDF | NAK | NOAUTH, 16, 0, b"", b""),
+        "nak-with-auth": structured(TEMPLATE | UIDF | NAK, 16, 0, b"", cookies(1)),
+        "nak-wrong-uid": structured(TEMPLATE | NAK | NOAUTH, 16, 0, ef(0x0104, b"w" * 32), b""),
+        "wrong-uid": structured(TEMPLATE, 16, 0, ef(0x0104, b"w" * 32), cookies(1)),
+        "no-uid": structured(TEMPLATE, 16, 0, b"", cookies(1)),
+        "empty-nonce": structured(TEMPLATE | UIDF, 0, 0, b"", cookies(1)),
+        "trail": structured(TEMPLATE | UIDF | TRAIL, 16, 0, b"", cookies(1)),
+        "mode3": structured(UIDF, 16, 0, ntp_header(3), cookies(1)),
+        "inner-malformed": structured(TEMPLATE | UIDF, 16, 0, b"", b"\x02\x04\x00\x05abcd"),
+        "raw-response": bytes([RAW]) + ntp_header(4) + ef(0x0104, UID) + auth_raw(16, 16 + 108),
+        "raw-nak": bytes([RAW]) + ntp_header(4, 0, b"NTSN", 3) + ef(0x0104, UID),
+    }
+    for k, v in seeds.items():
+        put("nts_client", "gen-" + k, v)
+
+
+def cookie_seeds():
+    keys = bytes(range(1, 130))
+    for sel, name in enumerate(["15", "17", "16", "30", "0", "ffff"]):
+        for klen in (32, 64, 48, 16, 0):
+            put("cookie_open", "gen-seal-%s-%d" % (name, klen),
+                bytes([0, sel]) + struct.pack(">H", 77) + bytes([9, klen]) + keys)
+    put("cookie_open", "gen-raw-104", b"\x01" + b"\0\0\0\1" + bytes(100))
+    put("cookie_open", "gen-raw-168", b"\x01" + b"\0\0\0\2" + bytes(164))
+    put("cookie_open", "gen-raw-short", b"\x01" + b"\0\0\0\1" + bytes(10))
+
+
+def conf_seeds():
+    seeds = {
+        "server": b"# an ntsd configuration\nserver time.example.net nts iburst\nserver 127.0.0.1 nts ntsport 4460\n",
+        "quotes": b'ntsservercert "/etc/ntsd/my cert.pem"\nlogfile "a \\"quoted\\" \\\\ name"\n',
+        "continuation": b"server a.example \\\n  nts \\\r\n  iburst\n",
+        "unterminated": b'key "never closed\nnext line\n',
+        "nul": b"server a\0b\n",
+        "comment-only": b"# nothing\n   # still nothing\n\n\t\n",
+        "numbers": b"ntsport 4460\nminpoll 0\nmaxpoll 17\nport 65536\nport -1\nport 12x\n",
+        "bools": b"nts on\nverify off\nx yes\ny FALSE\nz 1\nw maybe\n",
+        "many-words": b"w " + b"x " * 40 + b"\n",
+        "long-line": b"k " + b"v" * 5000 + b"\n",
+        "no-newline": b"server last.example nts",
+        "crlf": b"server a nts\r\nserver b nts\r\n",
+        "empty-quotes": b'a "" "" ""\n',
+    }
+    for k, v in seeds.items():
+        put("conf", "gen-" + k, v)
+
+
+def main():
+    if "--clean" in sys.argv:
+        for t in os.listdir(CORPUS) if os.path.isdir(CORPUS) else []:
+            for fn in os.listdir(os.path.join(CORPUS, t)):
+                if fn.startswith(("tv-", "gen-")):
+                    os.unlink(os.path.join(CORPUS, t, fn))
+    from_testvectors("ntske", "req-", "ke_request")
+    from_testvectors("ntske", "resp-", "ke_response")
+    from_testvectors("ntp", "", "ntp_ef")
+    ke_seeds()
+    ntp_seeds()
+    nts_server_seeds()
+    nts_client_seeds()
+    cookie_seeds()
+    conf_seeds()
+    for t in sorted(os.listdir(CORPUS)):
+        print("%-12s %d inputs" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
+
+
+if __name__ == "__main__":
+    main()
