@@ -66,8 +66,10 @@ int nts_cookie_ring_import(struct nts_cookie_ring *r, const struct nts_ring_key 
  * Lines starting with '#' are comments; every line ends in '\n'. */
 int nts_cookie_ring_save(const struct nts_cookie_ring *r, const char *path);
 int nts_cookie_ring_load(struct nts_cookie_ring *r, const char *path);
-/* For several servers sharing one key file: under an exclusive lock on the
- * file, load it, rotate if due, save if changed. Returns like _rotate. */
+/* For several servers sharing one key file: under flock(LOCK_EX) on
+ * PATH.lock, load PATH (its keys replace the ring's), rotate if due, and save
+ * if a key was added or PATH was missing. Returns like _rotate; a damaged
+ * file is an error and is left alone. See keyfile.c for the whole scheme. */
 int nts_cookie_ring_sync(struct nts_cookie_ring *r, const char *path, time_t now);
 
 /* Length of a cookie carrying keys for this AEAD (0 if unsupported). */
