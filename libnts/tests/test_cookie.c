@@ -107,10 +107,21 @@ START_TEST(test_tamper)
 	ck_assert_uint_eq(c.cookie_decode, 0);
 	open_ok(r, ck, len, aead, 2, false);
 
-	/* The key id is bound as AD: relabelling a cookie with another key id
-	 * that is in the ring fails authentication rather than decrypting. */
+	/* Relabelling a cookie with another key id in the ring fails. */
 	ck_assert_int_eq(nts_cookie_ring_rotate(r, 1001, true), 1);
 	nts_put32(ck, nts_cookie_ring_current_id(r));
+	ck_assert_int_eq(nts_cookie_open(r, ck, len, &k), NTS_E_COOKIE_AUTH);
+
+	/* ... even when both ids carry the same key bytes: the key id is the
+	 * AEAD's associated data, so the id itself is authenticated. */
+	struct nts_ring_key twins[2] = { { 500, 1000, { 0 } }, { 501, 1000, { 0 } } };
+	fill(twins[0].key, NTS_MASTER_KEY_LEN, 42);
+	fill(twins[1].key, NTS_MASTER_KEY_LEN, 42);
+	ck_assert_int_eq(nts_cookie_ring_import(r, twins, 2), NTS_OK);
+	len = seal(r, aead, 2, ck);
+	ck_assert_uint_eq(nts_get32(ck), 501);
+	open_ok(r, ck, len, aead, 2, false);
+	nts_put32(ck, 500);
 	ck_assert_int_eq(nts_cookie_open(r, ck, len, &k), NTS_E_COOKIE_AUTH);
 	nts_cookie_ring_free(r);
 }
