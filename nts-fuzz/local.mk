@@ -15,7 +15,7 @@ FUZZ_KEYS = nts-fuzz/fuzz_keys.c nts-fuzz/fuzz.h
 
 FUZZ_REPLAYS = \
 	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
-	nts-fuzz/replay-ke_response
+	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -43,10 +43,16 @@ nts_fuzz_replay_ke_response_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_ke_response_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_ke_response_LDADD = $(LIBNTS)
 
+nts_fuzz_replay_cookie_open_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz_cookie_open.c $(FUZZ_KEYS)
+nts_fuzz_replay_cookie_open_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"cookie_open"'
+nts_fuzz_replay_cookie_open_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_cookie_open_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_cookie_open_LDADD = $(LIBNTS)
+
 if FUZZING
 noinst_PROGRAMS += \
 	nts-fuzz/fuzz-conf nts-fuzz/fuzz-ntp_ef nts-fuzz/fuzz-ke_request \
-	nts-fuzz/fuzz-ke_response
+	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open
 
 nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
 nts_fuzz_fuzz_conf_CFLAGS = $(FUZZ_LIBFUZZER_CC)
@@ -67,6 +73,11 @@ nts_fuzz_fuzz_ke_response_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_response.c
 nts_fuzz_fuzz_ke_response_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_ke_response_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_ke_response_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_cookie_open_SOURCES = nts-fuzz/fuzz_cookie_open.c $(FUZZ_KEYS)
+nts_fuzz_fuzz_cookie_open_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_cookie_open_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_cookie_open_LDADD = $(LIBNTS)
 endif
 
 EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict nts-fuzz/README.section.md
