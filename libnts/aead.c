@@ -1,4 +1,4 @@
-/* AES-SIV-CMAC (RFC 5297) for NTS through GnuTLS's AEAD API; the only file besides tls.c that sees GnuTLS. */
+/* AES-SIV-CMAC (RFC 5297) for NTS through GnuTLS; with tls.c, the only file that sees GnuTLS. */
 #include <config.h>
 
 #include <stdint.h>
