@@ -1,0 +1,430 @@
+/* ntske-probe: TCP connect, TLS handshake and the NTS-KE exchange, with a decoded record dump. */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nts/aead.h"
+#include "nts/buf.h"
+#include "nts/err.h"
+#include "probe.h"
+
+#define NTSKE_DEFAULT_PORT 4460
+
+void ke_build_default_request(const struct probe_opts *o, struct ntske_request *req)
+{
+	memset(req, 0, sizeof *req);
+	req->protos[0] = NTSKE_PROTO_NTPV4;
+	req->nprotos = 1;
+	for (size_t i = 0; i < o->naeads; i++)
+		req->aeads[i] = o->aeads[i];
+	req->naeads = o->naeads;
+}
+
+static void ids_text(char *out, size_t cap, const uint8_t *body, size_t len, bool aead)
+{
+	size_t pos = 0;
+	out[0] = '\0';
+	if (len == 0)
+		snprintf(out, cap, "(empty)");
+	for (size_t i = 0; i + 1 < len && pos < cap; i += 2) {
+		uint16_t id = nts_get16(body + i);
+		const char *n = aead ? nts_aead_name(id) : ntske_proto_name(id);
+		int k = snprintf(out + pos, cap - pos, "%s%s (%u)", pos ? ", " : "",
+				 n ? n : "unassigned", (unsigned)id);
+		if (k < 0)
+			break;
+		pos += (size_t)k;
+	}
+	if (len % 2 && pos < cap)
+		snprintf(out + pos, cap - pos, "%s odd length", pos ? ";" : "");
+}
+
+static void decode_body(struct probe_rec *p, const uint8_t *body, size_t len)
+{
+	const char *n;
+	switch (p->type) {
+	case NTSKE_REC_EOM:
+		snprintf(p->decoded, sizeof p->decoded, "%s", len ? "non-empty body" : "");
+		break;
+	case NTSKE_REC_NEXT_PROTO:
+		ids_text(p->decoded, sizeof p->decoded, body, len, false);
+		break;
+	case NTSKE_REC_AEAD:
+		ids_text(p->decoded, sizeof p->decoded, body, len, true);
+		break;
+	case NTSKE_REC_ERROR:
+	case NTSKE_REC_WARNING:
+		if (len != 2) {
+			snprintf(p->decoded, sizeof p->decoded, "bad length %zu", len);
+			break;
+		}
+		n = p->type == NTSKE_REC_ERROR ? ntske_error_name(nts_get16(body))
+					      : ntske_warning_name(nts_get16(body));
+		snprintf(p->decoded, sizeof p->decoded, "%s (%u)", n ? n : "unassigned",
+			 (unsigned)nts_get16(body));
+		break;
+	case NTSKE_REC_COOKIE:
+		snprintf(p->decoded, sizeof p->decoded, "%zu octets", len);
+		break;
+	case NTSKE_REC_SERVER: {
+		size_t k = 0;
+		for (size_t i = 0; i < len && k + 2 < sizeof p->decoded; i++)
+			p->decoded[k++] = isprint(body[i]) ? (char)body[i] : '?';
+		p->decoded[k] = '\0';
+		break;
+	}
+	case NTSKE_REC_PORT:
+		if (len == 2)
+			snprintf(p->decoded, sizeof p->decoded, "%u", (unsigned)nts_get16(body));
+		else
+			snprintf(p->decoded, sizeof p->decoded, "bad length %zu", len);
+		break;
+	default:
+		snprintf(p->decoded, sizeof p->decoded, "%zu octets", len);
+	}
+}
+
+size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max)
+{
+	struct nts_rd rd;
+	nts_rd_init(&rd, msg, len);
+	size_t n = 0;
+	while (nts_rd_left(&rd) > 0 && n < max) {
+		struct ntske_record rec;
+		struct probe_rec *p = &recs[n++];
+		memset(p, 0, sizeof *p);
+		if (ntske_record_read(&rd, &rec) != NTS_OK) {
+			snprintf(p->name, sizeof p->name, "(truncated)");
+			snprintf(p->decoded, sizeof p->decoded, "%zu octets left", nts_rd_left(&rd));
+			break;
+		}
+		p->type = rec.type;
+		p->critical = rec.critical;
+		p->len = rec.body_len;
+		const char *name = ntske_record_name(rec.type);
+		snprintf(p->name, sizeof p->name, "%s", name ? name : "Unassigned");
+		decode_body(p, rec.body, rec.body_len);
+		probe_hex(p->hex, sizeof p->hex, rec.body,
+			  rec.body_len < PROBE_HEX_MAX ? rec.body_len : PROBE_HEX_MAX);
+	}
+	return n;
+}
+
+/* ---- the main exchange */
+
+static int connect_phase(const struct probe_opts *o, struct probe_result *r, int *fd)
+{
+	char err[256];
+	double t0 = probe_now();
+	r->connect.run = true;
+	int rc = probe_tcp_connect(&r->target, o->timeout, fd, err, sizeof err);
+	r->connect.ms = (probe_now() - t0) * 1e3;
+	if (rc == 0)
+		return 0;
+	if (r->target.port != NTSKE_DEFAULT_PORT) {
+		if (r->target.port == 1234)
+			snprintf(r->hint, sizeof r->hint,
+				 "port 1234 comes from the NTS drafts (old guides still give it); "
+				 "the standard NTS-KE port is %u: try %s:%u or --fallback-port",
+				 NTSKE_DEFAULT_PORT, r->host, NTSKE_DEFAULT_PORT);
+		else
+			snprintf(r->hint, sizeof r->hint,
+				 "the standard NTS-KE port is %u: try %s:%u or --fallback-port",
+				 NTSKE_DEFAULT_PORT, r->host, NTSKE_DEFAULT_PORT);
+		if (o->fallback_port) {
+			struct probe_target t = r->target;
+			if (t.ss.ss_family == AF_INET)
+				((struct sockaddr_in *)&t.ss)->sin_port = htons(NTSKE_DEFAULT_PORT);
+			else
+				((struct sockaddr_in6 *)&t.ss)->sin6_port = htons(NTSKE_DEFAULT_PORT);
+			t.port = NTSKE_DEFAULT_PORT;
+			char err2[256];
+			if (probe_tcp_connect(&t, o->timeout, fd, err2, sizeof err2) == 0) {
+				snprintf(r->hint, sizeof r->hint,
+					 "port %u failed (%s); fell back to %u",
+					 (unsigned)r->target.port, err, NTSKE_DEFAULT_PORT);
+				r->target = t;
+				r->connect.ms = (probe_now() - t0) * 1e3;
+				return 0;
+			}
+		}
+	}
+	probe_fail(r, PX_CONNECT, "connect", "%s", err);
+	return -1;
+}
+
+static void tls_failed(struct probe_result *r, struct ke_conn *c, int rc, double timeout)
+{
+	char words[128];
+	if (rc == NTS_E_TLS_AGAIN) {
+		probe_fail(r, PX_TLS, "tls", "handshake timed out after %.1f s", timeout);
+	} else if (rc == NTS_E_TLS_CERT) {
+		nts_tls_verify_str(r->verify.flags, words, sizeof words);
+		probe_fail(r, PX_CERT, "tls", "certificate verification failed for %s: %s",
+			   r->verify.name[0] ? r->verify.name : "(no name)", words);
+	} else if (rc == NTS_E_TLS_ALPN) {
+		probe_fail(r, PX_ALPN, "tls",
+			   "server did not agree to ALPN \"%s\" (answered %s%s%s): not an NTS-KE "
+			   "server", NTSKE_ALPN, r->tls_info.alpn[0] ? "\"" : "no ALPN",
+			   r->tls_info.alpn, r->tls_info.alpn[0] ? "\"" : "");
+	} else {
+		probe_fail(r, PX_TLS, "tls", "%s", c->tls ? nts_tls_error(c->tls) : nts_strerror(rc));
+	}
+}
+
+static int tls_phase(const struct probe_opts *o, struct nts_tls_creds *creds,
+		     struct probe_result *r, struct ke_conn *c)
+{
+	struct nts_tls_client_opts topts;
+	probe_tls_client_opts(o, &topts);
+	double t0 = probe_now();
+	r->tls.run = true;
+	int rc = nts_tls_client_new(creds, c->fd, &topts, &c->tls);
+	if (rc == NTS_OK)
+		rc = probe_tls_handshake(c, t0 + o->timeout);
+	r->tls.ms = (probe_now() - t0) * 1e3;
+	if (c->tls) {
+		nts_tls_get_info(c->tls, &r->tls_info);
+		nts_tls_get_verify(c->tls, &r->verify);
+		r->nchain = nts_tls_peer_chain(c->tls, r->chain, NTS_TLS_MAX_CHAIN);
+	}
+	if (rc != NTS_OK) {
+		tls_failed(r, c, rc, o->timeout);
+		return -1;
+	}
+	r->tls_done = true;
+	return 0;
+}
+
+static void ke_parse_failed(struct probe_result *r, int rc)
+{
+	if (rc == NTS_E_KE_ERROR_RECORD) {
+		const char *n = ntske_error_name(r->resp.error_code);
+		probe_fail(r, PX_KE, "ke", "server sent Error record: %s (%u)",
+			   n ? n : "unassigned", (unsigned)r->resp.error_code);
+	} else {
+		probe_fail(r, PX_KE, "ke", "invalid response: %s (%s)", nts_strerror(rc),
+			   nts_errname(rc));
+	}
+}
+
+static int ke_phase(const struct probe_opts *o, struct probe_result *r, struct ke_conn *c)
+{
+	struct ntske_request req;
+	uint8_t out[1024], msg[NTSKE_MAX_MESSAGE];
+	size_t out_len = 0, len = 0;
+	ke_build_default_request(o, &req);
+	if (ntske_request_build(&req, out, sizeof out, &out_len) != NTS_OK) {
+		probe_fail(r, PX_LOCAL, "ke", "cannot build the request");
+		return -1;
+	}
+	r->ke_req_len = out_len;
+	double t0 = probe_now();
+	r->ke.run = true;
+	int rc = probe_ke_send(c, out, out_len, t0 + o->timeout);
+	if (rc == NTS_OK)
+		rc = probe_ke_recv(c, msg, sizeof msg, &len, t0 + o->timeout);
+	r->ke.ms = (probe_now() - t0) * 1e3;
+	r->ke_resp_len = len;
+	r->nrecs = ke_dump(msg, len, r->recs, PROBE_MAX_RECORDS);
+	if (rc == NTS_E_TLS_AGAIN) {
+		probe_fail(r, PX_KE, "ke", "no complete response within %.1f s (%zu octets)",
+			   o->timeout, len);
+		return -1;
+	}
+	if (rc == 0) {
+		probe_fail(r, PX_KE, "ke", "server closed the connection before End of Message "
+			   "(%zu octets received)", len);
+		return -1;
+	}
+	if (rc < 0) {
+		probe_fail(r, PX_KE, "ke", "%s", rc == NTS_E_KE_TOO_LONG ? nts_strerror(rc)
+							     : nts_tls_error(c->tls));
+		return -1;
+	}
+	rc = ntske_response_parse(msg, len, &r->resp);
+	if (rc != NTS_OK) {
+		ke_parse_failed(r, rc);
+		return -1;
+	}
+	return 0;
+}
+
+static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct ke_conn *c)
+{
+	(void)o;
+	if (!r->resp.has_aead || !nts_aead_supported(r->resp.aead)) {
+		probe_fail(r, PX_KE, "ke", "server chose AEAD %u, which this build cannot use",
+			   (unsigned)r->resp.aead);
+		return -1;
+	}
+	r->key_len = nts_aead_key_len(r->resp.aead);
+	if (nts_tls_export_keys(c->tls, NTSKE_PROTO_NTPV4, r->resp.aead, r->c2s, r->s2c,
+				r->key_len) != NTS_OK) {
+		probe_fail(r, PX_KE, "ke", "TLS exporter failed");
+		return -1;
+	}
+	snprintf(r->ntp_host, sizeof r->ntp_host, "%s",
+		 r->resp.has_server ? r->resp.server : r->target.addr);
+	r->ntp_port = r->resp.has_port ? r->resp.port : 123;
+	r->ke_done = true;
+	return 0;
+}
+
+int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
+{
+	struct ke_conn c = {.fd = -1, .tls = NULL};
+	int rc = -1;
+	if (connect_phase(o, r, &c.fd) == 0 && tls_phase(o, creds, r, &c) == 0 &&
+	    ke_phase(o, r, &c) == 0 && keys_phase(o, r, &c) == 0)
+		rc = 0;
+	probe_ke_close(&c);
+	return rc;
+}
+
+/* ---- one request, one answer (the scan and the battery) */
+
+static void analyse(const uint8_t *msg, size_t len, struct ke_answer *a)
+{
+	struct nts_rd rd;
+	nts_rd_init(&rd, msg, len);
+	a->aead_count = -1;
+	a->proto_count = -1;
+	struct ntske_record rec;
+	while (nts_rd_left(&rd) && ntske_record_read(&rd, &rec) == NTS_OK) {
+		if (rec.type == NTSKE_REC_ERROR && rec.body_len == 2) {
+			a->kind = KA_ERROR;
+			a->error_code = nts_get16(rec.body);
+		} else if (rec.type == NTSKE_REC_AEAD) {
+			a->aead_count = rec.body_len / 2;
+			if (rec.body_len >= 2)
+				a->aead = nts_get16(rec.body);
+		} else if (rec.type == NTSKE_REC_NEXT_PROTO) {
+			a->proto_count = rec.body_len / 2;
+		} else if (rec.type == NTSKE_REC_COOKIE) {
+			a->ncookies++;
+		}
+	}
+	if (a->kind == KA_ERROR) {
+		const char *n = ntske_error_name(a->error_code);
+		snprintf(a->text, sizeof a->text, "Error record %u (%s)", (unsigned)a->error_code,
+			 n ? n : "unassigned");
+	} else if (a->aead_count == 0) {
+		snprintf(a->text, sizeof a->text, "empty AEAD record, %zu cookies", a->ncookies);
+	} else if (a->aead_count > 0) {
+		snprintf(a->text, sizeof a->text, "AEAD %u, %zu cookies", (unsigned)a->aead,
+			 a->ncookies);
+	} else {
+		snprintf(a->text, sizeof a->text, "response without AEAD record, %zu cookies",
+			 a->ncookies);
+	}
+}
+
+static int send_request(struct ke_conn *c, const struct ke_try_opts *k, const uint8_t *req,
+			size_t len, double deadline)
+{
+	if (!k->trickle_ms)
+		return probe_ke_send(c, req, len, deadline);
+	for (size_t i = 0; i < len; i++) {
+		int rc = probe_ke_send(c, req + i, 1, deadline);
+		if (rc != NTS_OK)
+			return rc;
+		usleep(k->trickle_ms * 1000);
+	}
+	return NTS_OK;
+}
+
+static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
+			   const struct ke_try_opts *k, struct ke_answer *a)
+{
+	static uint8_t msg[NTSKE_MAX_MESSAGE];
+	size_t len = 0;
+	double wait = o->timeout < 3 ? o->timeout : 3;
+	int rc = probe_ke_recv(c, msg, sizeof msg, &len, probe_now() + wait);
+	if (rc == NTS_E_TLS_AGAIN && k->close_on_silence) {
+		a->half_closed = true;
+		nts_tls_bye(c->tls);
+		rc = probe_ke_recv(c, msg, sizeof msg, &len, probe_now() + wait);
+	}
+	if (rc == 1) {
+		a->kind = KA_RESPONSE;
+		analyse(msg, len, a);
+	} else if (rc == NTS_E_TLS_AGAIN) {
+		a->kind = KA_TIMEOUT;
+		snprintf(a->text, sizeof a->text, "no answer within %.1f s", wait);
+	} else if (rc == 0 || rc == NTS_E_TLS_EOF) {
+		a->kind = KA_CLOSED;
+		snprintf(a->text, sizeof a->text, "connection closed without a response");
+	} else {
+		a->kind = KA_CLOSED;
+		snprintf(a->text, sizeof a->text, "connection ended: %s",
+			 rc == NTS_E_KE_TOO_LONG ? nts_strerror(rc) : nts_tls_error(c->tls));
+	}
+	if (a->half_closed) {
+		size_t n = strlen(a->text);
+		snprintf(a->text + n, sizeof a->text - n, " (after our close_notify)");
+	}
+}
+
+void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
+	    const struct ke_try_opts *k, const uint8_t *req, size_t req_len, struct ke_answer *a)
+{
+	memset(a, 0, sizeof *a);
+	a->aead_count = a->proto_count = -1;
+	struct nts_tls_client_opts topts;
+	probe_tls_client_opts(o, &topts);
+	topts.alpn = k->alpn;
+	topts.tls12_only = k->tls12_only;
+	struct ke_conn c;
+	char err[160];
+	int rc = probe_ke_open(o, creds, t, &topts, &c, err, sizeof err);
+	if (rc == NTS_E_IO) {
+		a->kind = KA_CONNECT_FAIL;
+		snprintf(a->text, sizeof a->text, "connect: %s", err);
+	} else if (rc != NTS_OK) {
+		a->kind = KA_TLS_FAIL;
+		a->tls_rc = rc;
+		snprintf(a->text, sizeof a->text, "handshake refused: %s", err);
+	} else {
+		rc = send_request(&c, k, req, req_len, probe_now() + o->timeout + req_len *
+				  (k->trickle_ms / 1000.0));
+		if (rc != NTS_OK) {
+			a->kind = KA_CLOSED;
+			snprintf(a->text, sizeof a->text, "sending failed: %s",
+				 rc == NTS_E_TLS_AGAIN ? "timed out" : nts_tls_error(c.tls));
+		} else {
+			receive_answer(o, &c, k, a);
+		}
+	}
+	probe_ke_close(&c);
+}
+
+void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
+{
+	/* 15, 16, 17 (AES-SIV-CMAC), 30 (AES-128-GCM-SIV), 1000 (unassigned) */
+	static const uint16_t ids[] = {15, 16, 17, 30, 1000};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0] && r->nscan < PROBE_MAX_SCAN; i++) {
+		struct probe_opts one = *o;
+		one.aeads[0] = ids[i];
+		one.naeads = 1;
+		struct ntske_request req;
+		uint8_t buf[256];
+		size_t len;
+		ke_build_default_request(&one, &req);
+		struct probe_scan *s = &r->scan[r->nscan++];
+		s->aead = ids[i];
+		if (ntske_request_build(&req, buf, sizeof buf, &len) != NTS_OK) {
+			snprintf(s->answer, sizeof s->answer, "cannot build request");
+			continue;
+		}
+		struct ke_try_opts k = {0};
+		struct ke_answer a;
+		ke_try(o, creds, &r->target, &k, buf, len, &a);
+		s->accepted = a.kind == KA_RESPONSE && a.aead_count == 1 && a.aead == ids[i] &&
+			      a.ncookies > 0;
+		snprintf(s->answer, sizeof s->answer, "%s", a.text);
+	}
+}

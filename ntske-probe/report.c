@@ -1,0 +1,309 @@
+/* ntske-probe: text and Nagios output, the key export file, and failure bookkeeping. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nts/aead.h"
+#include "probe.h"
+
+void probe_fail(struct probe_result *r, int code, const char *phase, const char *fmt, ...)
+{
+	if (r->exit_code != PX_OK)
+		return;   /* the first failure is the one to report */
+	r->exit_code = code;
+	snprintf(r->fail_phase, sizeof r->fail_phase, "%s", phase);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->fail_msg, sizeof r->fail_msg, fmt, ap);
+	va_end(ap);
+}
+
+void probe_hex(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 2 < cap; i++) {
+		out[k++] = d[p[i] >> 4];
+		out[k++] = d[p[i] & 15];
+	}
+	if (cap)
+		out[k] = '\0';
+}
+
+const char *probe_exit_name(int code)
+{
+	static const char *const names[] = {
+		[PX_OK] = "ok", [PX_CHECK_FAIL] = "check-failed", [PX_USAGE] = "usage",
+		[PX_RESOLVE] = "resolve", [PX_CONNECT] = "connect", [PX_TLS] = "tls",
+		[PX_CERT] = "certificate", [PX_ALPN] = "alpn", [PX_KE] = "ke", [PX_NTP] = "ntp",
+		[PX_NAK] = "nts-nak", [PX_LOCAL] = "local",
+	};
+	if (code < 0 || (size_t)code >= sizeof names / sizeof names[0] || !names[code])
+		return "unknown";
+	return names[code];
+}
+
+/* ---- text */
+
+static void utc(char *out, size_t cap, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(out, cap, "%Y-%m-%d %H:%M:%SZ", &tm))
+		snprintf(out, cap, "?");
+}
+
+static double days_left(const struct nts_tls_cert *c)
+{
+	return (double)(c->not_after - (int64_t)time(NULL)) / 86400.0;
+}
+
+static void text_phase(const char *name, const struct probe_phase *p, const char *what)
+{
+	if (p->run)
+		printf("%-9s %s (%.1f ms)\n", name, what, p->ms);
+}
+
+static void text_cert(size_t i, const struct nts_tls_cert *c)
+{
+	char from[32], to[32];
+	utc(from, sizeof from, c->not_before);
+	utc(to, sizeof to, c->not_after);
+	printf("cert %-4zu subject %s; issuer %s\n", i, c->subject, c->issuer);
+	if (c->nsans) {
+		printf("          SAN");
+		for (size_t k = 0; k < c->nsans; k++)
+			printf("%s %s", k ? "," : "", c->sans[k]);
+		printf("\n");
+	}
+	printf("          valid %s .. %s (%.0f days left); %s %u bits; %s\n", from, to,
+	       floor(days_left(c)), c->key_type, c->key_bits, c->sig_alg);
+}
+
+static void text_tls(const struct probe_opts *o, const struct probe_result *r)
+{
+	const struct nts_tls_info *i = &r->tls_info;
+	if (r->tls.run && i->version[0]) {
+		char what[256];
+		snprintf(what, sizeof what, "%s, %s, group %s, sig %s, ALPN %s%s%s", i->version,
+			 i->cipher, i->group[0] ? i->group : "-", i->sigalg[0] ? i->sigalg : "-",
+			 i->alpn[0] ? "\"" : "none", i->alpn, i->alpn[0] ? "\"" : "");
+		text_phase("tls", &r->tls, what);
+	}
+	for (size_t k = 0; k < r->nchain; k++)
+		text_cert(k, &r->chain[k]);
+	if (r->verify.checked) {
+		char words[128];
+		nts_tls_verify_str(r->verify.flags, words, sizeof words);
+		if (!r->verify.flags)
+			printf("verify    ok (chain and name %s)\n",
+			       r->verify.name[0] ? r->verify.name : "-");
+		else if (o->insecure)
+			printf("verify    FAILED: %s -- INSECURE: continuing because of --insecure\n",
+			       words);
+		else
+			printf("verify    FAILED: %s\n", words);
+	}
+}
+
+static void text_ke(const struct probe_result *r)
+{
+	char what[128];
+	if (!r->ke.run)
+		return;
+	snprintf(what, sizeof what, "sent %zu octets, received %zu octets in %zu records",
+		 r->ke_req_len, r->ke_resp_len, r->nrecs);
+	text_phase("ke", &r->ke, what);
+	for (size_t k = 0; k < r->nrecs; k++) {
+		const struct probe_rec *p = &r->recs[k];
+		printf("  record  %c %s (%u) len %u%s%s\n", p->critical ? 'C' : '-', p->name,
+		       (unsigned)p->type, (unsigned)p->len, p->decoded[0] ? ": " : "", p->decoded);
+	}
+	if (!r->ke_done)
+		return;
+	const struct ntske_response *s = &r->resp;
+	const char *an = nts_aead_name(s->aead);
+	printf("ke        next protocol %s, %s (%u), %zu cookies of %u octets; NTP server "
+	       "%s port %u%s\n", ntske_proto_name(s->proto) ? ntske_proto_name(s->proto) : "?",
+	       an ? an : "?", (unsigned)s->aead, s->ncookies,
+	       s->ncookies ? (unsigned)s->cookie_len[0] : 0, r->ntp_host, (unsigned)r->ntp_port,
+	       s->has_server || s->has_port ? (s->has_server ? " (Server record)" : " (Port record)")
+					   : " (defaults)");
+	for (size_t k = 0; k < s->nwarnings; k++)
+		printf("ke        Warning record %u\n", (unsigned)s->warnings[k]);
+}
+
+static void text_ntp(const struct probe_result *r)
+{
+	for (size_t i = 0; i < r->nq; i++) {
+		const struct probe_query *q = &r->q[i];
+		printf("ntp %-5zu %s port %u, cookie from %s, %zu octets: ", i + 1, r->ntp_target.addr,
+		       (unsigned)r->ntp_target.port, q->cookie_from, q->req_len);
+		if (!q->authenticated) {
+			printf("%s\n", q->error);
+			continue;
+		}
+		printf("offset %+.6f s, delay %.6f s (%.1f ms)\n", q->offset, q->delay, q->rtt_ms);
+		printf("          stratum %u, refid %s, leap %u, root delay %.6f s, root disp %.6f s, "
+		       "precision %d\n", q->stratum, q->refid, q->leap, q->root_delay, q->root_disp,
+		       q->precision);
+		printf("          authenticated, UID echoed, %zu new cookie%s (%zu octets), "
+		       "response %zu octets%s%s\n", q->ncookies, q->ncookies == 1 ? "" : "s",
+		       q->cookie_len, q->resp_len, q->error[0] ? "; " : "", q->error);
+	}
+	if (r->refresh_tested)
+		printf("cookies   refresh %s: queries using cookies from NTP replies %s\n",
+		       r->refresh_ok ? "works" : "FAILED", r->refresh_ok ? "succeeded" : "failed");
+	else if (r->nq == 1 && r->q[0].ok)
+		printf("cookies   refresh not tested (use --count 2 or more)\n");
+}
+
+static const char *verdict_name(enum check_verdict v)
+{
+	static const char *const n[] = {"PASS", "FAIL", "INFO", "SKIP"};
+	return n[v];
+}
+
+static void text_check(const struct probe_result *r)
+{
+	if (!r->nchecks)
+		return;
+	unsigned cnt[4] = {0};
+	printf("check     %-22s %-4s %s\n", "case", "", "evidence");
+	for (size_t i = 0; i < r->nchecks; i++) {
+		const struct probe_check *c = &r->checks[i];
+		cnt[c->verdict]++;
+		printf("check     %-22s %-4s %s: %s\n", c->id, verdict_name(c->verdict), c->what,
+		       c->evidence);
+	}
+	printf("check     %u PASS, %u FAIL, %u INFO, %u SKIP\n", cnt[CK_PASS], cnt[CK_FAIL],
+	       cnt[CK_INFO], cnt[CK_SKIP]);
+}
+
+void report_text(const struct probe_opts *o, const struct probe_result *r)
+{
+	char what[512];
+	snprintf(what, sizeof what, "%s -> %s", r->host, r->target.addr[0] ? r->target.addr : "?");
+	text_phase("resolve", &r->resolve, what);
+	snprintf(what, sizeof what, "%s port %u", r->target.addr, (unsigned)r->target.port);
+	text_phase("connect", &r->connect, what);
+	text_tls(o, r);
+	text_ke(r);
+	for (size_t i = 0; i < r->nscan; i++)
+		printf("aead %-4u %-26s %s: %s\n", (unsigned)r->scan[i].aead,
+		       nts_aead_name(r->scan[i].aead) ? nts_aead_name(r->scan[i].aead) : "(unassigned)",
+		       r->scan[i].accepted ? "accepted" : "refused", r->scan[i].answer);
+	text_ntp(r);
+	text_check(r);
+	if (r->hint[0])
+		printf("hint      %s\n", r->hint);
+	if (r->exit_code == PX_OK || r->exit_code == PX_CHECK_FAIL)
+		printf("result    %s\n", r->exit_code == PX_OK ? "OK" : "check found failures");
+	else
+		printf("result    FAILED in %s (exit %d)\n", r->fail_phase, r->exit_code);
+}
+
+/* ---- Nagios plugin output */
+
+static int worse(int a, int b)
+{
+	/* 2 CRITICAL > 1 WARNING > 3 UNKNOWN > 0 OK */
+	static const int rank[] = {0, 2, 3, 1};
+	return rank[b] > rank[a] ? b : a;
+}
+
+int report_nagios(const struct probe_opts *o, const struct probe_result *r)
+{
+	static const char *const word[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	int st = 0;
+	char why[768] = "";
+	size_t n = 0;
+#define WHY(...) do { if (n < sizeof why) n += (size_t)snprintf(why + n, sizeof why - n, __VA_ARGS__); } while (0)
+	if (r->exit_code != PX_OK) {
+		st = r->exit_code == PX_USAGE || r->exit_code == PX_LOCAL ? 3 : 2;
+		WHY("%s: %s; ", r->fail_phase, r->fail_msg);
+	}
+	if (r->verify.checked && r->verify.flags) {
+		char words[128];
+		st = worse(st, 2);
+		WHY("certificate %s; ", nts_tls_verify_str(r->verify.flags, words, sizeof words));
+	}
+	double days = r->nchain ? days_left(&r->chain[0]) : NAN;
+	if (r->nchain && days < o->crit_expiry)
+		st = worse(st, 2);
+	else if (r->nchain && days < o->warn_expiry)
+		st = worse(st, 1);
+	double off = r->nq && r->q[r->nq - 1].ok ? r->q[r->nq - 1].offset : NAN;
+	if (!isnan(off) && fabs(off) >= o->crit_offset)
+		st = worse(st, 2);
+	else if (!isnan(off) && fabs(off) >= o->warn_offset)
+		st = worse(st, 1);
+	if (r->ke_done)
+		WHY("%s AEAD %u, %zu cookies", r->tls_info.version, (unsigned)r->resp.aead,
+		    r->resp.ncookies);
+	if (!isnan(off))
+		WHY(", offset %+.6f s", off);
+	if (r->nchain)
+		WHY(", certificate expires in %.0f days", floor(days));
+	printf("NTS %s - %s port %u: %s |", word[st], r->host, (unsigned)r->target.port, why);
+	if (r->ke.run)
+		printf(" ke_time=%.6fs", r->ke.ms / 1e3);
+	if (!isnan(off))
+		printf(" offset=%.6fs;%g;%g delay=%.6fs", off, o->warn_offset, o->crit_offset,
+		       r->q[r->nq - 1].delay);
+	if (r->nchain)
+		printf(" cert_days=%.1f;%g;%g", days, o->warn_expiry, o->crit_expiry);
+	printf("\n");
+#undef WHY
+	return st;
+}
+
+/* ---- --export-keys: see ntske-probe(1), "KEY EXPORT FORMAT" */
+
+static void put_hex_line(FILE *f, const char *key, const uint8_t *p, size_t n)
+{
+	fprintf(f, "%s=", key);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	fputc('\n', f);
+}
+
+int report_export_keys(const char *path, const struct probe_result *r, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	const struct ntske_response *s = &r->resp;
+	fprintf(f, "# ntske-probe key export: session keys for one NTS-KE exchange\n");
+	fprintf(f, "version=1\n");
+	fprintf(f, "time=%lld\n", (long long)time(NULL));
+	fprintf(f, "ke_host=%s\nke_address=%s\nke_port=%u\n", r->host, r->target.addr,
+		(unsigned)r->target.port);
+	fprintf(f, "ntp_server=%s\nntp_address=%s\nntp_port=%u\n", r->ntp_host,
+		r->ntp_target.addr[0] ? r->ntp_target.addr : r->ntp_host, (unsigned)r->ntp_port);
+	fprintf(f, "next_protocol=%u\naead=%u\n", (unsigned)s->proto, (unsigned)s->aead);
+	put_hex_line(f, "c2s", r->c2s, r->key_len);
+	put_hex_line(f, "s2c", r->s2c, r->key_len);
+	for (size_t i = 0; i < s->ncookies; i++)
+		put_hex_line(f, "cookie", s->cookies[i], s->cookie_len[i]);
+	for (size_t i = 0; i < r->nntp_cookies; i++)
+		put_hex_line(f, "cookie", r->ntp_cookies[i], r->ntp_cookie_len[i]);
+	fprintf(f, "end\n");
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
