@@ -11,8 +11,6 @@
 #include "nts/nts_ef.h"
 
 #define PAD4(n) (((n) + 3) & ~(size_t)3)
-/* EF header + authenticator body header (nonce and ciphertext lengths) */
-#define AUTH_OVERHEAD 8
 
 /* Length of an extension field carrying body_len octets (RFC 7822). */
 static size_t ef_size(size_t body_len)
@@ -22,8 +20,9 @@ static size_t ef_size(size_t body_len)
 }
 
 /* RFC 8915 section 5.6: body = nonce length, ciphertext length, nonce
- * (padded to 4), ciphertext (padded to 4), Additional Padding. With AES-SIV
- * the padded nonce plus Additional Padding must reach 16 octets. */
+ * (padded to 4), ciphertext (padded to 4), Additional Padding. The nonce
+ * plus Additional Padding must reach N_REQ = min(16, the AEAD's largest
+ * nonce), which is 16 for the AES-SIV algorithms we support. */
 static size_t auth_body_len(size_t nonce_len, size_t ct_len)
 {
 	size_t n = PAD4(nonce_len);
