@@ -232,7 +232,7 @@ int ntp_ef_write(struct nts_wr *w, uint16_t type, const void *body, size_t body_
 
 /* IANA "NTP Extension Field Types" registry (RFC 5906 Autokey, RFC 7821,
  * RFC 8915). Autokey types come in request, response (0x80..) and error
- * response (0xC0..) forms. */
+ * response (0xC0..) forms; 0x0000 is Autokey's crypto-NAK. */
 static const struct {
 	uint16_t type;
 	const char *name;
@@ -253,9 +253,9 @@ static const struct {
 	{ 0x0402, "Autokey Message Request" },
 	{ 0x8402, "Autokey Message Response" },
 	{ 0xC402, "Autokey Message Error Response" },
-	{ 0x0502, "Leapseconds Value Message Request" },
-	{ 0x8502, "Leapseconds Value Message Response" },
-	{ 0xC502, "Leapseconds Value Message Error Response" },
+	{ 0x0502, "Leapseconds Message Request" },
+	{ 0x8502, "Leapseconds Message Response" },
+	{ 0xC502, "Leapseconds Message Error Response" },
 	{ 0x0602, "Sign Message Request" },
 	{ 0x8602, "Sign Message Response" },
 	{ 0xC602, "Sign Message Error Response" },
@@ -273,6 +273,9 @@ static const struct {
 	{ NTP_EF_NTS_COOKIE, "NTS Cookie" },
 	{ NTP_EF_NTS_PLACEHOLDER, "NTS Cookie Placeholder" },
 	{ NTP_EF_NTS_AUTH, "NTS Authenticator and Encrypted Extension Fields" },
+	/* experimental types seen in chrony's traffic */
+	{ 0xF323, "Monotonic Timestamp & Root Delay/Dispersion (experimental)" },
+	{ 0xF324, "Network PTP Time Correction (experimental)" },
 };
 
 const char *ntp_ef_type_name(uint16_t type)

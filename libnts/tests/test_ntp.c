@@ -376,6 +376,14 @@ START_TEST(ef_type_names)
 	ck_assert_str_eq(ntp_ef_type_name(NTP_EF_NTS_PLACEHOLDER), "NTS Cookie Placeholder");
 	ck_assert_ptr_nonnull(ntp_ef_type_name(NTP_EF_NTS_AUTH));
 	ck_assert_ptr_nonnull(ntp_ef_type_name(0x0000));
+	ck_assert_str_eq(ntp_ef_type_name(0x2005), "Checksum Complement");
+	/* Autokey types in all three forms: request, response, error response */
+	for (unsigned code = 0; code <= 9; code++)
+		for (unsigned form = 0; form < 3; form++) {
+			uint16_t t = (uint16_t)((form == 0 ? 0 : form == 1 ? 0x8000 : 0xC000) |
+						code << 8 | 0x02);
+			ck_assert_msg(ntp_ef_type_name(t) != NULL, "no name for 0x%04x", t);
+		}
 	ck_assert_ptr_null(ntp_ef_type_name(0x1234));
 	ck_assert_ptr_null(ntp_ef_type_name(0x7777));
 }
