@@ -55,7 +55,9 @@ static void walk(const uint8_t *data, size_t size, size_t start)
 		FUZZ_CHECK(rc < 0 && it.err == rc);
 		FUZZ_CHECK(rc == NTS_E_EF_TRUNC_HDR || rc == NTS_E_EF_LEN_SMALL ||
 			   rc == NTS_E_EF_LEN_ALIGN || rc == NTS_E_EF_OVERRUN ||
-			   rc == NTS_E_NTP_TRAILING);
+			   rc == NTS_E_NTP_TRAILING || rc == NTS_E_NTP_SHORT);
+		/* the walker stays stopped after a violation */
+		FUZZ_CHECK(ntp_ef_next(&it, &ef) == rc);
 	}
 	free(copy);
 }
@@ -87,7 +89,41 @@ static void header(const uint8_t *data, size_t size)
 	(void)ntp_ts_from_timespec(&ts);
 	(void)ntp_ts_diff(h.org, h.rec);
 	ntp_offset_delay(h.org, h.rec, h.xmt, h.reftime, &off, &delay);
-	(void)ntp_short_to_double(h.root_delay);
+	double d = ntp_short_to_double(h.root_delay);
+	if (h.root_delay < 0xffff0000u)
+		FUZZ_CHECK(ntp_short_from_double(d) == h.root_delay);
+	(void)ntp_short_from_double((double)(int32_t)h.root_disp / 1024.0);
+	/* out-of-range nanoseconds are normalised, not trusted */
+	ts.tv_sec = (time_t)(int32_t)h.refid;
+	ts.tv_nsec = (long)(int32_t)h.root_disp;
+	(void)ntp_ts_from_timespec(&ts);
+	uint8_t small[NTP_HEADER_LEN - 1];
+	FUZZ_CHECK(ntp_hdr_write(&h, small, sizeof small) < 0);
+}
+
+/* The writer pads short bodies to the 16-octet minimum and refuses to
+ * overflow its buffer. */
+static void write_fields(const uint8_t *data, size_t size)
+{
+	uint8_t out[256];
+	struct nts_wr w;
+	size_t cap = size ? data[0] : 0;
+	nts_wr_init(&w, out, cap < sizeof out ? cap : sizeof out);
+	for (size_t i = 1; i + 3 <= size; i += 3) {
+		size_t blen = data[i + 2] % 40;
+		if (blen > size - i - 3)
+			blen = size - i - 3;
+		size_t before = w.pos;
+		int rc = ntp_ef_write(&w, nts_get16(data + i), data + i + 3, blen);
+		if (rc != NTS_OK) {
+			FUZZ_CHECK(rc == NTS_E_NOSPACE && w.pos == before);
+			break;
+		}
+		size_t flen = w.pos - before;
+		FUZZ_CHECK(flen % 4 == 0 && flen >= NTP_EF_MIN_LEN && flen >= blen + 4 && flen < blen + 4 + 16);
+		FUZZ_CHECK(nts_get16(out + before + 2) == flen);
+		FUZZ_CHECK(memcmp(out + before + 4, data + i + 3, blen) == 0);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,5 +133,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		walk(data, size, NTP_HEADER_LEN);
 	/* a bare field sequence, as in decrypted NTS plaintext */
 	walk(data, size, 0);
+	write_fields(data, size);
 	return 0;
 }
