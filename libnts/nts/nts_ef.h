@@ -35,7 +35,9 @@ struct nts_client_request {
 };
 
 /* Build header, Unique Identifier, Cookie, Placeholders and the
- * Authenticator sealed with C2S over everything before it. */
+ * Authenticator sealed with C2S over everything before it. A nonce under 16
+ * octets gets Additional Padding (RFC 8915 section 5.6); NTS_E_NOSPACE if
+ * the packet would not fit cap (or NTP_MAX_PACKET). */
 int nts_client_build_request(const struct nts_client_request *req, struct nts_aead *c2s,
 			     uint8_t *out, size_t cap, size_t *len);
 
@@ -83,6 +85,9 @@ struct nts_server_request {
 };
 
 /* Parse an NTS request, open its cookie and verify its authenticator.
+ * A nonce under 16 octets is accepted only with Additional Padding making up
+ * the difference (RFC 8915 section 5.6), else NTS_E_NTS_NONCE_SHORT; more than
+ * NTS_MAX_PLACEHOLDERS placeholders are tolerated but not filled.
  * NTS_OK: answer with nts_server_build_response().
  * NTS_E_NTS_NOT_NTS: no NTS fields; serve it as plain NTP.
  * a cookie error (NTS_E_COOKIE_*) or NTS_E_AEAD_VERIFY with req->uid set:
