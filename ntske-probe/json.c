@@ -133,7 +133,7 @@ static void json_cert(struct jw *w, const struct nts_tls_cert *c)
 	jw_str(w, "not_before", t);
 	iso(t, sizeof t, c->not_after);
 	jw_str(w, "not_after", t);
-	jw_num(w, "days_left", floor((double)(c->not_after - (int64_t)time(NULL)) / 86400.0));
+	jw_int(w, "days_left", (long long)floor((double)(c->not_after - (int64_t)time(NULL)) / 86400.0));
 	jw_str(w, "key_type", c->key_type);
 	jw_int(w, "key_bits", c->key_bits);
 	jw_str(w, "signature_algorithm", c->sig_alg);

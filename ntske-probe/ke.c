@@ -425,6 +425,10 @@ void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struc
 		ke_try(o, creds, &r->target, &k, buf, len, &a);
 		s->accepted = a.kind == KA_RESPONSE && a.aead_count == 1 && a.aead == ids[i] &&
 			      a.ncookies > 0;
-		snprintf(s->answer, sizeof s->answer, "%s", a.text);
+		if (a.kind == KA_RESPONSE && a.aead_count > 0 && a.aead != ids[i])
+			snprintf(s->answer, sizeof s->answer, "chose AEAD %u, which was not offered "
+				 "(%zu cookies)", (unsigned)a.aead, a.ncookies);
+		else
+			snprintf(s->answer, sizeof s->answer, "%s", a.text);
 	}
 }

@@ -176,7 +176,7 @@ static void text_check(const struct probe_result *r)
 	if (!r->nchecks)
 		return;
 	unsigned cnt[4] = {0};
-	printf("check     %-22s %-4s %s\n", "case", "", "evidence");
+	printf("check     %-22s %-4s %s\n", "case", "", "what: evidence");
 	for (size_t i = 0; i < r->nchecks; i++) {
 		const struct probe_check *c = &r->checks[i];
 		cnt[c->verdict]++;
