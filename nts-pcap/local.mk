@@ -1,1 +1,14 @@
-# nts-pcap: build fragment (filled in by its issue).
+# nts-pcap: decode, verify and decrypt NTS in packet captures (issue 5).
+bin_PROGRAMS += nts-pcap/nts-pcap
+dist_man_MANS += nts-pcap/nts-pcap.1
+# Everything but main.c, shared with the unit tests.
+NTS_PCAP_CORE = \
+	nts-pcap/np.h nts-pcap/capture.h nts-pcap/ke.h nts-pcap/tls13.h \
+	nts-pcap/frame.c nts-pcap/capture.c nts-pcap/tcp.c nts-pcap/ntp_decode.c \
+	nts-pcap/pair.c nts-pcap/verify.c nts-pcap/keys_file.c nts-pcap/findings.c \
+	nts-pcap/output.c nts-pcap/stats.c nts-pcap/keylog.c nts-pcap/tls13.c \
+	nts-pcap/ke_decode.c nts-pcap/ke_records.c nts-pcap/ke_out.c
+nts_pcap_nts_pcap_SOURCES = nts-pcap/main.c $(NTS_PCAP_CORE)
+nts_pcap_nts_pcap_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PCAP_CFLAGS)
+nts_pcap_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS)
+nts_pcap_nts_pcap_LDFLAGS = $(AM_LDFLAGS) -static

@@ -1,0 +1,60 @@
+/* nts-pcap input (capture.c), TCP reassembly (tcp.c) and the NTS-KE decoder (ke_*.c). */
+#ifndef NP_CAPTURE_H
+#define NP_CAPTURE_H
+
+#include "np.h"
+
+struct np_capture_run {
+	struct np_ctx *ctx;
+	int dlt;
+	bool nano;
+};
+
+/* One captured frame: decode it and hand it to the NTP or KE path. */
+void np_dispatch(struct np_ctx *c, int dlt, const struct timespec *ts, const uint8_t *data,
+		 size_t caplen, size_t wirelen);
+/* Read a pcap or pcapng file to its end; -1 with err set on failure. */
+int np_read_file(struct np_ctx *c, const char *path, char *err, size_t errlen);
+/* Capture live on iface with a BPF filter for the configured ports until
+ * SIGINT/SIGTERM or count packets (0: no limit). */
+int np_live(struct np_ctx *c, const char *iface, long count, char *err, size_t errlen);
+
+/* ---- tcp.c */
+int np_tcp_new(struct np_tcp **out);
+void np_tcp_free(struct np_tcp *t);
+/* One TCP segment on a KE port. */
+void np_tcp_segment(struct np_ctx *c, const struct np_frame *f);
+/* End of input: finish every open flow. */
+void np_tcp_flush(struct np_ctx *c);
+
+/* ---- ke_decode.c: one TCP connection carrying NTS-KE over TLS */
+struct np_ke;
+struct np_ke *np_ke_new(const struct np_addr *client, const struct np_addr *server,
+			uint64_t frame, const struct timespec *ts);
+/* In-order stream octets of one direction (0 client->server, 1 back);
+ * returns how many were consumed (whole TLS records). */
+size_t np_ke_stream(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t *p, size_t n);
+/* A hole in a direction's stream: decoding of that direction stops. */
+void np_ke_gap(struct np_ke *k, int dir);
+/* Connection over (or input ended): print it and free it. */
+void np_ke_finish(struct np_ctx *c, struct np_ke *k);
+
+/* ---- keylog.c: NSS key log (SSLKEYLOGFILE) */
+enum np_secret {
+	NP_S_CHTS,              /* CLIENT_HANDSHAKE_TRAFFIC_SECRET */
+	NP_S_SHTS,              /* SERVER_HANDSHAKE_TRAFFIC_SECRET */
+	NP_S_CTS0,              /* CLIENT_TRAFFIC_SECRET_0 */
+	NP_S_STS0,              /* SERVER_TRAFFIC_SECRET_0 */
+	NP_S_EXPORTER,          /* EXPORTER_SECRET */
+	NP_S_COUNT
+};
+struct np_secrets {
+	uint8_t len[NP_S_COUNT];        /* 0 when not in the log */
+	uint8_t s[NP_S_COUNT][64];
+};
+int np_keylog_load(struct np_keylog **kl, const char *path, char *err, size_t errlen);
+void np_keylog_free(struct np_keylog *kl);
+/* Secrets of the session with this ClientHello random, or NULL. */
+const struct np_secrets *np_keylog_find(const struct np_keylog *kl, const uint8_t random[32]);
+
+#endif

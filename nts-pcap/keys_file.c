@@ -1,0 +1,175 @@
+/* Reads NTS key files written by `ntske-probe --export-keys` for --keys. */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nts/aead.h"
+#include "nts/err.h"
+#include "nts/ntske.h"
+#include "np.h"
+
+/* The file is "key=value" lines ('#' comments, blank lines end a set):
+ *   aead=15 (or AEAD_AES_SIV_CMAC_256), c2s=HEX, s2c=HEX, cookie=HEX ...
+ * Other keys (server, port, ...) are ignored. Several sets may follow
+ * each other; a new c2s after a complete set also starts a new one. */
+
+struct kset {
+	struct np_keys k;
+	bool have_c2s, have_s2c;
+	size_t ncookies;
+	uint8_t cookies[NTS_MAX_COOKIES][NTS_COOKIE_MAX];
+	size_t cookie_len[NTS_MAX_COOKIES];
+};
+
+static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	int hi = -1;
+	for (; *s; s++) {
+		int c = (unsigned char)*s, v;
+		if (isspace(c) || c == ':')
+			continue;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= cap)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+static int parse_aead(const char *v)
+{
+	char *end;
+	long id = strtol(v, &end, 10);
+	if (end != v && (*end == 0 || isspace((unsigned char)*end)))
+		return id >= 0 && id <= 65535 ? (int)id : -1;
+	for (int i = 0; i < 65536 && i < 64; i++) {
+		const char *n = nts_aead_name((uint16_t)i);
+		if (n && strcasecmp(n, v) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Hand a complete set to the verifier; cookies bind it, or it floats. */
+static int flush(struct np_verify *v, struct kset *s, const char *path, char *err, size_t errlen)
+{
+	if (!s->have_c2s && !s->have_s2c && !s->ncookies)
+		return NTS_OK;
+	if (!s->have_c2s || !s->have_s2c || !s->k.aead) {
+		snprintf(err, errlen, "%s: key set without aead, c2s and s2c", path);
+		return NTS_E_KEYFILE_FORMAT;
+	}
+	snprintf(s->k.origin, sizeof s->k.origin, "--keys");
+	int idx = np_verify_add_keys(v, &s->k);
+	if (idx < 0) {
+		snprintf(err, errlen, "%s: too many key sets", path);
+		return NTS_E_NOMEM;
+	}
+	for (size_t i = 0; i < s->ncookies; i++)
+		np_verify_bind_cookie(v, s->cookies[i], s->cookie_len[i], idx);
+	np_verify_float(v, idx);
+	memset(s, 0, sizeof *s);
+	return NTS_OK;
+}
+
+static int line(struct np_verify *v, struct kset *s, char *key, char *val, const char *where,
+		char *err, size_t errlen)
+{
+	size_t n;
+	int rc = NTS_OK;
+	if (strcmp(key, "c2s") == 0 && s->have_c2s && s->have_s2c)
+		rc = flush(v, s, where, err, errlen);
+	if (rc)
+		return rc;
+	if (strcmp(key, "aead") == 0) {
+		int id = parse_aead(val);
+		if (id <= 0 || !nts_aead_key_len((uint16_t)id))
+			goto bad;
+		s->k.aead = (uint16_t)id;
+	} else if (strcmp(key, "c2s") == 0 || strcmp(key, "s2c") == 0) {
+		bool c2s = key[0] == 'c';
+		if (unhex(val, c2s ? s->k.c2s : s->k.s2c, sizeof s->k.c2s, &n) || n == 0)
+			goto bad;
+		if ((s->k.key_len && n != s->k.key_len))
+			goto bad;
+		s->k.key_len = n;
+		if (c2s)
+			s->have_c2s = true;
+		else
+			s->have_s2c = true;
+	} else if (strcmp(key, "cookie") == 0) {
+		if (s->ncookies >= NTS_MAX_COOKIES)
+			return NTS_OK;
+		if (unhex(val, s->cookies[s->ncookies], NTS_COOKIE_MAX, &n) || n == 0)
+			goto bad;
+		s->cookie_len[s->ncookies++] = n;
+	}
+	return NTS_OK;
+bad:
+	snprintf(err, errlen, "%s: bad value for %s", where, key);
+	return NTS_E_KEYFILE_FORMAT;
+}
+
+int np_verify_load_keys(struct np_verify *v, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NTS_E_IO;
+	}
+	struct kset *s = calloc(1, sizeof *s);
+	char buf[4096], where[512];
+	int rc = s ? NTS_OK : NTS_E_NOMEM;
+	unsigned lineno = 0;
+	while (rc == NTS_OK && fgets(buf, sizeof buf, f)) {
+		lineno++;
+		snprintf(where, sizeof where, "%s:%u", path, lineno);
+		char *p = buf;
+		while (isspace((unsigned char)*p))
+			p++;
+		p[strcspn(p, "\r\n")] = 0;
+		if (*p == '#')
+			continue;
+		if (*p == 0) {
+			rc = flush(v, s, where, err, errlen);
+			continue;
+		}
+		char *eq = strpbrk(p, "=:");
+		if (!eq)
+			continue;
+		*eq = 0;
+		char *key = p, *val = eq + 1;
+		for (char *k = eq - 1; k >= key && isspace((unsigned char)*k); k--)
+			*k = 0;
+		while (isspace((unsigned char)*val))
+			val++;
+		for (char *k = key; *k; k++)
+			*k = (char)tolower((unsigned char)*k);
+		rc = line(v, s, key, val, where, err, errlen);
+	}
+	if (rc == NTS_OK && s)
+		rc = flush(v, s, path, err, errlen);
+	fclose(f);
+	free(s);
+	return rc;
+}

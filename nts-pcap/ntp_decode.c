@@ -1,0 +1,190 @@
+/* NTP datagram decoding: header, every extension field, and the NTS fields (RFC 8915 section 5). */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nts/buf.h"
+#include "nts/err.h"
+#include "nts/nts_ef.h"
+#include "np.h"
+
+const char *np_ntp_mode_name(unsigned mode)
+{
+	static const char *const names[8] = { "reserved", "symmetric-active", "symmetric-passive",
+					      "client", "server", "broadcast", "control", "private" };
+	return names[mode & 7];
+}
+
+void np_refid_str(const struct ntp_hdr *h, char *buf, size_t len)
+{
+	uint8_t b[4];
+	nts_put32(b, h->refid);
+	if (h->stratum <= 1) {
+		/* kiss code or reference source: four ASCII letters (RFC 5905 7.4) */
+		char s[5];
+		size_t n = 0;
+		for (int i = 0; i < 4 && b[i]; i++)
+			s[n++] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '.';
+		s[n] = 0;
+		snprintf(buf, len, "%s", s);
+	} else {
+		snprintf(buf, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	}
+}
+
+uint64_t np_fp(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+unsigned np_estimate_cookies(size_t ct_len, size_t cookie_len)
+{
+	/* plaintext = one Cookie field per returned cookie, each as long as the
+	 * one the client sent when the server keeps its cookie size */
+	size_t per = 4 + pad4(cookie_len);
+	if (ct_len < 16 || cookie_len == 0)
+		return 0;
+	if (per < NTP_EF_MIN_LEN)
+		per = NTP_EF_MIN_LEN;
+	return (unsigned)((ct_len - 16) / per);
+}
+
+/* Authenticator body (RFC 8915 section 5.6): nonce length, ciphertext
+ * length, nonce padded to 4, ciphertext padded to 4, optional padding. */
+static int parse_auth(struct np_ntp *n, const struct np_ef *ef)
+{
+	struct nts_rd r;
+	uint16_t nl, cl;
+	nts_rd_init(&r, ef->body, ef->body_len);
+	if (!(nts_rd_u16(&r, &nl) && nts_rd_u16(&r, &cl)))
+		return NTS_E_NTS_AUTH_MALFORMED;
+	if (!nts_rd_view(&r, nl, &n->nonce))
+		return NTS_E_NTS_AUTH_MALFORMED;
+	n->nonce_len = nl;
+	if (!nts_rd_skip(&r, pad4(nl) - nl))
+		return NTS_E_NTS_AUTH_MALFORMED;
+	if (!nts_rd_view(&r, cl, &n->ct))
+		return NTS_E_NTS_AUTH_MALFORMED;
+	n->ct_len = cl;
+	if (!nts_rd_skip(&r, pad4(cl) - cl))
+		return NTS_E_NTS_AUTH_MALFORMED;
+	if (nl < NTS_NONCE_LEN)
+		return NTS_E_NTS_NONCE_SHORT;
+	if (cl < 16)
+		return NTS_E_NTS_AUTH_MALFORMED;   /* not even the SIV tag */
+	return NTS_OK;
+}
+
+static void nts_field(struct np_ntp *n, const struct np_ef *ef, size_t idx)
+{
+	switch (ef->type) {
+	case NTP_EF_UNIQUE_ID:
+		n->nts = true;
+		if (n->nuid++ == 0) {
+			n->uid = ef->body;
+			n->uid_len = ef->body_len;
+		}
+		if (ef->body_len < NTS_UID_LEN)
+			n->findings |= 1u << NP_F_MALFORMED;
+		break;
+	case NTP_EF_NTS_COOKIE:
+		n->nts = true;
+		if (n->ncookies++ == 0) {
+			n->cookie = ef->body;
+			n->cookie_len = ef->body_len;
+		}
+		break;
+	case NTP_EF_NTS_PLACEHOLDER:
+		n->nts = true;
+		n->nplaceholders++;
+		break;
+	case NTP_EF_NTS_AUTH:
+		n->nts = true;
+		if (n->nauth++ == 0) {
+			n->auth_index = idx;
+			n->auth_offset = ef->offset;
+			n->auth_err = parse_auth(n, ef);
+			if (n->auth_err)
+				n->findings |= 1u << NP_F_MALFORMED;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void walk(struct np_ntp *n)
+{
+	struct ntp_ef_iter it;
+	struct ntp_ef e;
+	int rc;
+	ntp_ef_iter_init(&it, n->pkt, n->len, NTP_HEADER_LEN);
+	/* bounded: every field is at least 16 octets of a packet we hold */
+	while ((rc = ntp_ef_next(&it, &e)) == 1) {
+		if (n->nef >= NP_MAX_EF) {
+			n->ef_dropped++;
+			continue;
+		}
+		struct np_ef *ef = &n->ef[n->nef];
+		ef->type = e.type;
+		ef->len = e.len;
+		ef->offset = e.offset;
+		ef->body = e.body;
+		ef->body_len = e.body_len;
+		if (n->nauth)
+			n->auth_not_last = true;
+		nts_field(n, ef, n->nef);
+		n->nef++;
+	}
+	if (rc < 0) {
+		n->walk_err = rc;
+		n->walk_err_off = it.pos;
+		n->findings |= 1u << NP_F_MALFORMED;
+	}
+	if (it.mac) {
+		n->mac = true;
+		n->mac_len = n->len - it.mac_offset;
+		if (n->nauth)
+			n->auth_not_last = true;   /* a MAC after the authenticator is a field it does not cover */
+	}
+}
+
+void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n)
+{
+	memset(n, 0, sizeof *n);
+	n->pkt = pkt;
+	n->len = len;
+	n->hdr_err = ntp_hdr_parse(pkt, len, &n->hdr);
+	if (n->hdr_err) {
+		n->findings |= 1u << NP_F_MALFORMED;
+		return;
+	}
+	/* mode 6/7 (control, private) use their own formats, not fields */
+	if (n->hdr.mode == NTP_MODE_CONTROL || n->hdr.mode == NTP_MODE_PRIVATE)
+		return;
+	walk(n);
+	if (n->auth_not_last)
+		n->findings |= 1u << NP_F_AUTH_NOT_LAST;
+	/* RFC 8915 section 5.5: a placeholder's body is as long as the cookie */
+	if (n->nplaceholders && n->ncookies) {
+		for (size_t i = 0; i < n->nef; i++)
+			if (n->ef[i].type == NTP_EF_NTS_PLACEHOLDER &&
+			    n->ef[i].body_len != n->cookie_len)
+				n->placeholder_len_bad = true;
+		if (n->placeholder_len_bad)
+			n->findings |= 1u << NP_F_PLACEHOLDER;
+	}
+	n->nak = n->hdr.mode == NTP_MODE_SERVER && n->hdr.stratum == 0 &&
+		 n->hdr.refid == NTP_REFID_NTSN;
+}

@@ -1,0 +1,309 @@
+/* Text and JSON output of NTP packets and exchanges. */
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nts/err.h"
+#include "np.h"
+
+#define NP_UID_JSON_MAX 64
+
+void np_time_str(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = ts->tv_sec;
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000);
+}
+
+void np_hex(const uint8_t *p, size_t n, char *buf, size_t len)
+{
+	static const char d[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
+		buf[o++] = d[p[i] >> 4];
+		buf[o++] = d[p[i] & 15];
+	}
+	if (len)
+		buf[o < len ? o : len - 1] = 0;
+}
+
+void np_json_str(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			putc(ch, out);
+	}
+	putc('"', out);
+}
+
+static void json_findings(FILE *out, uint32_t set)
+{
+	fputs(",\"findings\":[", out);
+	bool first = true;
+	for (int f = 0; f < NP_F_COUNT; f++) {
+		if (!(set & (1u << f)))
+			continue;
+		fprintf(out, "%s\"%s\"", first ? "" : ",", np_finding_name((enum np_finding)f));
+		first = false;
+	}
+	fputc(']', out);
+}
+
+static const char *tri(int v)
+{
+	return v < 0 ? "null" : v ? "true" : "false";
+}
+
+static void ntp_time(uint64_t ts, time_t pivot, char *buf, size_t len)
+{
+	if (ts == 0) {
+		snprintf(buf, len, "0");
+		return;
+	}
+	struct timespec t;
+	ntp_ts_to_timespec(ts, pivot, &t);
+	np_time_str(&t, buf, len);
+}
+
+static const char *ef_name(uint16_t type)
+{
+	const char *n = ntp_ef_type_name(type);
+	return n ? n : "Unassigned";
+}
+
+/* ---- text */
+
+static void text_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef)
+{
+	char hex[80];
+	fprintf(out, "  field 0x%04x %s, %u octets", ef->type, ef_name(ef->type), ef->len);
+	switch (ef->type) {
+	case NTP_EF_UNIQUE_ID:
+		np_hex(ef->body, ef->body_len < 16 ? ef->body_len : 16, hex, sizeof hex);
+		fprintf(out, ": UID %zu octets %s%s", ef->body_len, hex, ef->body_len > 16 ? "..." : "");
+		break;
+	case NTP_EF_NTS_COOKIE:
+		fprintf(out, ": cookie %zu octets, fp %016" PRIx64, ef->body_len,
+			np_fp(ef->body, ef->body_len));
+		break;
+	case NTP_EF_NTS_PLACEHOLDER:
+		fprintf(out, ": placeholder %zu octets", ef->body_len);
+		break;
+	case NTP_EF_NTS_AUTH:
+		if (n->auth_err && &n->ef[n->auth_index] == ef)
+			fprintf(out, ": malformed (%s)", nts_strerror(n->auth_err));
+		else
+			fprintf(out, ": nonce %zu octets, ciphertext %zu octets", n->nonce_len, n->ct_len);
+		break;
+	default:
+		break;
+	}
+	fputc('\n', out);
+}
+
+static void text_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
+			const struct np_ann *a)
+{
+	FILE *out = c->out;
+	char t[40], s[64], d[64], fs[256], r[32], t1[40], t2[40], t3[40], t4[40];
+	np_time_str(&c->ts, t, sizeof t);
+	np_addr_str(&f->src, true, s, sizeof s);
+	np_addr_str(&f->dst, true, d, sizeof d);
+	fprintf(out, "#%" PRIu64 " %s %s -> %s NTP %zu octets%s\n", c->frame, t, s, d, n->len,
+		f->truncated ? " (truncated by the capture)" : "");
+	if (n->hdr_err) {
+		fprintf(out, "  malformed header: %s\n", nts_strerror(n->hdr_err));
+		return;
+	}
+	const struct ntp_hdr *h = &n->hdr;
+	np_refid_str(h, r, sizeof r);
+	fprintf(out, "  leap %u version %u mode %u (%s) stratum %u poll %d precision %d\n", h->leap,
+		h->version, h->mode, np_ntp_mode_name(h->mode), h->stratum, h->poll, h->precision);
+	fprintf(out, "  root delay %.6f root dispersion %.6f refid %s%s\n",
+		ntp_short_to_double(h->root_delay), ntp_short_to_double(h->root_disp), r,
+		n->nak ? " (NTS NAK)" : "");
+	ntp_time(h->reftime, c->ts.tv_sec, t1, sizeof t1);
+	ntp_time(h->org, c->ts.tv_sec, t2, sizeof t2);
+	ntp_time(h->rec, c->ts.tv_sec, t3, sizeof t3);
+	ntp_time(h->xmt, c->ts.tv_sec, t4, sizeof t4);
+	fprintf(out, "  reference %s\n  origin    %s\n  receive   %s\n  transmit  %s\n", t1, t2, t3, t4);
+	for (size_t i = 0; i < n->nef; i++)
+		text_field(out, n, &n->ef[i]);
+	if (n->ef_dropped)
+		fprintf(out, "  ... %zu more fields\n", n->ef_dropped);
+	if (n->walk_err)
+		fprintf(out, "  malformed at offset %zu: %s\n", n->walk_err_off, nts_strerror(n->walk_err));
+	if (n->mac)
+		fprintf(out, "  legacy MAC, %zu octets\n", n->mac_len);
+	if (a->cookie_opened)
+		fprintf(out, "  cookie opened with master key %08x\n", a->cookie_key_id);
+	else if (a->cookie_err)
+		fprintf(out, "  cookie not opened: %s\n", nts_strerror(a->cookie_err));
+	if (a->verified >= 0)
+		fprintf(out, "  authenticator %s with %s keys from %s\n",
+			a->verified ? "verified" : "FAILED", h->mode == NTP_MODE_CLIENT ? "C2S" : "S2C",
+			a->keys_origin ? a->keys_origin : "?");
+	for (unsigned i = 0; a->verified == 1 && i < a->inner_cookies && i < 8; i++)
+		fprintf(out, "    new cookie %u octets, fp %016" PRIx64 "\n", a->inner_cookie_len[i],
+			a->inner_cookie_fp[i]);
+	if (a->reused_frame)
+		fprintf(out, "  cookie first sent in frame %" PRIu64 "\n", a->reused_frame);
+	np_findings_str(n->findings, fs, sizeof fs);
+	if (fs[0])
+		fprintf(out, "  findings: %s\n", fs);
+}
+
+/* ---- JSON */
+
+static void json_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef, bool first)
+{
+	char hex[2 * NP_UID_JSON_MAX + 1];
+	fprintf(out, "%s{\"type\":%u,\"name\":", first ? "" : ",", ef->type);
+	np_json_str(out, ef_name(ef->type));
+	fprintf(out, ",\"len\":%u,\"offset\":%zu", ef->len, ef->offset);
+	switch (ef->type) {
+	case NTP_EF_UNIQUE_ID:
+		np_hex(ef->body, ef->body_len < NP_UID_JSON_MAX ? ef->body_len : NP_UID_JSON_MAX, hex,
+		       sizeof hex);
+		fprintf(out, ",\"uid\":\"%s\"", hex);
+		break;
+	case NTP_EF_NTS_COOKIE:
+		fprintf(out, ",\"cookie_len\":%zu,\"cookie_fp\":\"%016" PRIx64 "\"", ef->body_len,
+			np_fp(ef->body, ef->body_len));
+		break;
+	case NTP_EF_NTS_PLACEHOLDER:
+		fprintf(out, ",\"placeholder_len\":%zu", ef->body_len);
+		break;
+	case NTP_EF_NTS_AUTH:
+		if (&n->ef[n->auth_index] == ef && !n->auth_err)
+			fprintf(out, ",\"nonce_len\":%zu,\"ciphertext_len\":%zu", n->nonce_len, n->ct_len);
+		break;
+	default:
+		break;
+	}
+	fputc('}', out);
+}
+
+static void json_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
+			const struct np_ann *a)
+{
+	FILE *out = c->out;
+	char t[40], s[64], d[64], r[32];
+	np_time_str(&c->ts, t, sizeof t);
+	np_addr_str(&f->src, false, s, sizeof s);
+	np_addr_str(&f->dst, false, d, sizeof d);
+	fprintf(out, "{\"type\":\"ntp\",\"frame\":%" PRIu64 ",\"time\":\"%s\",\"src\":\"%s\","
+		"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"len\":%zu", c->frame, t, s, f->src.port, d,
+		f->dst.port, n->len);
+	if (n->hdr_err) {
+		fputs(",\"error\":", out);
+		np_json_str(out, nts_strerror(n->hdr_err));
+	} else {
+		const struct ntp_hdr *h = &n->hdr;
+		np_refid_str(h, r, sizeof r);
+		fprintf(out, ",\"leap\":%u,\"version\":%u,\"mode\":%u,\"stratum\":%u,\"poll\":%d,"
+			"\"precision\":%d,\"root_delay\":%.9f,\"root_dispersion\":%.9f,\"refid\":",
+			h->leap, h->version, h->mode, h->stratum, h->poll, h->precision,
+			ntp_short_to_double(h->root_delay), ntp_short_to_double(h->root_disp));
+		np_json_str(out, r);
+		fprintf(out, ",\"refid_hex\":\"%08x\",\"reftime\":\"%016" PRIx64 "\",\"org\":\"%016" PRIx64
+			"\",\"rec\":\"%016" PRIx64 "\",\"xmt\":\"%016" PRIx64 "\"", h->refid, h->reftime,
+			h->org, h->rec, h->xmt);
+		fputs(",\"extensions\":[", out);
+		for (size_t i = 0; i < n->nef; i++)
+			json_field(out, n, &n->ef[i], i == 0);
+		fprintf(out, "],\"nts\":%s,\"nak\":%s", n->nts ? "true" : "false",
+			n->nak ? "true" : "false");
+		if (n->walk_err) {
+			fprintf(out, ",\"error_offset\":%zu,\"error\":", n->walk_err_off);
+			np_json_str(out, nts_strerror(n->walk_err));
+		}
+		if (n->mac)
+			fprintf(out, ",\"mac_len\":%zu", n->mac_len);
+	}
+	fprintf(out, ",\"verified\":%s", tri(a->verified));
+	if (a->keys_origin) {
+		fputs(",\"keys\":", out);
+		np_json_str(out, a->keys_origin);
+	}
+	if (a->verified == 1) {
+		fputs(",\"new_cookies\":[", out);
+		for (unsigned i = 0; i < a->inner_cookies && i < 8; i++)
+			fprintf(out, "%s{\"len\":%u,\"fp\":\"%016" PRIx64 "\"}", i ? "," : "",
+				a->inner_cookie_len[i], a->inner_cookie_fp[i]);
+		fputc(']', out);
+	}
+	if (a->reused_frame)
+		fprintf(out, ",\"cookie_first_frame\":%" PRIu64, a->reused_frame);
+	json_findings(out, n->findings);
+	fputs("}\n", out);
+}
+
+void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
+		   const struct np_ann *a)
+{
+	if (!c->opts.verbose || c->opts.quiet)
+		return;
+	if (c->opts.json)
+		json_packet(c, f, n, a);
+	else
+		text_packet(c, f, n, a);
+}
+
+void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
+{
+	if (c->opts.quiet)
+		return;
+	FILE *out = c->out;
+	char t[40], cl[64], sv[64], fs[256];
+	np_time_str(x->have_req ? &x->req_ts : &x->resp_ts, t, sizeof t);
+	np_findings_str(x->findings, fs, sizeof fs);
+	if (c->opts.json) {
+		np_addr_str(&x->client, false, cl, sizeof cl);
+		np_addr_str(&x->server, false, sv, sizeof sv);
+		fprintf(out, "{\"type\":\"exchange\",\"time\":\"%s\",\"client\":\"%s\",\"client_port\":%u,"
+			"\"server\":\"%s\",\"server_port\":%u", t, cl, x->client.port, sv, x->server.port);
+		if (x->have_req)
+			fprintf(out, ",\"request_frame\":%" PRIu64 ",\"request_len\":%zu", x->req_frame,
+				x->req_len);
+		if (x->have_resp)
+			fprintf(out, ",\"response_frame\":%" PRIu64 ",\"response_len\":%zu", x->resp_frame,
+				x->resp_len);
+		fprintf(out, ",\"nts\":%s,\"cookies_sent\":%u,\"placeholders\":%u,\"cookies_returned\":%u,"
+			"\"cookies_estimated\":%s,\"nak\":%s", x->nts ? "true" : "false", x->cookies_sent,
+			x->placeholders, x->cookies_back, x->cookies_estimated ? "true" : "false",
+			x->nak ? "true" : "false");
+		if (x->have_times)
+			fprintf(out, ",\"offset\":%.9f,\"delay\":%.9f", x->offset, x->delay);
+		fprintf(out, ",\"request_verified\":%s,\"response_verified\":%s,\"verdict\":\"%s\"",
+			tri(x->req_verified), tri(x->resp_verified), x->verdict);
+		json_findings(out, x->findings);
+		fputs("}\n", out);
+		return;
+	}
+	np_addr_str(&x->client, true, cl, sizeof cl);
+	np_addr_str(&x->server, true, sv, sizeof sv);
+	fprintf(out, "%s %s -> %s %s", t, cl, sv, x->nts ? "NTS" : "plain");
+	if (x->nts)
+		fprintf(out, " cookies %u/%u/%s%u", x->cookies_sent, x->placeholders,
+			x->cookies_estimated ? "~" : "", x->cookies_back);
+	if (x->have_times)
+		fprintf(out, " offset %+.6f delay %.6f", x->offset, x->delay);
+	fprintf(out, " %s", x->verdict);
+	if (fs[0])
+		fprintf(out, " [%s]", fs);
+	if (x->have_req && x->have_resp)
+		fprintf(out, " (frames %" PRIu64 ",%" PRIu64 ")\n", x->req_frame, x->resp_frame);
+	else
+		fprintf(out, " (frame %" PRIu64 ")\n", x->have_req ? x->req_frame : x->resp_frame);
+}

@@ -1,0 +1,191 @@
+/* --stats: a summary per client/server pair and totals. */
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nts/err.h"
+#include "np.h"
+
+#define MAX_PAIRS 4096
+
+struct pair_stats {
+	struct np_addr client, server;   /* client without port */
+	uint64_t requests, responses, naks, lost, nts;
+	uint64_t cookies_sent, placeholders, cookies_back;
+	uint64_t verified, failed, unverified;
+	uint64_t findings;
+	uint64_t ke_ok, ke_failed;
+	uint64_t nrtt;
+	double rtt_min, rtt_max, rtt_sum;
+};
+
+struct np_stats {
+	struct pair_stats *p;
+	size_t n;
+	uint64_t overflow;
+};
+
+int np_stats_new(struct np_stats **out)
+{
+	struct np_stats *s = calloc(1, sizeof *s);
+	if (!s || !(s->p = calloc(MAX_PAIRS, sizeof *s->p))) {
+		free(s);
+		return NTS_E_NOMEM;
+	}
+	*out = s;
+	return NTS_OK;
+}
+
+void np_stats_free(struct np_stats *s)
+{
+	if (s)
+		free(s->p);
+	free(s);
+}
+
+/* Linear search: pairs are few (operators look at one server or client). */
+static struct pair_stats *get(struct np_stats *s, const struct np_addr *client,
+			      const struct np_addr *server, bool ke)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct pair_stats *p = &s->p[i];
+		if (np_addr_eq(&p->client, client, false) && np_addr_eq(&p->server, server, !ke) &&
+		    (ke || p->server.port == server->port))
+			return p;
+	}
+	/* a KE pair joins the first NTP pair of the same hosts if there is one */
+	if (s->n >= MAX_PAIRS) {
+		s->overflow++;
+		return NULL;
+	}
+	struct pair_stats *p = &s->p[s->n++];
+	memset(p, 0, sizeof *p);
+	p->client = *client;
+	p->client.port = 0;
+	p->server = *server;
+	return p;
+}
+
+void np_stats_exchange(struct np_stats *s, const struct np_exchange *x)
+{
+	if (!s)
+		return;
+	struct pair_stats *p = get(s, &x->client, &x->server, false);
+	if (!p)
+		return;
+	p->requests += x->have_req;
+	p->responses += x->have_resp;
+	p->naks += x->nak;
+	p->lost += x->have_req && !x->have_resp;
+	p->nts += x->nts;
+	p->cookies_sent += x->cookies_sent;
+	p->placeholders += x->placeholders;
+	p->cookies_back += x->cookies_back;
+	if (x->findings)
+		p->findings++;
+	if (x->nts && x->have_resp && !x->nak) {
+		if (x->req_verified == 0 || x->resp_verified == 0)
+			p->failed++;
+		else if (x->resp_verified == 1)
+			p->verified++;
+		else
+			p->unverified++;
+	}
+	if (x->have_times) {
+		if (!p->nrtt || x->delay < p->rtt_min)
+			p->rtt_min = x->delay;
+		if (!p->nrtt || x->delay > p->rtt_max)
+			p->rtt_max = x->delay;
+		p->rtt_sum += x->delay;
+		p->nrtt++;
+	}
+}
+
+void np_stats_ke(struct np_stats *s, const struct np_addr *client, const struct np_addr *server,
+		 bool ok)
+{
+	if (!s)
+		return;
+	struct pair_stats *p = get(s, client, server, true);
+	if (p) {
+		p->ke_ok += ok;
+		p->ke_failed += !ok;
+	}
+}
+
+static void print_json(struct np_ctx *c)
+{
+	struct np_stats *s = c->stats;
+	FILE *out = c->out;
+	char cl[64], sv[64];
+	fprintf(out, "{\"type\":\"stats\",\"frames\":%" PRIu64 ",\"ntp_packets\":%" PRIu64
+		",\"ke_segments\":%" PRIu64 ",\"bad_frames\":%" PRIu64 ",\"findings\":{",
+		c->n_frames, c->n_ntp, c->n_ke_segments, c->n_bad_frames);
+	for (int f = 0; f < NP_F_COUNT; f++)
+		fprintf(out, "%s\"%s\":%" PRIu64, f ? "," : "", np_finding_name((enum np_finding)f),
+			c->n_findings[f]);
+	fputs("},\"pairs\":[", out);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pair_stats *p = &s->p[i];
+		np_addr_str(&p->client, false, cl, sizeof cl);
+		np_addr_str(&p->server, false, sv, sizeof sv);
+		fprintf(out, "%s{\"client\":\"%s\",\"server\":\"%s\",\"server_port\":%u,\"requests\":%" PRIu64
+			",\"responses\":%" PRIu64 ",\"naks\":%" PRIu64 ",\"no_response\":%" PRIu64
+			",\"nts\":%" PRIu64 ",\"cookies_sent\":%" PRIu64 ",\"placeholders\":%" PRIu64
+			",\"cookies_returned\":%" PRIu64 ",\"verified\":%" PRIu64 ",\"failed\":%" PRIu64
+			",\"unverified\":%" PRIu64 ",\"with_findings\":%" PRIu64 ",\"ke_ok\":%" PRIu64
+			",\"ke_failed\":%" PRIu64, i ? "," : "", cl, sv, p->server.port, p->requests,
+			p->responses, p->naks, p->lost, p->nts, p->cookies_sent, p->placeholders,
+			p->cookies_back, p->verified, p->failed, p->unverified, p->findings, p->ke_ok,
+			p->ke_failed);
+		if (p->nrtt)
+			fprintf(out, ",\"rtt_min\":%.9f,\"rtt_avg\":%.9f,\"rtt_max\":%.9f", p->rtt_min,
+				p->rtt_sum / (double)p->nrtt, p->rtt_max);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
+void np_stats_print(struct np_ctx *c)
+{
+	struct np_stats *s = c->stats;
+	FILE *out = c->out;
+	char cl[64], sv[64];
+	if (c->opts.json) {
+		print_json(c);
+		return;
+	}
+	fprintf(out, "\n%" PRIu64 " frames, %" PRIu64 " NTP packets, %" PRIu64 " KE segments, %" PRIu64
+		" malformed frames\n", c->n_frames, c->n_ntp, c->n_ke_segments, c->n_bad_frames);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pair_stats *p = &s->p[i];
+		np_addr_str(&p->client, false, cl, sizeof cl);
+		np_addr_str(&p->server, true, sv, sizeof sv);
+		fprintf(out, "%s -> %s: %" PRIu64 " requests (%" PRIu64 " NTS), %" PRIu64 " responses, %"
+			PRIu64 " NAKs, %" PRIu64 " unanswered\n", cl, sv, p->requests, p->nts,
+			p->responses, p->naks, p->lost);
+		if (p->nts)
+			fprintf(out, "  cookies %" PRIu64 " sent, %" PRIu64 " placeholders, %" PRIu64
+				" returned; authenticators %" PRIu64 " verified, %" PRIu64 " failed, %" PRIu64
+				" unverified\n", p->cookies_sent, p->placeholders, p->cookies_back,
+				p->verified, p->failed, p->unverified);
+		if (p->ke_ok || p->ke_failed)
+			fprintf(out, "  NTS-KE %" PRIu64 " complete, %" PRIu64 " incomplete or failed\n",
+				p->ke_ok, p->ke_failed);
+		if (p->nrtt)
+			fprintf(out, "  delay min %.6f avg %.6f max %.6f s\n", p->rtt_min,
+				p->rtt_sum / (double)p->nrtt, p->rtt_max);
+		if (p->findings)
+			fprintf(out, "  %" PRIu64 " exchanges with findings\n", p->findings);
+	}
+	bool any = false;
+	for (int f = 0; f < NP_F_COUNT; f++)
+		if (c->n_findings[f]) {
+			fprintf(out, "%s%s %" PRIu64, any ? ", " : "findings: ",
+				np_finding_name((enum np_finding)f), c->n_findings[f]);
+			any = true;
+		}
+	fprintf(out, "%s", any ? "\n" : "findings: none\n");
+}
