@@ -220,10 +220,11 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 			c->inlen += (size_t)n;
 			size_t mlen = 0;
 			int rc = ntske_message_complete(c->in, c->inlen, &mlen);
-			if (rc == 1)
-				build_response(w, c, mlen);
-			else if (rc < 0)
-				build_response(w, c, c->inlen);   /* too long: answered with an Error */
+			/* parse everything received so far: RFC 8915 section 4 makes
+			 * End of Message the final record, so octets after it make the
+			 * request bad; a message over the limit is answered with an Error */
+			if (rc == 1 || rc < 0)
+				build_response(w, c, c->inlen);
 		} else {
 			if (c->outpos >= c->outlen)
 				return finish(w, c);
