@@ -219,21 +219,43 @@ static int worse(int a, int b)
 	return rank[b] > rank[a] ? b : a;
 }
 
+/* Append one part of the status text; parts are joined by "; ". */
+__attribute__((format(printf, 4, 5)))
+static void why_add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+	if (*n + 3 >= cap)
+		return;
+	if (*n) {
+		memcpy(buf + *n, "; ", 3);
+		*n += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(buf + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < cap ? *n + (size_t)k : cap - 1;
+}
+
 int report_nagios(const struct probe_opts *o, const struct probe_result *r)
 {
 	static const char *const word[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 	int st = 0;
 	char why[768] = "";
 	size_t n = 0;
-#define WHY(...) do { if (n < sizeof why) n += (size_t)snprintf(why + n, sizeof why - n, __VA_ARGS__); } while (0)
-	if (r->exit_code != PX_OK) {
+#define WHY(...) why_add(why, sizeof why, &n, __VA_ARGS__)
+	if (r->exit_code != PX_OK && r->exit_code != PX_CHECK_FAIL) {
 		st = r->exit_code == PX_USAGE || r->exit_code == PX_LOCAL ? 3 : 2;
-		WHY("%s: %s; ", r->fail_phase, r->fail_msg);
-	}
-	if (r->verify.checked && r->verify.flags) {
+		WHY("%s: %s", r->fail_phase, r->fail_msg);
+	} else if (r->verify.checked && r->verify.flags) {
 		char words[128];
 		st = worse(st, 2);
-		WHY("certificate %s; ", nts_tls_verify_str(r->verify.flags, words, sizeof words));
+		WHY("certificate verification FAILED (%s), ignored by --insecure",
+		    nts_tls_verify_str(r->verify.flags, words, sizeof words));
+	}
+	if (r->exit_code == PX_CHECK_FAIL) {
+		st = worse(st, 2);
+		WHY("conformance check failures");
 	}
 	double days = r->nchain ? days_left(&r->chain[0]) : NAN;
 	if (r->nchain && days < o->crit_expiry)
@@ -249,9 +271,9 @@ int report_nagios(const struct probe_opts *o, const struct probe_result *r)
 		WHY("%s AEAD %u, %zu cookies", r->tls_info.version, (unsigned)r->resp.aead,
 		    r->resp.ncookies);
 	if (!isnan(off))
-		WHY(", offset %+.6f s", off);
+		WHY("offset %+.6f s", off);
 	if (r->nchain)
-		WHY(", certificate expires in %.0f days", floor(days));
+		WHY("certificate expires in %.0f days", floor(days));
 	printf("NTS %s - %s port %u: %s |", word[st], r->host, (unsigned)r->target.port, why);
 	if (r->ke.run)
 		printf(" ke_time=%.6fs", r->ke.ms / 1e3);
@@ -259,7 +281,7 @@ int report_nagios(const struct probe_opts *o, const struct probe_result *r)
 		printf(" offset=%.6fs;%g;%g delay=%.6fs", off, o->warn_offset, o->crit_offset,
 		       r->q[r->nq - 1].delay);
 	if (r->nchain)
-		printf(" cert_days=%.1f;%g;%g", days, o->warn_expiry, o->crit_expiry);
+		printf(" cert_days=%.2f;%g;%g", days, o->warn_expiry, o->crit_expiry);
 	printf("\n");
 #undef WHY
 	return st;
