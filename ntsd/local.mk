@@ -6,3 +6,5 @@ ntsd_ntsd_SOURCES = \
 ntsd_ntsd_LDADD = $(LIBNTS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
+dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5
+EXTRA_DIST += ntsd/README.section.md
