@@ -1,0 +1,1 @@
+# bench: load generators for ci/bench-* (benchmarks, not tests).
