@@ -12,17 +12,21 @@
 #include "nts/ntske.h"
 #include "np.h"
 
-/* The file is "key=value" lines ('#' comments, blank lines end a set):
+/* The file is "key=value" lines (see ntske-probe(1), KEY EXPORT FORMAT):
  *   aead=15 (or AEAD_AES_SIV_CMAC_256), c2s=HEX, s2c=HEX, cookie=HEX ...
- * Other keys (server, port, ...) are ignored. Several sets may follow
- * each other; a new c2s after a complete set also starts a new one. */
+ * and "end" closing a set; '#' comments; other keys (version, ke_host,
+ * ntp_port, ...) are ignored. A blank line, or a new c2s after a complete
+ * set, also starts a new set, so hand-written files work too. */
+
+/* ntske-probe lists the KE cookies and those its NTP queries got back */
+#define KF_MAX_COOKIES 32
 
 struct kset {
 	struct np_keys k;
 	bool have_c2s, have_s2c;
 	size_t ncookies;
-	uint8_t cookies[NTS_MAX_COOKIES][NTS_COOKIE_MAX];
-	size_t cookie_len[NTS_MAX_COOKIES];
+	uint8_t cookies[KF_MAX_COOKIES][NTS_COOKIE_MAX];
+	size_t cookie_len[KF_MAX_COOKIES];
 };
 
 static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
@@ -118,7 +122,7 @@ static int line(struct np_verify *v, struct kset *s, char *key, char *val, const
 		else
 			s->have_s2c = true;
 	} else if (strcmp(key, "cookie") == 0) {
-		if (s->ncookies >= NTS_MAX_COOKIES)
+		if (s->ncookies >= KF_MAX_COOKIES)
 			return NTS_OK;
 		if (unhex(val, s->cookies[s->ncookies], NTS_COOKIE_MAX, &n) || n == 0)
 			goto bad;
@@ -150,7 +154,7 @@ int np_verify_load_keys(struct np_verify *v, const char *path, char *err, size_t
 		p[strcspn(p, "\r\n")] = 0;
 		if (*p == '#')
 			continue;
-		if (*p == 0) {
+		if (*p == 0 || strcmp(p, "end") == 0) {
 			rc = flush(v, s, where, err, errlen);
 			continue;
 		}

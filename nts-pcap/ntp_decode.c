@@ -20,14 +20,13 @@ void np_refid_str(const struct ntp_hdr *h, char *buf, size_t len)
 {
 	uint8_t b[4];
 	nts_put32(b, h->refid);
-	if (h->stratum <= 1) {
-		/* kiss code or reference source: four ASCII letters (RFC 5905 7.4) */
-		char s[5];
-		size_t n = 0;
-		for (int i = 0; i < 4 && b[i]; i++)
-			s[n++] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '.';
-		s[n] = 0;
-		snprintf(buf, len, "%s", s);
+	bool ascii = true;
+	for (int i = 0; i < 4; i++)
+		if (b[i] ? b[i] < 0x20 || b[i] >= 0x7f : (i < 3 && b[i + 1]))
+			ascii = false;
+	if (h->stratum <= 1 && ascii) {
+		/* kiss code or reference source: up to four ASCII letters (RFC 5905 7.3) */
+		snprintf(buf, len, "%.4s", (const char *)b);
 	} else {
 		snprintf(buf, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
 	}

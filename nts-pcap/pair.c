@@ -99,7 +99,7 @@ static void fill_from_req(struct np_exchange *x, const struct req *r)
 	x->cookies_sent = r->ncookies;
 	x->placeholders = r->nplaceholders;
 	x->req_verified = r->verified;
-	x->findings = r->findings;
+	x->findings |= r->findings;
 }
 
 static void emit(struct np_ctx *c, struct np_exchange *x)
@@ -277,11 +277,13 @@ static void response(struct np_ctx *c, const struct np_frame *f, const struct np
 	if (n->uid) {
 		r = find(c->pend, pair_key(&f->dst, &f->src, np_fp(n->uid, n->uid_len)), true);
 	}
-	if (!r) {
+	/* a NAK counts only when its UID matches (RFC 8915 section 5.7) */
+	if (!r && !n->nak) {
 		r = find(c->pend, pair_key(&f->dst, &f->src, n->hdr.org), false);
 		/* RFC 8915 section 5.7: an NTS client takes only a response that
-		 * echoes its Unique Identifier */
-		if (r && r->nts)
+		 * echoes its Unique Identifier; one with no UID at all is a
+		 * downgrade, judged below */
+		if (r && r->nts && n->uid)
 			x.findings |= 1u << NP_F_UID_MISMATCH;
 	}
 	uint32_t before = r ? r->findings : 0;

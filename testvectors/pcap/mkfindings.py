@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Write the nts-pcap finding captures: for each finding NAME, findings/NAME-yes.pcap
+triggers it and findings/NAME-no.pcap (the same exchange done right) does not.
+
+NTP packets carry real AES-SIV authenticators under fixed keys (findings/keys.txt,
+in the ntske-probe --export-keys format); NTS-KE sessions are TLS 1.3 records
+sealed with AES-128-GCM under traffic secrets listed in findings/keylog.txt, so
+nts-pcap decrypts them as it would a real key log. Deterministic: the same
+bytes every run. Needs python3-cryptography (only to regenerate).
+Usage: mkfindings.py OUTDIR
+"""
+import hashlib
+import os
+import struct
+import sys
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+C2S = bytes(range(0x10, 0x30))
+S2C = bytes(range(0x40, 0x60))
+CLIENT = "10.0.0.2"
+SERVER = "10.0.0.1"
+T0 = 1767225600  # 2026-01-01
+
+
+def det(label, n):
+    """Deterministic 'random' octets."""
+    out = b""
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"{label}/{i}".encode()).digest()
+        i += 1
+    return out[:n]
+
+
+# ---- pcap and packet framing
+
+class Pcap:
+    def __init__(self):
+        self.frames = []
+        self.t = T0 * 1_000_000
+
+    def add(self, frame, dt_us=1000):
+        self.t += dt_us
+        self.frames.append((self.t, frame))
+
+    def write(self, path):
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            for t, fr in self.frames:
+                f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(fr), len(fr)))
+                f.write(fr)
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def ipv4_frame(src, dst, proto, l4):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0x4000, 64, proto, 0,
+                      ip4(src), ip4(dst))
+    s = sum(struct.unpack("!10H", hdr))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    hdr = hdr[:10] + struct.pack("!H", ~s & 0xFFFF) + hdr[12:]
+    eth = b"\x02\x00\x00\x00\x00\x01" + b"\x02\x00\x00\x00\x00\x02" + b"\x08\x00"
+    return eth + hdr + l4
+
+
+def udp(src, sport, dst, dport, payload):
+    return ipv4_frame(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+
+
+def tcp(src, sport, dst, dport, seq, ack, flags, payload=b""):
+    return ipv4_frame(src, dst, 6, struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, flags,
+                                               65535, 0, 0) + payload)
+
+
+# ---- NTP and NTS extension fields (RFC 5905, RFC 7822, RFC 8915 section 5)
+
+def ntp_header(mode, stratum=0, refid=0, org=0, rec=0, xmt=0):
+    return struct.pack("!BBbbIII4Q", (0 << 6) | (4 << 3) | mode, stratum, 0, -20, 0, 0, refid,
+                       0, org, rec, xmt)
+
+
+def ef(t, body):
+    n = len(body) + 4
+    pad = (-n) % 4
+    if n + pad < 16:
+        pad = 16 - n
+    return struct.pack("!HH", t, n + pad) + body + b"\0" * pad
+
+
+def auth_ef(key, ad, plaintext, nonce):
+    ct = AESSIV(key).encrypt(plaintext, [ad, nonce])
+    body = struct.pack("!HH", len(nonce), len(ct)) + nonce + ct
+    return ef(0x0404, body)
+
+
+def nts_request(uid, cookie, placeholders=0, ph_len=None, xmt=1, extra_after=b"", corrupt=False):
+    pkt = ntp_header(3, xmt=xmt) + ef(0x0104, uid) + ef(0x0204, cookie)
+    for _ in range(placeholders):
+        pkt += ef(0x0304, b"\0" * (ph_len if ph_len is not None else len(cookie)))
+    a = auth_ef(C2S, pkt, b"", det("nonce" + uid.hex(), 16))
+    if corrupt:
+        a = a[:-1] + bytes([a[-1] ^ 1])
+    return pkt + a + extra_after
+
+
+def nts_response(uid, org, cookies, extra_before=b""):
+    pkt = ntp_header(4, 1, 0x47505300, org, ntp_ts(T0) + 1, ntp_ts(T0) + 2) + ef(0x0104, uid)
+    pkt += extra_before
+    inner = b"".join(ef(0x0204, c) for c in cookies)
+    return pkt + auth_ef(S2C, pkt, inner, det("snonce" + uid.hex(), 16))
+
+
+def ntp_ts(unix):
+    return (unix + 2208988800) << 32
+
+
+def nak(uid, org):
+    return ntp_header(4, 0, 0x4E54534E, org) + ef(0x0104, uid)
+
+
+def exchange(p, req, resp, port=40000):
+    p.add(udp(CLIENT, port, SERVER, 123, req))
+    if resp is not None:
+        p.add(udp(SERVER, 123, CLIENT, port, resp), 300)
+
+
+# ---- TLS 1.3 records for a synthetic NTS-KE session (RFC 8446)
+
+def hkdf_label(secret, label, ctx, n):
+    full = b"tls13 " + label
+    info = struct.pack("!H", n) + bytes([len(full)]) + full + bytes([len(ctx)]) + ctx
+    return HKDFExpand(hashes.SHA256(), n, info).derive(secret)
+
+
+class Sealer:
+    def __init__(self, secret):
+        self.key = hkdf_label(secret, b"key", b"", 16)
+        self.iv = hkdf_label(secret, b"iv", b"", 12)
+        self.seq = 0
+
+    def seal(self, content, ctype=23):
+        inner = content + bytes([ctype])
+        hdr = struct.pack("!BHH", 23, 0x0303, len(inner) + 16)
+        nonce = bytes(a ^ b for a, b in zip(self.iv, self.seq.to_bytes(12, "big")))
+        self.seq += 1
+        return hdr + AESGCM(self.key).encrypt(nonce, inner, hdr)
+
+
+def client_hello(rnd):
+    ext = b""
+    sni = b"ke.test"
+    ext += struct.pack("!HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
+    alpn = b"\x07ntske/1"
+    ext += struct.pack("!HHH", 16, len(alpn) + 2, len(alpn)) + alpn
+    ext += struct.pack("!HHBH", 43, 3, 2, 0x0304)
+    body = struct.pack("!H", 0x0303) + rnd + b"\x00" + struct.pack("!HH", 2, 0x1301) + b"\x01\x00"
+    body += struct.pack("!H", len(ext)) + ext
+    hs = bytes([1]) + len(body).to_bytes(3, "big") + body
+    return struct.pack("!BHH", 22, 0x0301, len(hs)) + hs
+
+
+def server_hello(rnd):
+    ext = struct.pack("!HHH", 43, 2, 0x0304)
+    body = struct.pack("!H", 0x0303) + rnd + b"\x00" + struct.pack("!H", 0x1301) + b"\x00"
+    body += struct.pack("!H", len(ext)) + ext
+    hs = bytes([2]) + len(body).to_bytes(3, "big") + body
+    return struct.pack("!BHH", 22, 0x0303, len(hs)) + hs
+
+
+def rec(t, body, critical):
+    return struct.pack("!HH", (0x8000 if critical else 0) | t, len(body)) + body
+
+
+KE_REQUEST = rec(1, b"\0\0", True) + rec(4, b"\0\x0f", True) + rec(0, b"", True)
+KE_COOKIES = [det("kecookie%d" % i, 100) for i in range(8)]
+
+
+def ke_response(variant):
+    r = rec(1, b"\0\0", True) + rec(4, b"\0\x0f", variant != "ke-critical")
+    if variant == "ke-proto-aead":
+        r += rec(4, b"\0\x11", False)
+    for c in KE_COOKIES:
+        r += rec(5, c, variant == "ke-critical")
+    if variant != "ke-no-eom":
+        r += rec(0, b"", True)
+    return r
+
+
+def ke_session(p, keylog, name, variant):
+    crnd = det("crandom" + name, 32)
+    srnd = det("srandom" + name, 32)
+    cts, sts, exp = det("cts" + name, 32), det("sts" + name, 32), det("exp" + name, 32)
+    keylog.append("CLIENT_TRAFFIC_SECRET_0 %s %s" % (crnd.hex(), cts.hex()))
+    keylog.append("SERVER_TRAFFIC_SECRET_0 %s %s" % (crnd.hex(), sts.hex()))
+    keylog.append("EXPORTER_SECRET %s %s" % (crnd.hex(), exp.hex()))
+    cs, ss = Sealer(cts), Sealer(sts)
+    cseq, sseq, port = 1000, 5000, 45000
+    segs = [(0, client_hello(crnd)), (1, server_hello(srnd)),
+            (0, cs.seal(KE_REQUEST)), (1, ss.seal(ke_response(variant)))]
+    p.add(tcp(CLIENT, port, SERVER, 4460, cseq, 0, 0x02))
+    p.add(tcp(SERVER, 4460, CLIENT, port, sseq, cseq + 1, 0x12), 100)
+    cseq += 1
+    sseq += 1
+    for d, data in segs:
+        if d == 0:
+            p.add(tcp(CLIENT, port, SERVER, 4460, cseq, sseq, 0x18, data), 200)
+            cseq += len(data)
+        else:
+            p.add(tcp(SERVER, 4460, CLIENT, port, sseq, cseq, 0x18, data), 200)
+            sseq += len(data)
+    p.add(tcp(CLIENT, port, SERVER, 4460, cseq, sseq, 0x11), 100)
+    p.add(tcp(SERVER, 4460, CLIENT, port, sseq, cseq + 1, 0x11), 100)
+
+
+# ---- one capture per finding and its clean twin
+
+def build(name, yes):
+    p = Pcap()
+    u1, u2 = det("uid1" + name, 32), det("uid2" + name, 32)
+    ck1, ck2 = det("cookie1", 100), det("cookie2", 100)
+    new = [det("new%d" % i, 100) for i in range(4)]
+    if name == "uid-mismatch":
+        exchange(p, nts_request(u1, ck1, xmt=7), nts_response(u2 if yes else u1, 7, new[:1]))
+    elif name == "downgrade":
+        plain = ntp_header(4, 1, 0x47505300, 7, ntp_ts(T0), ntp_ts(T0))
+        exchange(p, nts_request(u1, ck1, xmt=7), plain if yes else nts_response(u1, 7, new[:1]))
+    elif name == "auth-not-last":
+        extra = ef(0x2005, b"\0" * 12) if yes else b""
+        exchange(p, nts_request(u1, ck1, 1, extra_after=extra), nts_response(u1, 1, new[:2]))
+    elif name == "cookie-reuse":
+        exchange(p, nts_request(u1, ck1), nts_response(u1, 1, new[:1]), 40000)
+        exchange(p, nts_request(u2, ck1 if yes else ck2), nts_response(u2, 1, new[1:2]), 40001)
+    elif name == "placeholder-mismatch":
+        exchange(p, nts_request(u1, ck1, 2), nts_response(u1, 1, new[:1] if yes else new[:3]))
+        exchange(p, nts_request(u2, ck2, 1, ph_len=104 if yes else None),
+                 nts_response(u2, 1, new[:2]), 40001)
+    elif name == "amplification":
+        exchange(p, nts_request(u1, ck1, 0), nts_response(u1, 1, new[:2] if yes else new[:1]))
+    elif name == "nak-unmatched":
+        p.add(udp(CLIENT, 40000, SERVER, 123, nts_request(u1, ck1)))
+        p.add(udp(SERVER, 123, CLIENT, 40000, nak(u2 if yes else u1, 1)), 300)
+    elif name in ("ke-proto-aead", "ke-no-eom", "ke-critical"):
+        build.keylog_session(p, name, name if yes else "ok")
+    elif name == "malformed":
+        req = nts_request(u1, ck1)
+        if yes:  # an extension field length that is not a multiple of 4
+            req = req[:48 + 2] + struct.pack("!H", 38) + req[48 + 4:]
+        exchange(p, req, nts_response(u1, 1, new[:1]))
+    elif name == "auth-fail":
+        exchange(p, nts_request(u1, ck1, corrupt=yes), nts_response(u1, 1, new[:1]))
+    else:
+        raise SystemExit("unknown finding " + name)
+    return p
+
+
+FINDINGS = ["uid-mismatch", "downgrade", "auth-not-last", "cookie-reuse", "placeholder-mismatch",
+            "amplification", "nak-unmatched", "ke-proto-aead", "ke-no-eom", "ke-critical",
+            "malformed", "auth-fail"]
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "findings"
+    os.makedirs(out, exist_ok=True)
+    keylog = []
+    build.keylog_session = lambda p, n, v: ke_session(p, keylog, n + "-" + v, v)
+    for name in FINDINGS:
+        for yes in (True, False):
+            build(name, yes).write(os.path.join(out, "%s-%s.pcap" % (name, "yes" if yes else "no")))
+    with open(os.path.join(out, "keylog.txt"), "w") as f:
+        f.write("\n".join(keylog) + "\n")
+    with open(os.path.join(out, "keys.txt"), "w") as f:
+        f.write("# keys of every NTP exchange in these captures (ntske-probe format)\n")
+        f.write("version=1\nnext_protocol=0\naead=15\nc2s=%s\ns2c=%s\n" % (C2S.hex(), S2C.hex()))
+        f.write("cookie=%s\nend\n" % det("cookie1", 100).hex())
+
+
+if __name__ == "__main__":
+    main()
