@@ -10,3 +10,6 @@ libnts_tests_check_libnts_SOURCES = \
 libnts_tests_check_libnts_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 libnts_tests_check_libnts_LDADD = $(LIBNTS) $(CHECK_LIBS)
 libnts_tests_check_libnts_LDFLAGS = $(AM_LDFLAGS) -static
+# DESIGN.md rule 1 checked on the built objects
+TESTS += libnts/tests/no-io.sh
+EXTRA_DIST += libnts/tests/no-io.sh
