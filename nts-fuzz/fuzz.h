@@ -64,6 +64,14 @@ struct nts_aead *fuzz_aead(uint16_t aead, int s2c);
 bool fuzz_append_auth(struct nts_wr *w, struct nts_aead *a, size_t nonce_len,
 		      size_t extra_pad, const uint8_t *inner, size_t inner_len, bool tamper);
 
+/* True when NTS_FUZZ_STRICT is set: open findings (nts-fuzz/findings/)
+ * then fail instead of being tolerated. */
+bool fuzz_strict(void);
+
+/* With NTS_FUZZ_DEBUG set, print the result code of each input (to see
+ * which seeds reach which outcome). */
+void fuzz_debug_rc(int rc);
+
 /* Write a plausible 48-octet NTPv4 header of mode 3 or 4. */
 bool fuzz_write_header(struct nts_wr *w, int mode, bool nak);
 

@@ -172,3 +172,20 @@ bool fuzz_write_header(struct nts_wr *w, int mode, bool nak)
 		return false;
 	return ntp_hdr_write(&h, p, NTP_HEADER_LEN) == NTS_OK;
 }
+
+void fuzz_debug_rc(int rc)
+{
+	static int on = -1;
+	if (on < 0)
+		on = getenv("NTS_FUZZ_DEBUG") != NULL;
+	if (on)
+		fprintf(stderr, "  -> %s\n", nts_errname(rc));
+}
+
+bool fuzz_strict(void)
+{
+	static int on = -1;
+	if (on < 0)
+		on = getenv("NTS_FUZZ_STRICT") != NULL;
+	return on;
+}

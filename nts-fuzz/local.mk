@@ -15,7 +15,8 @@ FUZZ_KEYS = nts-fuzz/fuzz_keys.c nts-fuzz/fuzz.h
 
 FUZZ_REPLAYS = \
 	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
-	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open
+	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open \
+	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -49,10 +50,23 @@ nts_fuzz_replay_cookie_open_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_cookie_open_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_cookie_open_LDADD = $(LIBNTS)
 
+nts_fuzz_replay_nts_server_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz_nts_server.c $(FUZZ_KEYS)
+nts_fuzz_replay_nts_server_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"nts_server"'
+nts_fuzz_replay_nts_server_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_nts_server_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_nts_server_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_nts_client_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz_nts_client.c $(FUZZ_KEYS)
+nts_fuzz_replay_nts_client_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"nts_client"'
+nts_fuzz_replay_nts_client_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_nts_client_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_nts_client_LDADD = $(LIBNTS)
+
 if FUZZING
 noinst_PROGRAMS += \
 	nts-fuzz/fuzz-conf nts-fuzz/fuzz-ntp_ef nts-fuzz/fuzz-ke_request \
-	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open
+	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open \
+	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client
 
 nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
 nts_fuzz_fuzz_conf_CFLAGS = $(FUZZ_LIBFUZZER_CC)
@@ -78,6 +92,16 @@ nts_fuzz_fuzz_cookie_open_SOURCES = nts-fuzz/fuzz_cookie_open.c $(FUZZ_KEYS)
 nts_fuzz_fuzz_cookie_open_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_cookie_open_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_cookie_open_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_nts_server_SOURCES = nts-fuzz/fuzz_nts_server.c $(FUZZ_KEYS)
+nts_fuzz_fuzz_nts_server_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_nts_server_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_nts_server_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_nts_client_SOURCES = nts-fuzz/fuzz_nts_client.c $(FUZZ_KEYS)
+nts_fuzz_fuzz_nts_client_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_nts_client_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_nts_client_LDADD = $(LIBNTS)
 endif
 
 EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict nts-fuzz/README.section.md

@@ -1,0 +1,200 @@
+/* Fuzz target: NTS request processing on the server (libnts/nts_ef.c) with a
+ * fixed master-key ring. Structure-aware: the input supplies the header,
+ * outer fields and the plaintext of the encrypted fields, and the harness
+ * adds a real cookie and seals a real authenticator with the known C2S key,
+ * so mutations reach the code behind authentication. Input layout:
+ *   flags(1) nonce_len(1) pad_placeholders(1) outer_len(2) outer inner
+ * With FL_RAW the octets after the flags are the packet as it is. */
+#include <config.h>
+
+#include <string.h>
+
+#include "fuzz.h"
+#include "nts/aead.h"
+#include "nts/buf.h"
+#include "nts/cookie.h"
+#include "nts/counters.h"
+#include "nts/err.h"
+#include "nts/nts_ef.h"
+
+enum {
+	FL_RAW = 1 << 0,       /* the rest is the packet, unmodified */
+	FL_AEAD512 = 1 << 1,   /* AEAD 17 instead of 15 */
+	FL_OLD = 1 << 2,       /* the cookie sealed under the retained key */
+	FL_NOCOOKIE = 1 << 3,  /* no harness cookie (only what outer holds) */
+	FL_TAMPER = 1 << 4,    /* flip a tag bit after sealing */
+	FL_TEMPLATE = 1 << 5,  /* harness header; outer holds fields only */
+	FL_UID = 1 << 6,       /* harness Unique Identifier before outer fields */
+	FL_TRAIL = 1 << 7,     /* a field after the authenticator */
+};
+
+#define PKT_CAP 4096
+
+static struct nts_server *server(void)
+{
+	static struct nts_server *srv;
+	static struct nts_counters counters;
+	if (!srv)
+		FUZZ_SETUP(nts_server_new(fuzz_ring(), &counters, &srv) == NTS_OK);
+	return srv;
+}
+
+/* Build the request packet from the structured input; 0 if it did not fit. */
+static size_t build(const uint8_t *data, size_t size, uint8_t *pkt, size_t *inner_len_out)
+{
+	uint8_t flags = data[0], nonce_len = data[1] % 40, pp = data[2];
+	size_t rest = size - 5;
+	size_t outer_len = nts_get16(data + 3) % (rest + 1);
+	const uint8_t *outer = data + 5, *inner = outer + outer_len;
+	size_t inner_len = rest - outer_len;
+	uint16_t aead = flags & FL_AEAD512 ? NTS_AEAD_AES_SIV_CMAC_512 : NTS_AEAD_AES_SIV_CMAC_256;
+	struct nts_wr w;
+	nts_wr_init(&w, pkt, PKT_CAP);
+
+	if (flags & FL_TEMPLATE)
+		fuzz_write_header(&w, NTP_MODE_CLIENT, false);
+	if (flags & FL_UID)
+		ntp_ef_write(&w, NTP_EF_UNIQUE_ID, fuzz_uid, sizeof fuzz_uid);
+	nts_wr_bytes(&w, outer, outer_len);
+	if (!(flags & FL_NOCOOKIE)) {
+		uint8_t fresh[NTS_COOKIE_MAX];
+		size_t clen;
+		const uint8_t *cookie = fresh;
+		if (flags & FL_OLD)
+			cookie = fuzz_old_cookie(aead, &clen);
+		else
+			FUZZ_SETUP(nts_cookie_seal(fuzz_ring(), aead, fuzz_c2s, fuzz_s2c,
+						   nts_aead_key_len(aead), fresh, sizeof fresh,
+						   &clen) == NTS_OK);
+		ntp_ef_write(&w, NTP_EF_NTS_COOKIE, cookie, clen);
+		/* placeholders as long as the cookie, as RFC 8915 section 5.5 asks */
+		for (unsigned i = 0; i < (pp >> 4); i++) {
+			uint8_t *p;
+			if (!nts_wr_u16(&w, NTP_EF_NTS_PLACEHOLDER) || !nts_wr_u16(&w, (uint16_t)(clen + 4)) ||
+			    !nts_wr_reserve(&w, clen, &p))
+				break;
+			memset(p, 0, clen);
+		}
+	}
+	if (!fuzz_append_auth(&w, fuzz_aead(aead, 0), nonce_len, (pp & 3) * 4, inner, inner_len,
+			      flags & FL_TAMPER))
+		return 0;
+	if (flags & FL_TRAIL) {
+		static const uint8_t zero[12];
+		ntp_ef_write(&w, 0x2000, zero, sizeof zero);
+	}
+	*inner_len_out = inner_len;
+	return w.err ? 0 : w.pos;
+}
+
+/* An accepted request must give a response our own client accepts, no
+ * longer than the request, whose cookies open to the same keys. */
+static void answer(const struct nts_server_request *req, const uint8_t *pkt, size_t len)
+{
+	static uint8_t out[PKT_CAP];
+	static struct nts_client_response cresp;
+	struct ntp_hdr h = req->hdr;
+	size_t rlen = 0;
+	h.mode = NTP_MODE_SERVER;
+	h.stratum = 2;
+	h.org = req->hdr.xmt;
+	FUZZ_CHECK(req->uid >= pkt && req->uid + req->uid_len <= pkt + len);
+	FUZZ_CHECK(req->uid_len >= NTS_UID_LEN);
+	FUZZ_CHECK(req->inner_len <= sizeof req->inner);
+	int brc = nts_server_build_response(server(), req, &h, out, sizeof out, &rlen);
+	if (brc != NTS_OK && fuzz_strict())
+		fprintf(stderr, "build_response: %s (request %zu octets, aead %u, %u placeholders)\n",
+			nts_errname(brc), len, req->aead, req->placeholders);
+	/* Open finding nts-fuzz/findings/nts_server/reg-build-response-nospace-1536:
+	 * a request over NTP_MAX_PACKET passes the parser but its response cannot
+	 * be built. Tolerated so fuzzing goes on; NTS_FUZZ_STRICT=1 reports it. */
+	if (brc == NTS_E_NOSPACE && len > NTP_MAX_PACKET && !fuzz_strict())
+		return;
+	FUZZ_CHECK(brc == NTS_OK);
+	FUZZ_CHECK(rlen <= len);     /* RFC 8915 section 5.7: no amplification */
+	struct nts_aead *s2c = NULL;
+	FUZZ_SETUP(nts_aead_new(req->aead, req->s2c, req->key_len, &s2c) == NTS_OK);
+	memset(&cresp, 0, sizeof cresp);
+	int rc = nts_client_parse_response(out, rlen, req->uid, req->uid_len, s2c, &cresp);
+	nts_aead_free(s2c);
+	FUZZ_CHECK(rc == NTS_OK);
+	FUZZ_CHECK(cresp.ncookies <= 1u + req->placeholders);
+	for (size_t i = 0; i < cresp.ncookies; i++) {
+		struct nts_cookie_keys k;
+		FUZZ_CHECK(nts_cookie_open(fuzz_ring(), cresp.cookies[i], cresp.cookie_len[i], &k) == NTS_OK);
+		FUZZ_CHECK(k.aead == req->aead && k.key_len == req->key_len && !k.old);
+		FUZZ_CHECK(memcmp(k.c2s, req->c2s, k.key_len) == 0 && memcmp(k.s2c, req->s2c, k.key_len) == 0);
+	}
+}
+
+/* A request refused for its cookie or authenticator gets a NAK that our
+ * client recognises (RFC 8915 section 5.7). */
+static void nak(const struct nts_server_request *req, size_t len)
+{
+	uint8_t out[PKT_CAP];
+	size_t nlen = 0;
+	static struct nts_client_response cresp;
+	FUZZ_CHECK(nts_server_build_nak(req, out, sizeof out, &nlen) == NTS_OK);
+	FUZZ_CHECK(nlen <= len);
+	memset(&cresp, 0, sizeof cresp);
+	int rc = nts_client_parse_response(out, nlen, req->uid, req->uid_len, fuzz_aead(15, 1), &cresp);
+	FUZZ_CHECK(rc == NTS_E_NTS_NAK && cresp.nak);
+}
+
+static int process(const uint8_t *pkt, size_t len, const uint8_t *data, size_t inner_len)
+{
+	static struct nts_server_request req;
+	memset(&req, 0, sizeof req);
+	int rc = nts_server_parse_request(server(), pkt, len, &req);
+	fuzz_debug_rc(rc);
+	if (rc == NTS_OK) {
+		if (data) {
+			uint8_t flags = data[0];
+			uint16_t aead = flags & FL_AEAD512 ? 17 : 15;
+			size_t nlen = data[1] % 40, extra = (data[2] & 3) * 4;
+			/* no forged cookie or tag is ever accepted, nor an empty nonce,
+			 * nor a short one without Additional Padding (RFC 8915 section 5.6) */
+			FUZZ_CHECK(!(flags & (FL_TAMPER | FL_NOCOOKIE)));
+			FUZZ_CHECK(nlen > 0 && ((nlen + 3) & ~(size_t)3) + extra >= NTS_NONCE_LEN);
+			FUZZ_CHECK(req.aead == aead && req.key_len == nts_aead_key_len(aead));
+			FUZZ_CHECK(memcmp(req.c2s, fuzz_c2s, req.key_len) == 0);
+			FUZZ_CHECK(memcmp(req.s2c, fuzz_s2c, req.key_len) == 0);
+			FUZZ_CHECK(req.cookie_old == !!(flags & FL_OLD));
+			FUZZ_CHECK(req.inner_len == inner_len || inner_len > NTS_MAX_INNER);
+		}
+		answer(&req, pkt, len);
+	} else {
+		FUZZ_CHECK(rc < 0);
+		bool nakable = rc == NTS_E_AEAD_VERIFY || rc == NTS_E_NTS_AUTH_FAIL ||
+			       (rc <= NTS_E_COOKIE_SHORT && rc >= NTS_E_COOKIE_CONTENT);
+		if (nakable && req.uid)
+			nak(&req, len);
+	}
+	return rc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t pkt[PKT_CAP];
+	if (size < 1)
+		return 0;
+	if ((data[0] & FL_RAW) || size < 5) {
+		/* copy so a read past the packet end is a heap overflow */
+		uint8_t *copy = malloc(size - 1 ? size - 1 : 1);
+		FUZZ_SETUP(copy != NULL);
+		memcpy(copy, data + 1, size - 1);
+		process(copy, size - 1, NULL, 0);
+		free(copy);
+		return 0;
+	}
+	size_t inner_len = 0;
+	size_t len = build(data, size, pkt, &inner_len);
+	if (len == 0)
+		return 0;
+	uint8_t *copy = malloc(len);
+	FUZZ_SETUP(copy != NULL);
+	memcpy(copy, pkt, len);
+	process(copy, len, data, inner_len);
+	free(copy);
+	return 0;
+}
