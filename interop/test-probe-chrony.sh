@@ -64,4 +64,15 @@ nts_check "export file holds KE and NTP cookies (>= 10)" test "$(grep -c '^cooki
 nts_check "export file is private (0600)" test "$(stat -c %a "$T/keys.txt")" = 600
 nts_check "NSS key log has traffic secrets" grep -Eq '^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,}$' "$T/tls.keys"
 
+# interop/run-public: the matrix over a loopback list, and the offline path
+printf 'localhost:%s\n127.0.0.1:%s   # closed\n' "$KE" "$(nts_free_port)" > "$T/list.txt"
+RUN_PUBLIC_ONLINE=yes RUN_PUBLIC_ARGS="$CA" timeout 60 "$here/run-public" "$1" "$T/list.txt" > "$T/matrix" 2>&1
+cat "$T/matrix"
+nts_check "run-public matrix: chronyd OK with refresh" grep -Eq "^localhost:$KE +OK +TLS1\.3 +yes .* yes" "$T/matrix"
+nts_check "run-public matrix: closed port DOWN" grep -Eq '^127\.0\.0\.1:[0-9]+ +DOWN ' "$T/matrix"
+start=$(date +%s)
+RUN_PUBLIC_ONLINE=no timeout 30 "$here/run-public" "$1" > "$T/matrix" 2>&1
+nts_check "run-public offline: every public server SKIP, within 5 s" \
+	test "$(grep -c ' SKIP ' "$T/matrix")" -ge 5 -a "$(( $(date +%s) - start ))" -le 5
+
 nts_done
