@@ -4,6 +4,9 @@
  * adds a real cookie and seals a real authenticator with the known C2S key,
  * so mutations reach the code behind authentication. Input layout:
  *   flags(1) nonce_len(1) pad_placeholders(1) outer_len(2) outer inner
+ * pad_placeholders: bits 0-1 Additional Padding / 4, bit 2 PP_CLIENT_BUILD
+ * (build the request with nts_client_build_request() instead, so both
+ * sides of libnts are checked against each other), bits 4-6 placeholders.
  * With FL_RAW the octets after the flags are the packet as it is. */
 #include <config.h>
 
@@ -29,6 +32,7 @@ enum {
 };
 
 #define PKT_CAP 4096
+#define PP_CLIENT_BUILD (1 << 2)
 
 static struct nts_server *server(void)
 {
@@ -37,6 +41,42 @@ static struct nts_server *server(void)
 	if (!srv)
 		FUZZ_SETUP(nts_server_new(fuzz_ring(), &counters, &srv) == NTS_OK);
 	return srv;
+}
+
+/* The request our own client would send: header, the harness UID and
+ * cookie, placeholders, and 'inner' sealed; 0 if the builder refused. */
+static size_t client_build(const uint8_t *data, size_t size, uint8_t *pkt, size_t *inner_len_out)
+{
+	uint8_t flags = data[0], nonce[64];
+	size_t rest = size - 5, outer_len = nts_get16(data + 3) % (rest + 1);
+	uint16_t aead = flags & FL_AEAD512 ? NTS_AEAD_AES_SIV_CMAC_512 : NTS_AEAD_AES_SIV_CMAC_256;
+	uint8_t fresh[NTS_COOKIE_MAX];
+	size_t clen, len = 0;
+	const uint8_t *cookie = fresh;
+	if (flags & FL_OLD)
+		cookie = fuzz_old_cookie(aead, &clen);
+	else
+		FUZZ_SETUP(nts_cookie_seal(fuzz_ring(), aead, fuzz_c2s, fuzz_s2c, nts_aead_key_len(aead),
+					   fresh, sizeof fresh, &clen) == NTS_OK);
+	for (size_t i = 0; i < sizeof nonce; i++)
+		nonce[i] = (uint8_t)(0x30 + i);
+	struct nts_client_request req = {
+		.hdr = { .version = 4, .mode = NTP_MODE_CLIENT, .poll = 6, .precision = -20,
+			 .xmt = 0xe9a0000200000000ull },
+		.uid = fuzz_uid,
+		.uid_len = sizeof fuzz_uid,
+		.cookie = cookie,
+		.cookie_len = clen,
+		.placeholders = (data[2] >> 4) & 7,
+		.inner = data + 5 + outer_len,
+		.inner_len = rest - outer_len,
+		.nonce = data[1] % 40 ? nonce : NULL,
+		.nonce_len = data[1] % 40,
+	};
+	if (nts_client_build_request(&req, fuzz_aead(aead, 0), pkt, PKT_CAP, &len) != NTS_OK)
+		return 0;
+	*inner_len_out = req.inner_len;
+	return len;
 }
 
 /* Build the request packet from the structured input; 0 if it did not fit. */
@@ -188,13 +228,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	size_t inner_len = 0;
-	size_t len = build(data, size, pkt, &inner_len);
+	bool by_client = data[2] & PP_CLIENT_BUILD;
+	size_t len = by_client ? client_build(data, size, pkt, &inner_len) : build(data, size, pkt, &inner_len);
 	if (len == 0)
 		return 0;
 	uint8_t *copy = malloc(len);
 	FUZZ_SETUP(copy != NULL);
 	memcpy(copy, pkt, len);
-	process(copy, len, data, inner_len);
+	int rc = process(copy, len, by_client ? NULL : data, inner_len);
+	/* what our client builds, our server accepts, unless the caller's
+	 * encrypted fields are themselves malformed */
+	if (by_client)
+		FUZZ_CHECK(rc == NTS_OK || rc == NTS_E_NTS_INNER_MALFORMED ||
+			   (rc == NTS_E_NOSPACE && !fuzz_strict()));
 	free(copy);
 	return 0;
 }

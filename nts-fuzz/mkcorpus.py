@@ -174,6 +174,10 @@ def nts_server_seeds():
         "inner-malformed": structured(TEMPLATE | UIDF, 16, 0x00, b"", b"\x20\x00\x00\x05abc"),
         "mode4": structured(0, 16, 0x00, ntp_header(4) + uid_ef, b""),
         "version3": structured(0, 16, 0x00, ntp_header(3, version=3) + uid_ef, b""),
+        "client-build-15": structured(0, 0, 0x04, b"", b""),
+        "client-build-17-ph7": structured(A512, 16, 0x74, b"", b""),
+        "client-build-old-inner": structured(OLD, 20, 0x34, b"", inner_ef),
+        "client-build-bad-inner": structured(0, 16, 0x14, b"", b"\x20\x00\x00\x05abc"),
         "raw-request": bytes([RAW]) + hdr + uid_ef + ef(0x0204, COOKIE104) + auth_raw(16, 16),
         "raw-plain-ntp": bytes([RAW]) + hdr,
     }
