@@ -121,25 +121,25 @@ static void grade_ke(struct probe_check *c, const struct ke_case *kc, const stru
 	if (kc->want_cookies) {
 		/* an Error record, or a close before answering, is a failure; silence may be
 		 * a deliberate limit on slow clients */
-		verdict(c, got_cookies(a) ? CK_PASS : (a->kind == KA_TIMEOUT ? CK_INFO : CK_FAIL),
+		verdict(c, got_cookies(a) ? CV_PASS : (a->kind == KA_TIMEOUT ? CV_INFO : CV_FAIL),
 			"%s", a->text);
 		return;
 	}
 	if (got_cookies(a)) {
-		verdict(c, CK_FAIL, "accepted: %s", a->text);
+		verdict(c, CV_FAIL, "accepted: %s", a->text);
 		return;
 	}
 	if (kc->want_error >= 0 && a->kind == KA_ERROR) {
-		verdict(c, a->error_code == kc->want_error ? CK_PASS : CK_INFO, "%s", a->text);
+		verdict(c, a->error_code == kc->want_error ? CV_PASS : CV_INFO, "%s", a->text);
 		return;
 	}
 	if (refused(a)) {
 		/* RFC 8915 section 4 allows closing instead of an Error record */
-		verdict(c, kc->want_error == NTSKE_ERR_UNRECOGNIZED_CRITICAL ? CK_INFO : CK_PASS, "%s",
+		verdict(c, kc->want_error == NTSKE_ERR_UNRECOGNIZED_CRITICAL ? CV_INFO : CV_PASS, "%s",
 			a->text);
 		return;
 	}
-	verdict(c, CK_INFO, "%s", a->text);
+	verdict(c, CV_INFO, "%s", a->text);
 }
 
 static void ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
@@ -167,18 +167,18 @@ static void ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 	struct ke_answer a;
 	ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
 	if (a.kind == KA_RESPONSE && a.aead_count == 0 && a.ncookies == 0)
-		verdict(c, CK_PASS, "%s", a.text);
+		verdict(c, CV_PASS, "%s", a.text);
 	else if (got_cookies(&a) || (a.kind == KA_RESPONSE && a.aead_count > 0))
-		verdict(c, CK_FAIL, "%s", a.text);
+		verdict(c, CV_FAIL, "%s", a.text);
 	else
-		verdict(c, CK_INFO, "%s", a.text);
+		verdict(c, CV_INFO, "%s", a.text);
 	/* the server still works after all that */
 	c = add(r, "ke.still-serving", "a normal request after the battery is answered");
 	struct ntske_request nreq;
 	ke_build_default_request(o, &nreq);
 	if (ntske_request_build(&nreq, req, sizeof req, &len) == NTS_OK) {
 		ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
-		verdict(c, got_cookies(&a) ? CK_PASS : CK_FAIL, "%s", a.text);
+		verdict(c, got_cookies(&a) ? CV_PASS : CV_FAIL, "%s", a.text);
 	}
 }
 
@@ -230,13 +230,13 @@ static const uint8_t *kit_cookie(struct ntp_kit *kit, size_t *len)
 static void grade_nts(struct probe_check *c, int rc, bool want_reject, const char *extra)
 {
 	if (rc == 1)
-		verdict(c, want_reject ? CK_PASS : CK_FAIL, "no reply%s", extra);
+		verdict(c, want_reject ? CV_PASS : CV_FAIL, "no reply%s", extra);
 	else if (rc == NTS_E_NTS_NAK)
-		verdict(c, want_reject ? CK_PASS : CK_FAIL, "NTS NAK%s", extra);
+		verdict(c, want_reject ? CV_PASS : CV_FAIL, "NTS NAK%s", extra);
 	else if (rc == NTS_OK)
-		verdict(c, want_reject ? CK_FAIL : CK_PASS, "authenticated reply%s", extra);
+		verdict(c, want_reject ? CV_FAIL : CV_PASS, "authenticated reply%s", extra);
 	else
-		verdict(c, want_reject ? CK_INFO : CK_FAIL, "reply rejected: %s%s", nts_strerror(rc),
+		verdict(c, want_reject ? CV_INFO : CV_FAIL, "reply rejected: %s%s", nts_strerror(rc),
 			extra);
 }
 
@@ -251,15 +251,15 @@ static void ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, s
 	grade_nts(c, rc, false, rc == NTS_OK ? ", UID matched" : "");
 	c = add(r, "ntp.not-longer", "the reply is not longer than the request");
 	if (rc == NTS_OK)
-		verdict(c, rl <= ql ? CK_PASS : CK_FAIL, "request %zu octets, reply %zu octets", ql, rl);
+		verdict(c, rl <= ql ? CV_PASS : CV_FAIL, "request %zu octets, reply %zu octets", ql, rl);
 	else
-		verdict(c, CK_SKIP, "no authenticated reply to measure");
+		verdict(c, CV_SKIP, "no authenticated reply to measure");
 
 	c = add(r, "ntp.placeholders", "7 placeholders bring 8 cookies");
 	ck = kit_cookie(kit, &clen);
 	rc = nts_query(o, kit, ck, clen, 7, false, &ql, &rl, &cr, err, sizeof err);
 	if (rc == NTS_OK)
-		verdict(c, cr.ncookies == 8 ? CK_PASS : CK_INFO, "%zu cookies in a %zu-octet reply",
+		verdict(c, cr.ncookies == 8 ? CV_PASS : CV_INFO, "%zu cookies in a %zu-octet reply",
 			cr.ncookies, rl);
 	else
 		grade_nts(c, rc, false, "");
@@ -271,7 +271,7 @@ static void ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, s
 		rc = nts_query(o, kit, fake, clen, 0, false, &ql, &rl, &cr, err, sizeof err);
 		snprintf(extra, sizeof extra, " to a random %zu-octet cookie", clen);
 		if (rc == 1)   /* the RFC wants a NAK; silence is a weaker refusal */
-			verdict(c, CK_INFO, "no reply%s", extra);
+			verdict(c, CV_INFO, "no reply%s", extra);
 		else
 			grade_nts(c, rc, true, extra);
 	}
@@ -295,11 +295,11 @@ static void ntp_plain_check(const struct probe_opts *o, struct probe_result *k, 
 	long n = ntp_exchange(&k->ntp_target, pkt, sizeof pkt, resp, sizeof resp, wait, err, sizeof err);
 	struct ntp_hdr rh;
 	if (n <= 0)
-		verdict(c, CK_FAIL, "%s", n == 0 ? "no reply" : err);
+		verdict(c, CV_FAIL, "%s", n == 0 ? "no reply" : err);
 	else if (ntp_hdr_parse(resp, (size_t)n, &rh) != NTS_OK || rh.mode != NTP_MODE_SERVER)
-		verdict(c, CK_FAIL, "reply is not an NTP server packet");
+		verdict(c, CV_FAIL, "reply is not an NTP server packet");
 	else
-		verdict(c, rh.org == h.xmt ? CK_PASS : CK_FAIL, "mode 4 reply, stratum %u, %ld octets%s",
+		verdict(c, rh.org == h.xmt ? CV_PASS : CV_FAIL, "mode 4 reply, stratum %u, %ld octets%s",
 			rh.stratum, n, rh.org == h.xmt ? "" : ", origin mismatch");
 }
 
@@ -315,7 +315,7 @@ static void ntp_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 	struct ntp_kit kit = {.k = &k};
 	if (ke_run(&ko, creds, &k) != 0 || ntp_resolve_server(&ko, &k) != 0) {
 		struct probe_check *c = add(r, "ntp.setup", "a fresh NTS-KE for the NTP cases");
-		verdict(c, CK_SKIP, "%s: %s", k.fail_phase, k.fail_msg);
+		verdict(c, CV_SKIP, "%s: %s", k.fail_phase, k.fail_msg);
 		return;
 	}
 	if (nts_aead_new(k.resp.aead, k.c2s, k.key_len, &kit.c2s) == NTS_OK &&
@@ -330,10 +330,10 @@ void check_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct p
 {
 	struct probe_check *c = add(r, "ke.eight-cookies", "the server returns 8 cookies");
 	if (r->ke_done)
-		verdict(c, r->resp.ncookies == 8 ? CK_PASS : CK_FAIL, "%zu cookies of %u octets",
+		verdict(c, r->resp.ncookies == 8 ? CV_PASS : CV_FAIL, "%zu cookies of %u octets",
 			r->resp.ncookies, r->resp.ncookies ? (unsigned)r->resp.cookie_len[0] : 0);
 	else
-		verdict(c, CK_SKIP, "the main KE exchange failed");
+		verdict(c, CV_SKIP, "the main KE exchange failed");
 	ke_battery(o, creds, r);
 	if (!o->ke_only)
 		ntp_battery(o, creds, r);

@@ -88,7 +88,7 @@ struct probe_query {
 	size_t cookie_len;
 };
 
-enum check_verdict { CK_PASS, CK_FAIL, CK_INFO, CK_SKIP };
+enum check_verdict { CV_PASS, CV_FAIL, CV_INFO, CV_SKIP };
 
 struct probe_check {
 	const char *id;
@@ -153,6 +153,11 @@ struct ke_conn {
 	int fd;
 	struct nts_tls *tls;
 };
+
+/* options.c: the command line. probe_parse_args() returns 0 to run, -1 for a
+ * usage error (message printed), 1 when --help or --version was answered. */
+void probe_defaults(struct probe_opts *o);
+int probe_parse_args(int argc, char **argv, struct probe_opts *o);
 
 /* net.c: resolving, connecting, TLS and KE I/O, all bounded by deadlines. */
 double probe_now(void);

@@ -183,8 +183,8 @@ static void text_check(const struct probe_result *r)
 		printf("check     %-22s %-4s %s: %s\n", c->id, verdict_name(c->verdict), c->what,
 		       c->evidence);
 	}
-	printf("check     %u PASS, %u FAIL, %u INFO, %u SKIP\n", cnt[CK_PASS], cnt[CK_FAIL],
-	       cnt[CK_INFO], cnt[CK_SKIP]);
+	printf("check     %u PASS, %u FAIL, %u INFO, %u SKIP\n", cnt[CV_PASS], cnt[CV_FAIL],
+	       cnt[CV_INFO], cnt[CV_SKIP]);
 }
 
 void report_text(const struct probe_opts *o, const struct probe_result *r)
