@@ -31,8 +31,7 @@ void np_dispatch(struct np_ctx *c, int dlt, const struct timespec *ts, const uin
 	int rc = np_frame_decode(dlt, data, caplen, wirelen, &f, &why);
 	if (rc == NP_FRAME_BAD) {
 		c->n_bad_frames++;
-		if (c->opts.verbose && !c->opts.json)
-			fprintf(c->out, "#%llu malformed frame: %s\n", (unsigned long long)c->frame, why);
+		np_out_bad_frame(c, why);
 		return;
 	}
 	if (rc != NP_FRAME_OK) {

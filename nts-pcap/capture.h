@@ -19,6 +19,21 @@ int np_read_file(struct np_ctx *c, const char *path, char *err, size_t errlen);
  * SIGINT/SIGTERM or count packets (0: no limit). */
 int np_live(struct np_ctx *c, const char *iface, long count, char *err, size_t errlen);
 
+/* ---- ctx.c */
+struct np_inputs {
+	const char *keylog;
+	const char *server_key;
+	const char *keys[8];
+	size_t nkeys;
+};
+/* Fill defaults in c->opts, make the tables, load the key sources. */
+int np_ctx_init(struct np_ctx *c, const struct np_inputs *in, char *err, size_t errlen);
+/* End of input: finish connections, report unanswered requests, --stats. */
+void np_ctx_end(struct np_ctx *c);
+void np_ctx_fini(struct np_ctx *c);
+/* Findings plus malformed frames seen so far. */
+uint64_t np_ctx_findings(const struct np_ctx *c);
+
 /* ---- tcp.c */
 int np_tcp_new(struct np_tcp **out);
 void np_tcp_free(struct np_tcp *t);

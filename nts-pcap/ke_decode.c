@@ -320,7 +320,7 @@ void np_ke_finish(struct np_ctx *c, struct np_ke *k)
 			k->findings |= k->km[d].findings;
 			k->decoded = true;
 		}
-	if (k->msg_over[0] || k->msg_over[1] || k->bad[0] || k->bad[1])
+	if (k->msg_over[0] || k->msg_over[1] || k->bad[0] || k->bad[1] || k->gap[0] || k->gap[1])
 		k->findings |= 1u << NP_F_MALFORMED;
 	if (c) {
 		export_keys(c, k);

@@ -66,10 +66,7 @@ static const struct option longopts[] = {
 struct args {
 	const char *iface;
 	long count;
-	const char *keylog;
-	const char *server_key;
-	const char *keys[8];
-	size_t nkeys;
+	struct np_inputs in;
 };
 
 static int parse_args(int argc, char **argv, struct np_opts *o, struct args *a)
@@ -87,17 +84,17 @@ static int parse_args(int argc, char **argv, struct np_opts *o, struct args *a)
 		case 'h': usage(stdout); exit(0);
 		case O_JSON: o->json = true; break;
 		case O_STATS: o->stats = true; break;
-		case O_KEYLOG: a->keylog = optarg; break;
-		case O_SKEY: a->server_key = optarg; break;
+		case O_KEYLOG: a->in.keylog = optarg; break;
+		case O_SKEY: a->in.server_key = optarg; break;
 		case O_TIMEOUT:
 			o->timeout = strtod(optarg, NULL);
 			if (o->timeout <= 0)
 				return -1;
 			break;
 		case O_KEYS:
-			if (a->nkeys >= sizeof a->keys / sizeof a->keys[0])
+			if (a->in.nkeys >= sizeof a->in.keys / sizeof a->in.keys[0])
 				return -1;
-			a->keys[a->nkeys++] = optarg;
+			a->in.keys[a->in.nkeys++] = optarg;
 			break;
 		case O_NTP:
 			if (add_port(o->ntp_ports, &o->n_ntp_ports, optarg))
@@ -118,39 +115,6 @@ static int parse_args(int argc, char **argv, struct np_opts *o, struct args *a)
 	return 0;
 }
 
-static int setup(struct np_ctx *c, const struct args *a)
-{
-	char err[512];
-	if (np_pending_new(&c->pend) || np_verify_new(&c->ver) || np_tcp_new(&c->tcp) ||
-	    np_stats_new(&c->stats)) {
-		fputs("nts-pcap: out of memory\n", stderr);
-		return -1;
-	}
-	if (a->keylog && np_keylog_load(&c->keylog, a->keylog, err, sizeof err)) {
-		fprintf(stderr, "nts-pcap: --keylog %s\n", err);
-		return -1;
-	}
-	for (size_t i = 0; i < a->nkeys; i++)
-		if (np_verify_load_keys(c->ver, a->keys[i], err, sizeof err)) {
-			fprintf(stderr, "nts-pcap: --keys %s\n", err);
-			return -1;
-		}
-	if (a->server_key && np_verify_load_server_key(c->ver, a->server_key, err, sizeof err)) {
-		fprintf(stderr, "nts-pcap: --server-key %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static void teardown(struct np_ctx *c)
-{
-	np_pending_free(c->pend);
-	np_verify_free(c->ver);
-	np_tcp_free(c->tcp);
-	np_stats_free(c->stats);
-	np_keylog_free(c->keylog);
-}
-
 int main(int argc, char **argv)
 {
 	struct np_ctx c;
@@ -164,8 +128,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (setup(&c, &a)) {
-		teardown(&c);
+	if (np_ctx_init(&c, &a.in, err, sizeof err)) {
+		fprintf(stderr, "nts-pcap: %s\n", err);
+		np_ctx_fini(&c);
 		return 2;
 	}
 	if (a.iface) {
@@ -179,16 +144,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nts-pcap: %s\n", err);
 			rc = 2;
 		}
-	np_tcp_flush(&c);
-	np_pending_flush(&c);
-	if (c.opts.stats)
-		np_stats_print(&c);
-	teardown(&c);
+	np_ctx_end(&c);
+	np_ctx_fini(&c);
 	fflush(stdout);
 	if (rc)
 		return rc;
-	for (int f = 0; f < NP_F_COUNT; f++)
-		if (c.n_findings[f] || c.n_bad_frames)
-			return 1;
-	return 0;
+	return np_ctx_findings(&c) ? 1 : 0;
 }

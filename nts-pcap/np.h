@@ -253,6 +253,8 @@ void np_verify_response(struct np_verify *v, const struct np_ntp *n, int keys, s
 void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
 		   const struct np_ann *a);
 void np_out_exchange(struct np_ctx *c, const struct np_exchange *x);
+/* A frame whose link, IP or transport header is broken. */
+void np_out_bad_frame(struct np_ctx *c, const char *why);
 /* Write s as a JSON string literal (quotes included). */
 void np_json_str(FILE *out, const char *s);
 /* ISO 8601 UTC time with microseconds. */

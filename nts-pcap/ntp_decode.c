@@ -175,6 +175,10 @@ void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n)
 	walk(n);
 	if (n->auth_not_last)
 		n->findings |= 1u << NP_F_AUTH_NOT_LAST;
+	/* RFC 8915 section 5.7: one UID, one authenticator, and in a request
+	 * exactly one cookie */
+	if (n->nuid > 1 || n->nauth > 1 || (n->hdr.mode == NTP_MODE_CLIENT && n->ncookies > 1))
+		n->findings |= 1u << NP_F_MALFORMED;
 	/* RFC 8915 section 5.5: a placeholder's body is as long as the cookie */
 	if (n->nplaceholders && n->ncookies) {
 		for (size_t i = 0; i < n->nef; i++)

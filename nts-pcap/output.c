@@ -249,11 +249,43 @@ static void json_packet(struct np_ctx *c, const struct np_frame *f, const struct
 	fputs("}\n", out);
 }
 
+void np_out_bad_frame(struct np_ctx *c, const char *why)
+{
+	char t[40];
+	if (c->opts.quiet)
+		return;
+	np_time_str(&c->ts, t, sizeof t);
+	if (c->opts.json) {
+		fprintf(c->out, "{\"type\":\"malformed\",\"frame\":%" PRIu64 ",\"time\":\"%s\",\"error\":",
+			c->frame, t);
+		np_json_str(c->out, why);
+		fputs("}\n", c->out);
+	} else {
+		fprintf(c->out, "%s malformed frame: %s (frame %" PRIu64 ")\n", t, why, c->frame);
+	}
+}
+
 void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
 		   const struct np_ann *a)
 {
-	if (!c->opts.verbose || c->opts.quiet)
+	if (c->opts.quiet)
 		return;
+	/* without -v a packet shows up in its exchange line, unless it is
+	 * broken before it could be part of one */
+	if (!c->opts.verbose && !n->hdr_err)
+		return;
+	if (!c->opts.verbose) {
+		char t[40], s[64], d[64];
+		np_time_str(&c->ts, t, sizeof t);
+		np_addr_str(&f->src, true, s, sizeof s);
+		np_addr_str(&f->dst, true, d, sizeof d);
+		if (c->opts.json)
+			json_packet(c, f, n, a);
+		else
+			fprintf(c->out, "%s %s -> %s NTP malformed: %s (frame %" PRIu64 ")\n", t, s, d,
+				nts_strerror(n->hdr_err), c->frame);
+		return;
+	}
 	if (c->opts.json)
 		json_packet(c, f, n, a);
 	else

@@ -58,6 +58,10 @@ static void dir_free(struct dir *d)
 
 static void flow_end(struct np_ctx *c, struct flow *f)
 {
+	/* octets left over: a TLS record the connection never finished */
+	for (int d = 0; d < 2; d++)
+		if (f->d[d].len || f->d[d].nooo)
+			np_ke_gap(f->ke, d);
 	if (f->ke)
 		np_ke_finish(c, f->ke);
 	dir_free(&f->d[0]);

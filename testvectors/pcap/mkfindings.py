@@ -7,7 +7,9 @@ in the ntske-probe --export-keys format); NTS-KE sessions are TLS 1.3 records
 sealed with AES-128-GCM under traffic secrets listed in findings/keylog.txt, so
 nts-pcap decrypts them as it would a real key log. Deterministic: the same
 bytes every run. Needs python3-cryptography (only to regenerate).
-Usage: mkfindings.py OUTDIR
+It also writes malformed.pcap: hand-made broken frames, fields, records and
+streams that nts-pcap must report and walk past without crashing.
+Usage: mkfindings.py [DIR]   (writes DIR/findings/ and DIR/malformed.pcap)
 """
 import hashlib
 import os
@@ -264,9 +266,56 @@ FINDINGS = ["uid-mismatch", "downgrade", "auth-not-last", "cookie-reuse", "place
             "malformed", "auth-fail"]
 
 
+def malformed(path):
+    p = Pcap()
+    u, ck = det("muid", 32), det("mcookie", 100)
+    good = nts_request(u, ck, 1)
+    hdr = ntp_header(3, xmt=5)
+    bad_ntp = [
+        good[:47],                                        # shorter than the header
+        hdr + struct.pack("!HH", 0x0104, 0) + b"\0" * 12,  # EF length 0
+        hdr + struct.pack("!HH", 0x0104, 0xFFFC) + u,     # EF runs past the end
+        hdr + struct.pack("!HH", 0x0104, 12) + b"\0" * 8,  # EF below 16 octets
+        good + b"\0" * 20,                                # a MAC after the authenticator
+        hdr + ef(0x0404, struct.pack("!HH", 0xFFFF, 16) + b"\0" * 36),
+        hdr + ef(0x0404, struct.pack("!HH", 16, 0) + b"\0" * 16),
+        hdr + b"".join(ef(0x0104, det("u%d" % i, 32)) for i in range(30)),
+        bytes([0x16, 1, 0, 1]) + b"\0" * 8,               # mode 6 control
+        bytes([0x07]) + hdr[1:],                          # version 0
+        bytes([0x3C]) + hdr[1:],                          # version 7, mode 4
+        ntp_header(4, 0, 0x4E54534E, 5),                  # NAK without UID
+        nts_response(u, 5, [ck]) [:-3],                   # response cut mid-field
+    ]
+    for i, pkt in enumerate(bad_ntp):
+        p.add(udp(CLIENT, 41000 + i, SERVER, 123, pkt))
+    # broken IP and UDP
+    f = udp(CLIENT, 41000, SERVER, 123, good)
+    p.add(f[:14] + bytes([0x4F]) + f[15:40])              # IHL 60, frame too short
+    p.add(f[:38] + struct.pack("!H", 0xFFFF) + f[40:])    # UDP length past the IP length
+    p.add(f[:14] + bytes([0x60]) + f[15:])                # version 6 in an IPv4 ethertype
+    # a KE port carrying garbage, an oversized TLS record, a broken ClientHello
+    cport = 46000
+    p.add(tcp(CLIENT, cport, SERVER, 4460, 1, 0, 0x18, b"GET / HTTP/1.0\r\n\r\n"))
+    p.add(tcp(CLIENT, cport + 1, SERVER, 4460, 1, 0, 0x18, struct.pack("!BHH", 23, 0x0303, 0x4800)))
+    ch = client_hello(det("r", 32))
+    p.add(tcp(CLIENT, cport + 2, SERVER, 4460, 1, 0, 0x18, ch[:5] + ch[5:9] + b"\x03\x03" + ch[11:40]))
+    bad_sni = ch[:60] + b"\xff\xff" + ch[62:]
+    p.add(tcp(CLIENT, cport + 3, SERVER, 4460, 1, 0, 0x18, bad_sni))
+    # out of order, overlapping and far-ahead segments
+    data = ch + struct.pack("!BHH", 23, 0x0303, 40) + b"\x11" * 40
+    p.add(tcp(CLIENT, cport + 4, SERVER, 4460, 100, 0, 0x02))
+    p.add(tcp(CLIENT, cport + 4, SERVER, 4460, 101 + 30, 0, 0x18, data[30:]))
+    p.add(tcp(CLIENT, cport + 4, SERVER, 4460, 101, 0, 0x18, data[:40]))
+    p.add(tcp(CLIENT, cport + 4, SERVER, 4460, 101 + 10**6, 0, 0x18, data))
+    p.add(tcp(SERVER, 4460, CLIENT, cport + 4, 7, 0, 0x04))
+    p.write(path)
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "findings"
+    top = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(top, "findings")
     os.makedirs(out, exist_ok=True)
+    malformed(os.path.join(top, "malformed.pcap"))
     keylog = []
     build.keylog_session = lambda p, n, v: ke_session(p, keylog, n + "-" + v, v)
     for name in FINDINGS:

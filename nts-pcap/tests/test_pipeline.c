@@ -1,0 +1,260 @@
+/* End-to-end tests: stored captures through the whole decoder, pairing, findings, a mutation corpus. */
+#include <config.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "nts/buf.h"
+#include "nts/err.h"
+#include "nts-pcap/capture.h"
+#include "nts-pcap/np.h"
+#include "ptest.h"
+
+const char *pt_path(const char *name)
+{
+	static char path[4096];
+	const char *dir = getenv("NTS_TESTVECTORS");
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "testvectors", name);
+	return path;
+}
+
+struct run {
+	struct np_ctx c;
+	char *text;
+	size_t len;
+};
+
+/* Decode files with the findings key sources; output kept in r->text. */
+static void run_files(struct run *r, const char *const *files, size_t n, bool json, bool keys)
+{
+	char err[512], kl[4096], kf[4096];
+	memset(r, 0, sizeof *r);
+	r->c.out = open_memstream(&r->text, &r->len);
+	r->c.opts.json = json;
+	r->c.opts.verbose = true;
+	struct np_inputs in = { 0 };
+	if (keys) {
+		snprintf(kl, sizeof kl, "%s", pt_path("pcap/findings/keylog.txt"));
+		snprintf(kf, sizeof kf, "%s", pt_path("pcap/findings/keys.txt"));
+		in.keylog = kl;
+		in.keys[in.nkeys++] = kf;
+	}
+	ck_assert_msg(np_ctx_init(&r->c, &in, err, sizeof err) == NTS_OK, "%s", err);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(np_read_file(&r->c, pt_path(files[i]), err, sizeof err) == 0, "%s", err);
+	np_ctx_end(&r->c);
+	fflush(r->c.out);
+}
+
+static void run_free(struct run *r)
+{
+	np_ctx_fini(&r->c);
+	fclose(r->c.out);
+	free(r->text);
+}
+
+static const char *const finding_names[] = {
+	"uid-mismatch", "downgrade", "auth-not-last", "cookie-reuse", "placeholder-mismatch",
+	"amplification", "nak-unmatched", "ke-proto-aead", "ke-no-eom", "ke-critical",
+	"malformed", "auth-fail",
+};
+
+static int finding_id(const char *name)
+{
+	for (int f = 0; f < NP_F_COUNT; f++)
+		if (strcmp(np_finding_name((enum np_finding)f), name) == 0)
+			return f;
+	return -1;
+}
+
+/* Each finding: its -yes capture raises it (and only it), -no is clean. */
+START_TEST(test_finding_captures)
+{
+	const char *name = finding_names[_i];
+	int f = finding_id(name);
+	char yes[256], no[256];
+	ck_assert_msg(f >= 0, "no finding named %s", name);
+	snprintf(yes, sizeof yes, "pcap/findings/%s-yes.pcap", name);
+	snprintf(no, sizeof no, "pcap/findings/%s-no.pcap", name);
+	struct run r;
+	const char *files[1] = { yes };
+	run_files(&r, files, 1, false, true);
+	ck_assert_msg(r.c.n_findings[f] >= 1, "%s not raised:\n%s", name, r.text);
+	ck_assert_msg(np_ctx_findings(&r.c) == r.c.n_findings[f], "%s: other findings too:\n%s",
+		      name, r.text);
+	ck_assert_msg(strstr(r.text, name) != NULL, "%s not named in the output", name);
+	run_free(&r);
+	files[0] = no;
+	run_files(&r, files, 1, false, true);
+	ck_assert_msg(np_ctx_findings(&r.c) == 0, "%s: clean twin has findings:\n%s", name, r.text);
+	run_free(&r);
+}
+END_TEST
+
+/* The clean twins verify with the keys they were made with; without keys
+ * the same exchanges are NTS but unverified. */
+START_TEST(test_verification)
+{
+	struct run r;
+	const char *files[] = { "pcap/findings/placeholder-mismatch-no.pcap",
+				"pcap/findings/ke-critical-no.pcap" };
+	run_files(&r, files, 2, false, true);
+	ck_assert_msg(strstr(r.text, "cookies 1/2/3") && strstr(r.text, " verified "), "%s", r.text);
+	ck_assert_msg(strstr(r.text, "NTS-KE TLS1.3 TLS_AES_128_GCM_SHA256 sni=ke.test alpn=ntske/1"),
+		      "%s", r.text);
+	ck_assert_msg(strstr(r.text, "cookies=8x100") && strstr(r.text, " ok "), "%s", r.text);
+	run_free(&r);
+	run_files(&r, files, 2, false, false);
+	ck_assert_msg(strstr(r.text, "cookies 1/2/~3") && strstr(r.text, " unverified "), "%s",
+		      r.text);
+	ck_assert_msg(strstr(r.text, " encrypted "), "%s", r.text);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_json_objects)
+{
+	struct run r;
+	const char *files[] = { "pcap/findings/cookie-reuse-yes.pcap" };
+	run_files(&r, files, 1, true, true);
+	/* one object per line: 4 packets and 2 exchanges */
+	size_t lines = 0;
+	for (const char *p = r.text; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_uint_eq(lines, 6);
+	ck_assert(strstr(r.text, "{\"type\":\"ntp\",\"frame\":1,"));
+	ck_assert(strstr(r.text, "\"name\":\"Unique Identifier\",\"len\":36"));
+	ck_assert(strstr(r.text, "\"cookie_first_frame\":1"));
+	ck_assert(strstr(r.text, "\"verdict\":\"verified\",\"findings\":[\"cookie-reuse\"]"));
+	run_free(&r);
+}
+END_TEST
+
+/* ---- pairing of plain NTP by origin timestamp, fed as raw IP frames */
+
+static void feed(struct np_ctx *c, double t, bool to_server, uint8_t mode, uint64_t org,
+		 uint64_t rec, uint64_t xmt)
+{
+	uint8_t b[28 + NTP_HEADER_LEN] = { 0x45, 0, 0, 28 + NTP_HEADER_LEN, 0, 0, 0, 0, 64, 17, 0, 0,
+					   192, 0, 2, 1, 192, 0, 2, 2 };
+	if (!to_server) {
+		b[15] = 2;
+		b[19] = 1;
+	}
+	nts_put16(b + 20, to_server ? 40000 : 123);
+	nts_put16(b + 22, to_server ? 123 : 40000);
+	nts_put16(b + 24, 8 + NTP_HEADER_LEN);
+	struct ntp_hdr h = { .version = 4, .mode = mode, .stratum = mode == 4 ? 2 : 0, .org = org,
+			     .rec = rec, .xmt = xmt };
+	ntp_hdr_write(&h, b + 28, NTP_HEADER_LEN);
+	struct timespec ts = { (time_t)t, (long)((t - (double)(time_t)t) * 1e9) };
+	np_dispatch(c, 12, &ts, b, sizeof b, sizeof b);
+}
+
+START_TEST(test_plain_pairing)
+{
+	struct run r;
+	char err[128];
+	struct np_inputs in = { 0 };
+	memset(&r, 0, sizeof r);
+	r.c.out = open_memstream(&r.text, &r.len);
+	r.c.opts.stats = true;
+	ck_assert_int_eq(np_ctx_init(&r.c, &in, err, sizeof err), NTS_OK);
+	double t0 = 1767225600.0;
+	struct timespec ts = { (time_t)t0 + 1, 0 };
+	uint64_t n1 = ntp_ts_from_timespec(&ts);   /* server clock one second ahead */
+	feed(&r.c, t0, true, 3, 0, 0, 0xabcdef);
+	feed(&r.c, t0 + 0.010, false, 4, 0xabcdef, n1, n1 + (1ull << 32) / 1000);
+	feed(&r.c, t0 + 1, true, 3, 0, 0, 0x1234);                    /* never answered */
+	feed(&r.c, t0 + 2, false, 4, 0x9999, n1, n1);                  /* answers nothing */
+	np_ctx_end(&r.c);
+	fflush(r.c.out);
+	ck_assert_msg(strstr(r.text, "192.0.2.1:40000 -> 192.0.2.2:123 plain offset +0.995"),
+		      "%s", r.text);
+	ck_assert_msg(strstr(r.text, "delay 0.009000 ok (frames 1,2)"), "%s", r.text);
+	ck_assert_msg(strstr(r.text, "no-response (frame 3)"), "%s", r.text);
+	ck_assert_msg(strstr(r.text, "no-request (frame 4)"), "%s", r.text);
+	ck_assert_msg(strstr(r.text, "2 requests (0 NTS), 2 responses, 0 NAKs, 1 unanswered"),
+		      "%s", r.text);
+	run_free(&r);
+}
+END_TEST
+
+/* ---- a mutation corpus: every frame of the stored captures, with octets
+ * flipped and cut, goes through the whole decoder (ASan catches overreads) */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+START_TEST(test_mutation_corpus)
+{
+	static const char *const caps[] = { "pcap/findings/placeholder-mismatch-no.pcap",
+					    "pcap/findings/ke-proto-aead-no.pcap",
+					    "pcap/findings/auth-not-last-yes.pcap",
+					    "pcap/malformed.pcap" };
+	struct run r;
+	char err[512], ebuf[PCAP_ERRBUF_SIZE];
+	FILE *null = fopen("/dev/null", "w");
+	struct np_inputs in = { .keylog = NULL };
+	memset(&r, 0, sizeof r);
+	r.c.out = null;
+	r.c.opts.verbose = true;
+	ck_assert_int_eq(np_ctx_init(&r.c, &in, err, sizeof err), NTS_OK);
+	unsigned frames = 0;
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		pcap_t *p = pcap_open_offline(pt_path(caps[i]), ebuf);
+		ck_assert_msg(p != NULL, "%s", ebuf);
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		uint8_t m[2048];
+		while (pcap_next_ex(p, &h, &data) == 1) {
+			size_t n = h->caplen < sizeof m ? h->caplen : sizeof m;
+			struct timespec ts = { h->ts.tv_sec, h->ts.tv_usec * 1000L };
+			for (int k = 0; k < 200; k++) {
+				memcpy(m, data, n);
+				size_t len = n;
+				for (unsigned flips = 1 + next_rand() % 4; flips; flips--)
+					m[14 + next_rand() % (n - 14)] ^= (uint8_t)(1u << (next_rand() % 8));
+				if (k % 3 == 0)
+					len = 14 + next_rand() % (n - 14);
+				uint8_t *heap = malloc(len);   /* exact size: overreads are caught */
+				memcpy(heap, m, len);
+				np_dispatch(&r.c, pcap_datalink(p), &ts, heap, len, n);
+				free(heap);
+				frames++;
+			}
+			np_dispatch(&r.c, pcap_datalink(p), &ts, data, h->caplen, h->len);
+		}
+		pcap_close(p);
+	}
+	np_ctx_end(&r.c);
+	np_ctx_fini(&r.c);
+	fclose(null);
+	ck_assert_uint_gt(frames, 1000);
+	ck_assert_uint_gt(r.c.n_findings[NP_F_MALFORMED], 0);
+}
+END_TEST
+
+Suite *pipeline_suite(void)
+{
+	Suite *s = suite_create("pipeline");
+	TCase *t = tcase_create("pipeline");
+	tcase_add_loop_test(t, test_finding_captures, 0,
+			    (int)(sizeof finding_names / sizeof finding_names[0]));
+	tcase_add_test(t, test_verification);
+	tcase_add_test(t, test_json_objects);
+	tcase_add_test(t, test_plain_pairing);
+	tcase_add_test(t, test_mutation_corpus);
+	suite_add_tcase(s, t);
+	return s;
+}
