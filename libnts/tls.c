@@ -369,7 +369,7 @@ static void verify_after(struct nts_tls *t)
 		t->v.flags = map_status(st);
 }
 
-static int handshake_failed(struct nts_tls *t, int g)
+static int handshake_failed(struct nts_tls *t, int g, int saved_errno)
 {
 	if (g == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
 		char why[128];
@@ -391,7 +391,12 @@ static int handshake_failed(struct nts_tls *t, int g)
 			return NTS_E_TLS_ALPN;
 		return NTS_E_TLS;
 	}
-	set_err(t, "handshake", g);
+	if (g == GNUTLS_E_PREMATURE_TERMINATION)
+		snprintf(t->err, sizeof t->err, "handshake: peer closed the connection");
+	else if ((g == GNUTLS_E_PULL_ERROR || g == GNUTLS_E_PUSH_ERROR) && saved_errno)
+		snprintf(t->err, sizeof t->err, "handshake: %s", strerror(saved_errno));
+	else
+		set_err(t, "handshake", g);
 	if (g == GNUTLS_E_UNSUPPORTED_VERSION_PACKET)
 		return NTS_E_TLS_VERSION;
 	if (g == GNUTLS_E_NO_APPLICATION_PROTOCOL)
@@ -414,13 +419,14 @@ int nts_tls_handshake(struct nts_tls *t)
 	if (!t)
 		return NTS_E_INVAL;
 	int g;
+	errno = 0;
 	do {
 		g = gnutls_handshake(t->s);
 	} while (g == GNUTLS_E_INTERRUPTED);
 	if (g == GNUTLS_E_AGAIN)
 		return NTS_E_TLS_AGAIN;
 	if (g < 0)
-		return handshake_failed(t, g);
+		return handshake_failed(t, g, errno);
 	if (gnutls_protocol_get_version(t->s) < GNUTLS_TLS1_3 && t->server) {
 		snprintf(t->err, sizeof t->err, "peer negotiated a TLS version below 1.3");
 		return NTS_E_TLS_VERSION;
@@ -450,7 +456,9 @@ bool nts_tls_want_write(const struct nts_tls *t)
 	return t && gnutls_record_get_direction(t->s) == 1;
 }
 
-static long io_result(struct nts_tls *t, ssize_t n, const char *what)
+/* saved_errno: errno right after the GnuTLS call, which names a socket error
+ * that GnuTLS reports only as a pull/push failure. */
+static long io_result(struct nts_tls *t, ssize_t n, const char *what, int saved_errno)
 {
 	if (n > 0)
 		return (long)n;
@@ -467,6 +475,10 @@ static long io_result(struct nts_tls *t, ssize_t n, const char *what)
 		snprintf(t->err, sizeof t->err, "%s: peer sent alert: %s", what, an ? an : "unknown");
 		return NTS_E_TLS;
 	}
+	if ((n == GNUTLS_E_PULL_ERROR || n == GNUTLS_E_PUSH_ERROR) && saved_errno) {
+		snprintf(t->err, sizeof t->err, "%s: %s", what, strerror(saved_errno));
+		return saved_errno == ECONNRESET || saved_errno == EPIPE ? NTS_E_TLS_EOF : NTS_E_TLS;
+	}
 	set_err(t, what, (int)n);
 	return NTS_E_TLS;
 }
@@ -475,7 +487,9 @@ long nts_tls_send(struct nts_tls *t, const void *buf, size_t len)
 {
 	if (!t || (!buf && len))
 		return NTS_E_INVAL;
-	return io_result(t, gnutls_record_send(t->s, buf, len), "send");
+	errno = 0;
+	ssize_t n = gnutls_record_send(t->s, buf, len);
+	return io_result(t, n, "send", errno);
 }
 
 long nts_tls_recv(struct nts_tls *t, void *buf, size_t len)
@@ -485,10 +499,12 @@ long nts_tls_recv(struct nts_tls *t, void *buf, size_t len)
 	ssize_t n;
 	/* A TLS 1.3 client may receive post-handshake messages (session
 	 * tickets) that yield no data; GnuTLS reports them as AGAIN/REHANDSHAKE. */
+	errno = 0;
 	n = gnutls_record_recv(t->s, buf, len);
+	int saved_errno = errno;
 	if (n == GNUTLS_E_REHANDSHAKE)
 		return NTS_E_TLS_AGAIN;
-	return io_result(t, n, "receive");
+	return io_result(t, n, "receive", saved_errno);
 }
 
 void nts_tls_bye(struct nts_tls *t)

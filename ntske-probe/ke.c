@@ -355,9 +355,13 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 	} else if (rc == NTS_E_TLS_AGAIN) {
 		a->kind = KA_TIMEOUT;
 		snprintf(a->text, sizeof a->text, "no answer within %.1f s", wait);
-	} else if (rc == 0 || rc == NTS_E_TLS_EOF) {
+	} else if (rc == 0) {
 		a->kind = KA_CLOSED;
 		snprintf(a->text, sizeof a->text, "connection closed without a response");
+	} else if (rc == NTS_E_TLS_EOF) {
+		a->kind = KA_CLOSED;
+		snprintf(a->text, sizeof a->text, "connection closed without a response (%s)",
+			 nts_tls_error(c->tls));
 	} else {
 		a->kind = KA_CLOSED;
 		snprintf(a->text, sizeof a->text, "connection ended: %s",
