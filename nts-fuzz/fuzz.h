@@ -34,7 +34,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                 \
 	} while (0)
 
-/* ---- helpers for the structure-aware NTS targets (fuzz_keys.c) */
+/* ---- helpers for the structure-aware NTS targets (fuzz_keys.c, fuzz_pkt.c) */
+
+/* Flags octet of a structured NTS request case (fuzz_nts_server.c; the
+ * network fuzzer generates and saves cases in the same format). */
+enum fuzz_req_flags {
+	FZ_RAW = 1 << 0,       /* the rest is the packet, unmodified */
+	FZ_AEAD512 = 1 << 1,   /* AEAD 17 instead of 15 (in-process only) */
+	FZ_OLD = 1 << 2,       /* a cookie sealed under a retained key / already used */
+	FZ_NOCOOKIE = 1 << 3,  /* no harness cookie (only what outer holds) */
+	FZ_TAMPER = 1 << 4,    /* flip a tag bit after sealing */
+	FZ_TEMPLATE = 1 << 5,  /* harness header; outer holds fields only */
+	FZ_UID = 1 << 6,       /* harness Unique Identifier before outer fields */
+	FZ_TRAIL = 1 << 7,     /* a field after the authenticator */
+};
 
 #include <stdbool.h>
 
@@ -71,6 +84,13 @@ bool fuzz_strict(void);
 /* With NTS_FUZZ_DEBUG set, print the result code of each input (to see
  * which seeds reach which outcome). */
 void fuzz_debug_rc(int rc);
+
+/* Build an NTS request from a structured case (not FZ_RAW; size >= 5):
+ * header, UID, outer octets, the cookie (NULL: none) and placeholders as
+ * long as it, then an Authenticator sealing the inner octets with c2s.
+ * Returns the packet length, 0 when it did not fit. */
+size_t fuzz_build_request(const uint8_t *data, size_t size, const uint8_t *cookie, size_t clen,
+			  struct nts_aead *c2s, uint8_t *pkt, size_t cap, size_t *inner_len);
 
 /* Write a plausible 48-octet NTPv4 header of mode 3 or 4. */
 bool fuzz_write_header(struct nts_wr *w, int mode, bool nak);

@@ -7,7 +7,7 @@
  * pad_placeholders: bits 0-1 Additional Padding / 4, bit 2 PP_CLIENT_BUILD
  * (build the request with nts_client_build_request() instead, so both
  * sides of libnts are checked against each other), bits 4-6 placeholders.
- * With FL_RAW the octets after the flags are the packet as it is. */
+ * With FZ_RAW the octets after the flags are the packet as it is. */
 #include <config.h>
 
 #include <string.h>
@@ -20,16 +20,6 @@
 #include "nts/err.h"
 #include "nts/nts_ef.h"
 
-enum {
-	FL_RAW = 1 << 0,       /* the rest is the packet, unmodified */
-	FL_AEAD512 = 1 << 1,   /* AEAD 17 instead of 15 */
-	FL_OLD = 1 << 2,       /* the cookie sealed under the retained key */
-	FL_NOCOOKIE = 1 << 3,  /* no harness cookie (only what outer holds) */
-	FL_TAMPER = 1 << 4,    /* flip a tag bit after sealing */
-	FL_TEMPLATE = 1 << 5,  /* harness header; outer holds fields only */
-	FL_UID = 1 << 6,       /* harness Unique Identifier before outer fields */
-	FL_TRAIL = 1 << 7,     /* a field after the authenticator */
-};
 
 #define PKT_CAP 4096
 #define PP_CLIENT_BUILD (1 << 2)
@@ -49,11 +39,11 @@ static size_t client_build(const uint8_t *data, size_t size, uint8_t *pkt, size_
 {
 	uint8_t flags = data[0], nonce[64];
 	size_t rest = size - 5, outer_len = nts_get16(data + 3) % (rest + 1);
-	uint16_t aead = flags & FL_AEAD512 ? NTS_AEAD_AES_SIV_CMAC_512 : NTS_AEAD_AES_SIV_CMAC_256;
+	uint16_t aead = flags & FZ_AEAD512 ? NTS_AEAD_AES_SIV_CMAC_512 : NTS_AEAD_AES_SIV_CMAC_256;
 	uint8_t fresh[NTS_COOKIE_MAX];
 	size_t clen, len = 0;
 	const uint8_t *cookie = fresh;
-	if (flags & FL_OLD)
+	if (flags & FZ_OLD)
 		cookie = fuzz_old_cookie(aead, &clen);
 	else
 		FUZZ_SETUP(nts_cookie_seal(fuzz_ring(), aead, fuzz_c2s, fuzz_s2c, nts_aead_key_len(aead),
@@ -82,49 +72,21 @@ static size_t client_build(const uint8_t *data, size_t size, uint8_t *pkt, size_
 /* Build the request packet from the structured input; 0 if it did not fit. */
 static size_t build(const uint8_t *data, size_t size, uint8_t *pkt, size_t *inner_len_out)
 {
-	uint8_t flags = data[0], nonce_len = data[1] % 40, pp = data[2];
-	size_t rest = size - 5;
-	size_t outer_len = nts_get16(data + 3) % (rest + 1);
-	const uint8_t *outer = data + 5, *inner = outer + outer_len;
-	size_t inner_len = rest - outer_len;
-	uint16_t aead = flags & FL_AEAD512 ? NTS_AEAD_AES_SIV_CMAC_512 : NTS_AEAD_AES_SIV_CMAC_256;
-	struct nts_wr w;
-	nts_wr_init(&w, pkt, PKT_CAP);
-
-	if (flags & FL_TEMPLATE)
-		fuzz_write_header(&w, NTP_MODE_CLIENT, false);
-	if (flags & FL_UID)
-		ntp_ef_write(&w, NTP_EF_UNIQUE_ID, fuzz_uid, sizeof fuzz_uid);
-	nts_wr_bytes(&w, outer, outer_len);
-	if (!(flags & FL_NOCOOKIE)) {
-		uint8_t fresh[NTS_COOKIE_MAX];
-		size_t clen;
-		const uint8_t *cookie = fresh;
-		if (flags & FL_OLD)
-			cookie = fuzz_old_cookie(aead, &clen);
-		else
-			FUZZ_SETUP(nts_cookie_seal(fuzz_ring(), aead, fuzz_c2s, fuzz_s2c,
-						   nts_aead_key_len(aead), fresh, sizeof fresh,
-						   &clen) == NTS_OK);
-		ntp_ef_write(&w, NTP_EF_NTS_COOKIE, cookie, clen);
-		/* placeholders as long as the cookie, as RFC 8915 section 5.5 asks */
-		for (unsigned i = 0; i < (pp >> 4); i++) {
-			uint8_t *p;
-			if (!nts_wr_u16(&w, NTP_EF_NTS_PLACEHOLDER) || !nts_wr_u16(&w, (uint16_t)(clen + 4)) ||
-			    !nts_wr_reserve(&w, clen, &p))
-				break;
-			memset(p, 0, clen);
-		}
+	uint8_t flags = data[0];
+	uint16_t aead = flags & FZ_AEAD512 ? NTS_AEAD_AES_SIV_CMAC_512 : NTS_AEAD_AES_SIV_CMAC_256;
+	uint8_t fresh[NTS_COOKIE_MAX];
+	size_t clen = 0;
+	const uint8_t *cookie = NULL;
+	if (flags & FZ_OLD) {
+		cookie = fuzz_old_cookie(aead, &clen);
+	} else if (!(flags & FZ_NOCOOKIE)) {
+		FUZZ_SETUP(nts_cookie_seal(fuzz_ring(), aead, fuzz_c2s, fuzz_s2c, nts_aead_key_len(aead),
+					   fresh, sizeof fresh, &clen) == NTS_OK);
+		cookie = fresh;
 	}
-	if (!fuzz_append_auth(&w, fuzz_aead(aead, 0), nonce_len, (pp & 3) * 4, inner, inner_len,
-			      flags & FL_TAMPER))
-		return 0;
-	if (flags & FL_TRAIL) {
-		static const uint8_t zero[12];
-		ntp_ef_write(&w, 0x2000, zero, sizeof zero);
-	}
-	*inner_len_out = inner_len;
-	return w.err ? 0 : w.pos;
+	if (flags & FZ_NOCOOKIE)
+		cookie = NULL;
+	return fuzz_build_request(data, size, cookie, clen, fuzz_aead(aead, 0), pkt, PKT_CAP, inner_len_out);
 }
 
 /* An accepted request must give a response our own client accepts, no
@@ -190,16 +152,16 @@ static int process(const uint8_t *pkt, size_t len, const uint8_t *data, size_t i
 	if (rc == NTS_OK) {
 		if (data) {
 			uint8_t flags = data[0];
-			uint16_t aead = flags & FL_AEAD512 ? 17 : 15;
+			uint16_t aead = flags & FZ_AEAD512 ? 17 : 15;
 			size_t nlen = data[1] % 40, extra = (data[2] & 3) * 4;
 			/* no forged cookie or tag is ever accepted, nor an empty nonce,
 			 * nor a short one without Additional Padding (RFC 8915 section 5.6) */
-			FUZZ_CHECK(!(flags & (FL_TAMPER | FL_NOCOOKIE)));
+			FUZZ_CHECK(!(flags & (FZ_TAMPER | FZ_NOCOOKIE)));
 			FUZZ_CHECK(nlen > 0 && ((nlen + 3) & ~(size_t)3) + extra >= NTS_NONCE_LEN);
 			FUZZ_CHECK(req.aead == aead && req.key_len == nts_aead_key_len(aead));
 			FUZZ_CHECK(memcmp(req.c2s, fuzz_c2s, req.key_len) == 0);
 			FUZZ_CHECK(memcmp(req.s2c, fuzz_s2c, req.key_len) == 0);
-			FUZZ_CHECK(req.cookie_old == !!(flags & FL_OLD));
+			FUZZ_CHECK(req.cookie_old == !!(flags & FZ_OLD));
 			FUZZ_CHECK(req.inner_len == inner_len || inner_len > NTS_MAX_INNER);
 		}
 		answer(&req, pkt, len);
@@ -218,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t pkt[PKT_CAP];
 	if (size < 1)
 		return 0;
-	if ((data[0] & FL_RAW) || size < 5) {
+	if ((data[0] & FZ_RAW) || size < 5) {
 		/* copy so a read past the packet end is a heap overflow */
 		uint8_t *copy = malloc(size - 1 ? size - 1 : 1);
 		FUZZ_SETUP(copy != NULL);

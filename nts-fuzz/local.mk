@@ -11,7 +11,7 @@ FUZZ_REPLAY_CC = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 FUZZ_REPLAY_LD = $(AM_LDFLAGS) -static
 FUZZ_LIBFUZZER_CC = $(AM_CFLAGS) $(GNUTLS_CFLAGS) -DNTS_LIBFUZZER
 FUZZ_LIBFUZZER_LD = $(AM_LDFLAGS) -static -fsanitize=fuzzer
-FUZZ_KEYS = nts-fuzz/fuzz_keys.c nts-fuzz/fuzz.h
+FUZZ_KEYS = nts-fuzz/fuzz_keys.c nts-fuzz/fuzz_pkt.c nts-fuzz/fuzz.h
 
 FUZZ_REPLAYS = \
 	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
