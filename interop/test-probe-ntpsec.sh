@@ -43,6 +43,27 @@ probe_grep "--check prints its summary" '^check +[0-9]+ PASS, [0-9]+ FAIL, [0-9]
 probe_grep "--aead-scan: NTPsec accepts 15" '^aead 15 .* accepted'
 probe_json "json --check --aead-scan" "$RC" $CA --check --aead-scan localhost
 
+# IPv6: NTPsec listens on ::1 too (the certificate carries IP ::1)
+# (/etc/hosts may not map localhost to ::1: give the literal, verify the name)
+probe_run $CA -6 --sni localhost ::1
+nts_check "-6 --sni localhost ::1: KE and NTP over IPv6" \
+	test "$RC" -eq 0 -a "$(grep -Ec '^(connect +::1 port 4460|ntp 1 +::1 port 123)' "$OUT")" -eq 2
+probe_grep "--sni: the certificate is checked against the given name" '^verify +ok \(chain and name localhost\)'
+probe_expect "--sni with a name not in the certificate" 6 'verification failed for other\.invalid: name mismatch' \
+	-- $CA --sni other.invalid --ke-only localhost
+probe_run $CA --ke-only "[::1]:4460"
+nts_check "[::1]:4460 verified against the IP SAN ::1" test "$RC" -eq 0
+
+# the draft-era port 1234 fails; --fallback-port retries on 4460
+probe_expect "port 1234 refused, with the hint" 4 'hint: port 1234 comes from the NTS drafts' -- $CA localhost:1234
+probe_run $CA --fallback-port --ke-only localhost:1234
+nts_check "--fallback-port reaches 4460" test "$RC" -eq 0
+probe_grep "--fallback-port says what it did" '^hint +port 1234 failed \(.*\); fell back to 4460'
+
+# SSLKEYLOGFILE is honoured like --keylog
+SSLKEYLOGFILE="$T/env.keys" "$PROBE" $CA --ke-only localhost > /dev/null 2>&1
+nts_check "SSLKEYLOGFILE gets the TLS secrets" grep -q '^EXPORTER_SECRET ' "$T/env.keys"
+
 probe_run $CA --nagios localhost
 nts_check "--nagios OK (exit 0): $(cat "$OUT")" test "$RC" -eq 0
 
