@@ -92,6 +92,7 @@ struct np_ntp {
 	const uint8_t *pkt;
 	size_t len;
 	int hdr_err;            /* NTS_OK or why the header did not parse */
+	bool control;           /* mode 6/7 (ntpq, ntpdc): their own format */
 	struct ntp_hdr hdr;
 	size_t nef;
 	struct np_ef ef[NP_MAX_EF];

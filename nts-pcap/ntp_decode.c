@@ -164,14 +164,20 @@ void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n)
 	memset(n, 0, sizeof *n);
 	n->pkt = pkt;
 	n->len = len;
+	/* mode 6/7 (RFC 9327 control, ntpdc private) have a 12-octet header and
+	 * no extension fields: show the first octet, not a short-packet error */
+	if (len >= 1 && ((pkt[0] & 7) == NTP_MODE_CONTROL || (pkt[0] & 7) == NTP_MODE_PRIVATE)) {
+		n->control = true;
+		n->hdr.leap = pkt[0] >> 6;
+		n->hdr.version = (pkt[0] >> 3) & 7;
+		n->hdr.mode = pkt[0] & 7;
+		return;
+	}
 	n->hdr_err = ntp_hdr_parse(pkt, len, &n->hdr);
 	if (n->hdr_err) {
 		n->findings |= 1u << NP_F_MALFORMED;
 		return;
 	}
-	/* mode 6/7 (control, private) use their own formats, not fields */
-	if (n->hdr.mode == NTP_MODE_CONTROL || n->hdr.mode == NTP_MODE_PRIVATE)
-		return;
 	walk(n);
 	if (n->auth_not_last)
 		n->findings |= 1u << NP_F_AUTH_NOT_LAST;

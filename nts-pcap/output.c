@@ -126,6 +126,11 @@ static void text_packet(struct np_ctx *c, const struct np_frame *f, const struct
 		return;
 	}
 	const struct ntp_hdr *h = &n->hdr;
+	if (n->control) {
+		fprintf(out, "  leap %u version %u mode %u (%s), not decoded further\n", h->leap,
+			h->version, h->mode, np_ntp_mode_name(h->mode));
+		return;
+	}
 	np_refid_str(h, r, sizeof r);
 	fprintf(out, "  leap %u version %u mode %u (%s) stratum %u poll %d precision %d\n", h->leap,
 		h->version, h->mode, np_ntp_mode_name(h->mode), h->stratum, h->poll, h->precision);
@@ -208,6 +213,9 @@ static void json_packet(struct np_ctx *c, const struct np_frame *f, const struct
 	if (n->hdr_err) {
 		fputs(",\"error\":", out);
 		np_json_str(out, nts_strerror(n->hdr_err));
+	} else if (n->control) {
+		fprintf(out, ",\"control\":true,\"leap\":%u,\"version\":%u,\"mode\":%u", n->hdr.leap,
+			n->hdr.version, n->hdr.mode);
 	} else {
 		const struct ntp_hdr *h = &n->hdr;
 		np_refid_str(h, r, sizeof r);

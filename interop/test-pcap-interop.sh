@@ -1,0 +1,166 @@
+#!/bin/bash
+# nts-pcap on captures of real NTS traffic, made here with tcpdump on loopback:
+# chrony client -> chrony server, chrony client -> NTPsec server, NTPsec
+# client -> chrony server (key logs from the GnuTLS side, SSLKEYLOGFILE), and
+# ntske-probe -> chrony with --export-keys. Every packet must decode, every
+# KE record decrypt, every authenticator verify, and the NTP fields agree
+# with tshark. Runs in its own network namespace (unshare --net) so the fixed
+# NTPsec ports cannot clash with anything else. Usage: test-pcap-interop.sh BUILDDIR
+# With NTS_PCAP_SAVE=DIR the captures and key logs are copied there.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: test-pcap-interop.sh BUILDDIR}" && pwd)
+for tool in unshare tcpdump tshark ntpd certtool; do
+	command -v $tool > /dev/null || { echo "SKIP: $tool not installed"; exit 77; }
+done
+if [ -z "${NTS_PCAP_NETNS:-}" ]; then
+	NTS_PCAP_NETNS=1 exec unshare --net bash "$0" "$@"
+fi
+ip link set lo up
+. "$here/lib.sh"
+[ -x "$CHRONYD" ] || { echo "SKIP: no chronyd at $CHRONYD"; exit 77; }
+NTSPCAP=$build/nts-pcap/nts-pcap
+PROBE=$build/ntske-probe/ntske-probe
+W=$(mktemp -d /tmp/nts-pcap-interop.XXXXXX)
+PIDS=""
+cleanup() { for p in $PIDS; do nts_stop "$p"; done; rm -rf "$W"; }
+trap cleanup EXIT
+
+TCPDUMP_PID=""
+cap_start() { # FILE FILTER
+	tcpdump -Z root -i lo -U -s 0 -w "$1" "$2" > "$W/tcpdump.log" 2>&1 &
+	TCPDUMP_PID=$!
+	local i
+	for i in $(seq 1 50); do grep -q "listening on" "$W/tcpdump.log" && return 0; sleep 0.1; done
+	return 1
+}
+cap_stop() { sleep 0.3; kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; }
+
+chrony_client() { # DIR NTPPORT KEPORT  (key log in DIR/keylog)
+	mkdir -p "$1"; chmod 700 "$1"
+	cat > "$1/chronyd.conf" <<CONF
+server localhost port $2 nts ntsport $3 iburst minpoll 0 maxpoll 0
+ntstrustedcerts $W/pki/ca.pem
+nosystemcert
+port 0
+cmdport 0
+bindcmdaddress $1/chronyd.sock
+pidfile $1/chronyd.pid
+driftfile $1/chronyd.drift
+CONF
+	SSLKEYLOGFILE=$1/keylog $NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$1/chronyd.conf" \
+		> "$1/chronyd.log" 2>&1 &
+	CLIENT_PID=$!
+	PIDS="$PIDS $CLIENT_PID"
+}
+
+save() { # NAME CAP KEYLOG
+	[ -n "${NTS_PCAP_SAVE:-}" ] || return 0
+	mkdir -p "$NTS_PCAP_SAVE"
+	cp "$2" "$NTS_PCAP_SAVE/$1.pcap"
+	[ -n "$3" ] && cp "$3" "$NTS_PCAP_SAVE/$1.keylog"
+	return 0
+}
+
+# check NAME CAP NTPPORT KEPORT MIN_EXCHANGES nts-pcap-key-args...
+check() {
+	local name=$1 cap=$2 ntp=$3 ke=$4 min=$5
+	shift 5
+	local out="$W/$name.out" rc
+	"$NTSPCAP" --ntp-port "$ntp" --ke-port "$ke" --stats "$@" "$cap" > "$out" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$out" | head -n 30
+	local nts verified
+	nts=$(grep -c -E ' NTS cookies ' "$out")
+	verified=$(grep -c -E ' NTS cookies .* verified \(frames' "$out")
+	nts_check "$name: decoded with no findings or malformed packets (exit $rc)" [ "$rc" -eq 0 ]
+	nts_check "$name: at least $min NTS exchanges ($nts)" [ "$nts" -ge "$min" ]
+	nts_check "$name: every NTS exchange verified ($verified of $nts)" [ "$nts" -eq "$verified" ]
+	nts_check "$name: JSON output is one valid object per line" \
+		bash -c "'$NTSPCAP' --json -v --stats --ntp-port $ntp --ke-port $ke $* '$cap' |
+			python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'"
+	nts_check "$name: NTP header and extension fields agree with tshark" \
+		python3 "$here/pcap-tshark-compare.py" "$NTSPCAP" "$cap" "$ntp" --ke-port "$ke" "$@"
+}
+
+nts_mkpki "$W/pki" || { echo "not ok - PKI"; exit 1; }
+
+# ---- 1. chrony client -> chrony server, both key logs
+NP=11123 KP=14460
+cap_start "$W/cc.pcap" "udp port $NP or tcp port $KP"
+SSLKEYLOGFILE=$W/cs.keylog chrony_server_start "$W/cs" $NP $KP "$W/pki/server.pem" "$W/pki/server.key"
+PIDS="$PIDS $CHRONY_PID"
+SERVER_PID=$CHRONY_PID
+chrony_client "$W/cc" $NP $KP
+sleep 4
+nts_stop "$CLIENT_PID"; nts_stop "$SERVER_PID"
+cap_stop
+save chrony-chrony "$W/cc.pcap" "$W/cc/keylog"
+check chrony-chrony "$W/cc.pcap" $NP $KP 3 --keylog "$W/cc/keylog"
+"$NTSPCAP" --ntp-port $NP --ke-port $KP --keylog "$W/cc/keylog" -v "$W/cc.pcap" > "$W/cc.v" 2>&1
+nts_check "chrony-chrony: KE decrypted, 8 cookies, NTPv4 and AES-SIV-CMAC-256" \
+	grep -q "NTS-KE TLS1.3 .* alpn=ntske/1 .*aead=AEAD_AES_SIV_CMAC_256 cookies=8x100 port=$NP ok" "$W/cc.v"
+nts_check "chrony-chrony: every KE record named" \
+	grep -q "C End of Message (0), 0 octets" "$W/cc.v"
+nts_check "chrony-chrony: verifies with the server's key log too" \
+	bash -c "'$NTSPCAP' --ntp-port $NP --ke-port $KP --keylog '$W/cs.keylog' '$W/cc.pcap' | grep -q ' verified (frames'"
+nts_check "chrony-chrony: without keys the exchanges are NTS, unverified" \
+	bash -c "'$NTSPCAP' --ntp-port $NP --ke-port $KP '$W/cc.pcap' | grep -q 'NTS cookies 1/0/~1 .* unverified'"
+
+# ---- 2. chrony client -> NTPsec server (udp/123, tcp/4460)
+cap_start "$W/cn.pcap" "udp port 123 or tcp port 4460"
+mkdir -p "$W/ns"
+if ntpsec_server_start "$W/ns" "$W/pki/server-chain.pem" "$W/pki/server.key"; then
+	PIDS="$PIDS $NTPSEC_PID"
+	chrony_client "$W/cn" 123 4460
+	sleep 4
+	nts_stop "$CLIENT_PID"; nts_stop "$NTPSEC_PID"
+	cap_stop
+	save chrony-ntpsec "$W/cn.pcap" "$W/cn/keylog"
+	check chrony-ntpsec "$W/cn.pcap" 123 4460 3 --keylog "$W/cn/keylog"
+	nts_check "chrony-ntpsec: NTPsec cookies (104 octets) decrypted from the KE" \
+		bash -c "'$NTSPCAP' --keylog '$W/cn/keylog' '$W/cn.pcap' | grep -q 'cookies=8x104 ok'"
+else
+	cap_stop
+	nts_notok "NTPsec server did not start"
+fi
+
+# ---- 3. NTPsec client -> chrony server (the server's key log)
+NP=12123 KP=15460
+cap_start "$W/nc.pcap" "udp port $NP or tcp port $KP"
+SSLKEYLOGFILE=$W/cs2.keylog chrony_server_start "$W/cs2" $NP $KP "$W/pki/server.pem" "$W/pki/server.key"
+PIDS="$PIDS $CHRONY_PID"
+SERVER_PID=$CHRONY_PID
+if ntpsec_client_start "$W/nn" localhost $KP "$W/pki/ca.pem"; then
+	PIDS="$PIDS $NTPSEC_PID"
+	sleep 7
+	nts_stop "$NTPSEC_PID"
+else
+	nts_notok "NTPsec client did not start"
+fi
+nts_stop "$SERVER_PID"
+cap_stop
+save ntpsec-chrony "$W/nc.pcap" "$W/cs2.keylog"
+check ntpsec-chrony "$W/nc.pcap" $NP $KP 2 --keylog "$W/cs2.keylog"
+
+# ---- 4. ntske-probe -> chrony, keys from --export-keys, no key log
+if [ -x "$PROBE" ]; then
+	NP=13123 KP=16460
+	cap_start "$W/pc.pcap" "udp port $NP or tcp port $KP"
+	chrony_server_start "$W/cs3" $NP $KP "$W/pki/server.pem" "$W/pki/server.key"
+	PIDS="$PIDS $CHRONY_PID"
+	"$PROBE" -4 --ca "$W/pki/ca.pem" --count 3 --interval 0.2 --placeholders 2 \
+		--export-keys "$W/probe.keys" "localhost:$KP" > "$W/probe.out" 2>&1
+	sed 's/^/#   probe: /' "$W/probe.out"
+	nts_stop "$CHRONY_PID"
+	cap_stop
+	save probe-chrony "$W/pc.pcap" ""
+	[ -n "${NTS_PCAP_SAVE:-}" ] && cp "$W/probe.keys" "$NTS_PCAP_SAVE/probe-chrony.keys"
+	check probe-chrony "$W/pc.pcap" $NP $KP 3 --keys "$W/probe.keys"
+	nts_check "probe-chrony: placeholders answered with cookies (1/2/3)" \
+		bash -c "'$NTSPCAP' --ntp-port $NP --ke-port $KP --keys '$W/probe.keys' '$W/pc.pcap' | grep -q 'cookies 1/2/3 .* verified'"
+else
+	echo "# ntske-probe not built: skipping the --keys capture"
+fi
+
+nts_done
