@@ -34,6 +34,7 @@ struct ke_conn {
 	struct ke_conn *prev, *next;   /* oldest first */
 	int fd;
 	enum ke_state state;
+	uint32_t events;               /* what epoll waits for now */
 	struct nts_tls *tls;
 	struct ntsd_creds *creds;
 	int64_t start_ms, deadline_ms;
@@ -101,8 +102,12 @@ static void conn_fail(struct ke_worker *w, struct ke_conn *c, const char *why)
 
 static void conn_wait(struct ke_worker *w, struct ke_conn *c, bool write)
 {
-	struct epoll_event ev = { .events = write ? EPOLLOUT : EPOLLIN, .data.ptr = c };
-	epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	uint32_t want = write ? EPOLLOUT : EPOLLIN;
+	if (c->events == want)
+		return;   /* level-triggered and unchanged: no syscall */
+	struct epoll_event ev = { .events = want, .data.ptr = c };
+	if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = want;
 }
 
 /* Build the answer to a complete request in c->in[0..msg_len). */
@@ -238,13 +243,14 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 	}
 }
 
-static void accept_one(struct ke_worker *w, int lfd)
+/* Accept one connection; false when there was none to accept. */
+static bool accept_one(struct ke_worker *w, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
-		return;
+		return errno == ECONNABORTED || errno == EINTR;
 	if (w->nconns >= w->max_conns && w->head) {
 		/* at the bound: the oldest connection has had the longest chance */
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "connection limit reached, dropping %s",
@@ -258,7 +264,7 @@ static void accept_one(struct ke_worker *w, int lfd)
 		free(c);
 		close(fd);
 		nts_count(&w->d->counters.ke_serves_bad);
-		return;
+		return true;
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -277,10 +283,14 @@ static void accept_one(struct ke_worker *w, int lfd)
 	w->tail = c;
 	w->nconns++;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-		return conn_fail(w, c, "epoll");
+	c->events = EPOLLIN;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		conn_fail(w, c, "epoll");
+		return true;
+	}
 	nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "TCP accept-ed from %s", c->peer);
 	conn_step(w, c);
+	return true;
 }
 
 static void expire(struct ke_worker *w)
@@ -311,8 +321,10 @@ static void *worker_main(void *arg)
 			if (tag == TAG_WAKE)
 				goto out;
 			if (tag < NTSD_MAX_LISTEN) {
+				/* a few per wake-up, so one worker does not take them all */
 				for (int k = 0; k < 16; k++)
-					accept_one(w, ws->listen_fds[tag]);
+					if (!accept_one(w, ws->listen_fds[tag]))
+						break;
 				continue;
 			}
 		}

@@ -8,3 +8,8 @@ ntsd_ntsd_LDADD = $(LIBNTS) -lm
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5
 EXTRA_DIST += ntsd/README.section.md
+# the load generator of ci/bench-server (not installed)
+noinst_PROGRAMS += ntsd/ntsbench
+ntsd_ntsbench_SOURCES = ntsd/ntsbench.c
+ntsd_ntsbench_LDADD = $(LIBNTS)
+ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
