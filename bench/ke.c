@@ -1,0 +1,363 @@
+/* nts-loadgen: parallel non-blocking NTS-KE clients, for the cookie pool and the KE benchmark. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loadgen.h"
+#include "nts/err.h"
+
+#define LG_MAX_CONNS 256
+
+enum ke_state { KS_IDLE, KS_CONNECT, KS_HANDSHAKE, KS_SEND, KS_RECV };
+
+struct ke_conn {
+	enum ke_state st;
+	int fd;
+	struct nts_tls *tls;
+	double deadline;
+	size_t sent;
+	size_t got;
+	short events;
+	uint8_t buf[NTSKE_MAX_MESSAGE];
+};
+
+struct ke_ctx {
+	const struct lg_opts *o;
+	struct nts_tls_creds *creds;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	uint8_t req[256];
+	size_t req_len;
+	lg_ke_cb cb;
+	void *arg;
+	uint64_t done;
+	uint64_t failed;
+	char last_err[160];
+	struct nts_tls_info info;
+	bool have_info;
+};
+
+static void conn_close(struct ke_conn *c, bool graceful)
+{
+	if (c->tls) {
+		/* a real client's close_notify: the server reads it too */
+		if (graceful)
+			nts_tls_bye(c->tls);
+		nts_tls_free(c->tls);
+		c->tls = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->st = KS_IDLE;
+	c->events = 0;
+}
+
+static void conn_fail(struct ke_ctx *k, struct ke_conn *c, const char *what)
+{
+	k->failed++;
+	snprintf(k->last_err, sizeof k->last_err, "%s", what);
+	conn_close(c, false);
+}
+
+static void start_tls(struct ke_ctx *k, struct ke_conn *c)
+{
+	struct nts_tls_client_opts to = {.sni = k->o->sni, .verify = true};
+	if (nts_tls_client_new(k->creds, c->fd, &to, &c->tls) != NTS_OK) {
+		conn_fail(k, c, "cannot create a TLS session");
+		return;
+	}
+	c->st = KS_HANDSHAKE;
+	c->events = POLLOUT;
+}
+
+static void conn_open(struct ke_ctx *k, struct ke_conn *c, double now)
+{
+	c->fd = socket(k->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		conn_fail(k, c, strerror(errno));
+		return;
+	}
+	int one = 1;
+	/* the request is one record: no reason to wait for an ACK before it */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->deadline = now + k->o->timeout;
+	c->sent = c->got = 0;
+	if (connect(c->fd, (const struct sockaddr *)&k->ss, k->sslen) == 0) {
+		start_tls(k, c);
+	} else if (errno == EINPROGRESS) {
+		c->st = KS_CONNECT;
+		c->events = POLLOUT;
+	} else {
+		char e[96];
+		snprintf(e, sizeof e, "connect: %s", strerror(errno));
+		conn_fail(k, c, e);
+	}
+}
+
+static void conn_finish(struct ke_ctx *k, struct ke_conn *c, size_t msg_len)
+{
+	static struct ntske_response resp;
+	int rc = ntske_response_parse(c->buf, msg_len, &resp);
+	if (rc != NTS_OK || !resp.has_aead || resp.ncookies == 0) {
+		char e[128];
+		snprintf(e, sizeof e, "bad NTS-KE response: %s",
+			 rc != NTS_OK ? nts_strerror(rc) : "no AEAD or no cookies");
+		conn_fail(k, c, e);
+		return;
+	}
+	if (!k->have_info) {
+		nts_tls_get_info(c->tls, &k->info);
+		k->have_info = true;
+	}
+	k->done++;
+	if (k->cb) {
+		struct lg_ke_done d = {.resp = &resp, .tls = c->tls};
+		k->cb(k->arg, &d);
+	}
+	conn_close(c, true);
+}
+
+static void step_io(struct ke_ctx *k, struct ke_conn *c)
+{
+	if (c->st == KS_SEND) {
+		long n = nts_tls_send(c->tls, k->req + c->sent, k->req_len - c->sent);
+		if (n == NTS_E_TLS_AGAIN) {
+			c->events = POLLOUT;
+			return;
+		}
+		if (n < 0) {
+			conn_fail(k, c, nts_tls_error(c->tls));
+			return;
+		}
+		c->sent += (size_t)n;
+		if (c->sent < k->req_len)
+			return;
+		c->st = KS_RECV;
+	}
+	/* read until the message is whole; GnuTLS may hold more than one record */
+	for (int i = 0; i < 64; i++) {
+		long n = nts_tls_recv(c->tls, c->buf + c->got, sizeof c->buf - c->got);
+		if (n == NTS_E_TLS_AGAIN) {
+			c->events = nts_tls_want_write(c->tls) ? POLLOUT : POLLIN;
+			return;
+		}
+		if (n <= 0) {
+			conn_fail(k, c, n == NTS_E_TLS_EOF || n == 0 ? "closed before End of Message"
+								     : nts_tls_error(c->tls));
+			return;
+		}
+		c->got += (size_t)n;
+		size_t len = 0;
+		int rc = ntske_message_complete(c->buf, c->got, &len);
+		if (rc == 1) {
+			conn_finish(k, c, len);
+			return;
+		}
+		if (rc < 0 || c->got == sizeof c->buf) {
+			conn_fail(k, c, "NTS-KE response too long");
+			return;
+		}
+	}
+}
+
+static void step(struct ke_ctx *k, struct ke_conn *c)
+{
+	if (c->st == KS_CONNECT) {
+		int err = 0;
+		socklen_t el = sizeof err;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+			char e[96];
+			snprintf(e, sizeof e, "connect: %s", strerror(err ? err : errno));
+			conn_fail(k, c, e);
+			return;
+		}
+		start_tls(k, c);
+		if (c->st != KS_HANDSHAKE)
+			return;
+	}
+	if (c->st == KS_HANDSHAKE) {
+		int rc = nts_tls_handshake(c->tls);
+		if (rc == NTS_E_TLS_AGAIN) {
+			c->events = nts_tls_want_write(c->tls) ? POLLOUT : POLLIN;
+			return;
+		}
+		if (rc != NTS_OK) {
+			conn_fail(k, c, nts_tls_error(c->tls));
+			return;
+		}
+		c->st = KS_SEND;
+	}
+	step_io(k, c);
+}
+
+static int ctx_init(struct ke_ctx *k, const struct lg_opts *o, struct nts_tls_creds *creds,
+		    lg_ke_cb cb, void *arg)
+{
+	memset(k, 0, sizeof *k);
+	k->o = o;
+	k->creds = creds;
+	k->cb = cb;
+	k->arg = arg;
+	if (!lg_addr(o->host, o->ke_port, &k->ss, &k->sslen))
+		return NTS_E_INVAL;
+	struct ntske_request req;
+	memset(&req, 0, sizeof req);
+	req.protos[0] = NTSKE_PROTO_NTPV4;
+	req.nprotos = 1;
+	req.aeads[0] = o->aead;
+	req.naeads = 1;
+	return ntske_request_build(&req, k->req, sizeof k->req, &k->req_len);
+}
+
+/* Drive every connection until 'want' KEs completed or 'until' passed. */
+static void ke_loop(struct ke_ctx *k, struct ke_conn *cs, unsigned n, uint64_t want, double until)
+{
+	struct pollfd pfd[LG_MAX_CONNS];
+	unsigned idx[LG_MAX_CONNS];
+	for (;;) {
+		double now = lg_now();
+		if (now >= until || (want && k->done >= want))
+			return;
+		unsigned np = 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct ke_conn *c = &cs[i];
+			if (c->st != KS_IDLE && now > c->deadline)
+				conn_fail(k, c, "timed out");
+			if (c->st == KS_IDLE && (!want || k->done + np < want))
+				conn_open(k, c, now);
+			if (c->st != KS_IDLE) {
+				pfd[np] = (struct pollfd){.fd = c->fd, .events = c->events};
+				idx[np++] = i;
+			}
+		}
+		if (np == 0) {
+			usleep(1000);   /* every connect failed at once: do not spin */
+			continue;
+		}
+		int left_ms = (int)((until - now) * 1000) + 1;
+		int pr = poll(pfd, np, left_ms < 100 ? left_ms : 100);
+		if (pr < 0 && errno != EINTR)
+			return;
+		for (unsigned j = 0; pr > 0 && j < np; j++)
+			if (pfd[j].revents)
+				step(k, &cs[idx[j]]);
+	}
+}
+
+static void info_text(const struct nts_tls_info *i, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s %s, group %s", i->version, i->cipher, i->group);
+	if (n > 0 && (size_t)n < cap && i->sigalg[0])
+		snprintf(out + n, cap - (size_t)n, ", signature %s", i->sigalg);
+}
+
+static struct ke_conn *conns_new(unsigned n)
+{
+	struct ke_conn *cs = calloc(n, sizeof *cs);
+	for (unsigned i = 0; cs && i < n; i++) {
+		cs[i].fd = -1;
+		cs[i].st = KS_IDLE;
+	}
+	return cs;
+}
+
+static void conns_free(struct ke_conn *cs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (cs[i].st != KS_IDLE)
+			conn_close(&cs[i], false);
+	free(cs);
+}
+
+int lg_ke_run(const struct lg_opts *o, struct nts_tls_creds *creds, unsigned conns,
+	      uint64_t want, double until, lg_ke_cb cb, void *arg, struct lg_result *r)
+{
+	static struct ke_ctx k;
+	int rc = ctx_init(&k, o, creds, cb, arg);
+	if (rc != NTS_OK)
+		return rc;
+	if (conns > LG_MAX_CONNS)
+		conns = LG_MAX_CONNS;
+	struct ke_conn *cs = conns_new(conns);
+	if (!cs)
+		return NTS_E_NOMEM;
+	ke_loop(&k, cs, conns, want, until);
+	conns_free(cs, conns);
+	r->ok += k.done;
+	r->failed += k.failed;
+	if (k.have_info)
+		info_text(&k.info, r->info, sizeof r->info);
+	if (k.failed && !k.done)
+		lg_msg("NTS-KE failing: %s", k.last_err);
+	return k.done ? NTS_OK : NTS_E_TLS;
+}
+
+int lg_ke_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg_result *r)
+{
+	static struct ke_ctx k;
+	int rc = ctx_init(&k, o, creds, NULL, NULL);
+	if (rc != NTS_OK)
+		return rc;
+	unsigned n = o->conns > LG_MAX_CONNS ? LG_MAX_CONNS : o->conns;
+	struct ke_conn *cs = conns_new(n);
+	if (!cs)
+		return NTS_E_NOMEM;
+	double t = lg_now();
+	if (o->warmup > 0)
+		ke_loop(&k, cs, n, 0, t + o->warmup);
+	uint64_t done0 = k.done, failed0 = k.failed;
+	double cpu0 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
+	double self0 = lg_self_cpu();
+	double t0 = lg_now(), next = t0 + 1;
+	uint64_t last = k.done;
+	while (lg_now() < t0 + o->duration) {
+		double until = next < t0 + o->duration ? next : t0 + o->duration;
+		ke_loop(&k, cs, n, 0, until);
+		if (o->per_second && lg_now() >= next) {
+			lg_msg("  %.0f s: %llu handshakes", next - t0, (unsigned long long)(k.done - last));
+			last = k.done;
+			next += 1;
+		} else if (lg_now() >= next) {
+			next += 1;
+		}
+	}
+	r->seconds = lg_now() - t0;
+	double cpu1 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
+	r->gen_cpu = lg_self_cpu() - self0;
+	r->server_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+	r->ok = k.done - done0;
+	r->sent = r->ok + (k.failed - failed0);
+	r->failed = k.failed - failed0;
+	conns_free(cs, n);
+	if (k.have_info)
+		info_text(&k.info, r->info, sizeof r->info);
+	if (r->failed)
+		lg_msg("last KE failure: %s", k.last_err);
+	return r->ok ? NTS_OK : NTS_E_TLS;
+}
+
+int lg_session_from_ke(const struct lg_ke_done *d, uint16_t aead, struct lg_session *s)
+{
+	uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
+	if (d->resp->aead != aead)
+		return NTS_E_AEAD_UNSUPP;
+	size_t kl = nts_aead_key_len(aead);
+	int rc = nts_tls_export_keys(d->tls, NTSKE_PROTO_NTPV4, aead, c2s, s2c, kl);
+	if (rc == NTS_OK)
+		rc = nts_aead_new(aead, c2s, kl, &s->c2s);
+	if (rc == NTS_OK)
+		rc = nts_aead_new(aead, s2c, kl, &s->s2c);
+	s->ntp_port = d->resp->has_port ? d->resp->port : 0;
+	memset(c2s, 0, sizeof c2s);
+	memset(s2c, 0, sizeof s2c);
+	return rc;
+}

@@ -1,0 +1,467 @@
+/* nts-loadgen: NTS and plain NTPv4 request loops over batched UDP (sendmmsg/recvmmsg).
+ * Every NTS request carries a cookie used once: the pool starts from NTS-KE,
+ * is grown with Placeholder requests before measuring, and is kept full with
+ * the fresh cookie each verified response brings (RFC 8915 section 5.7). */
+#include <config.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loadgen.h"
+#include "nts/buf.h"
+#include "nts/err.h"
+#include "nts/nts_ef.h"
+
+#define LG_BATCH 64
+#define LG_MAX_SOCKETS 64
+#define LG_COOKIE_CAP 256
+#define LG_PKT 1280
+
+struct lg_cookie {
+	uint16_t sess;
+	uint16_t len;
+	uint8_t data[LG_COOKIE_CAP];
+};
+
+/* First in, first out, so every cookie waits as long as possible before use. */
+struct lg_pool {
+	struct lg_cookie *c;
+	size_t cap, head, count;
+};
+
+struct lg_slot {
+	uint64_t xmt;             /* slot index << 32 | sequence: also the UID's head */
+	double sent;
+	uint16_t sess;
+	uint8_t sock;
+	bool busy;
+	bool refill;
+};
+
+struct lg_sock {
+	int fd;
+	unsigned inflight;
+	struct mmsghdr smsg[LG_BATCH], rmsg[LG_BATCH];
+	struct iovec siov[LG_BATCH], riov[LG_BATCH];
+	uint8_t sbuf[LG_BATCH][LG_PKT], rbuf[LG_BATCH][LG_PKT];
+};
+
+struct udp_ctx {
+	const struct lg_opts *o;
+	bool nts;
+	struct lg_sock *socks;
+	unsigned nsock;
+	struct lg_slot *slots;
+	uint32_t *freelist;
+	unsigned nslots, nfree;
+	uint32_t seq;
+	uint8_t uid_tail[NTS_UID_LEN - 8];
+	struct lg_pool pool;
+	struct lg_session sess[LG_MAX_SESSIONS];
+	unsigned nsess;
+	size_t low_water;         /* below this, requests ask for 7 more cookies */
+	uint64_t rx_seen;         /* responses matched, for sampling */
+	uint64_t late;            /* answers to requests already counted lost */
+	uint64_t unsent;
+	unsigned cookie_len;
+	struct lg_result c;       /* running counters of the current phase */
+};
+
+static bool pool_push(struct lg_pool *p, uint16_t sess, const uint8_t *data, size_t len)
+{
+	if (p->count == p->cap || len > LG_COOKIE_CAP)
+		return false;
+	struct lg_cookie *e = &p->c[(p->head + p->count) % p->cap];
+	e->sess = sess;
+	e->len = (uint16_t)len;
+	memcpy(e->data, data, len);
+	p->count++;
+	return true;
+}
+
+static const struct lg_cookie *pool_pop(struct lg_pool *p)
+{
+	if (p->count == 0)
+		return NULL;
+	const struct lg_cookie *e = &p->c[p->head];
+	p->head = (p->head + 1) % p->cap;
+	p->count--;
+	return e;
+}
+
+static void uid_of(const struct udp_ctx *u, uint64_t xmt, uint8_t *uid)
+{
+	for (int i = 0; i < 8; i++)
+		uid[i] = (uint8_t)(xmt >> (56 - 8 * i));
+	memcpy(uid + 8, u->uid_tail, sizeof u->uid_tail);
+}
+
+/* ---- building requests */
+
+static int build_nts(struct udp_ctx *u, struct lg_slot *s, uint8_t *out, size_t *len)
+{
+	bool refill = u->pool.count < u->low_water;
+	const struct lg_cookie *ck = pool_pop(&u->pool);
+	if (!ck)
+		return NTS_E_INVAL;
+	uint8_t uid[NTS_UID_LEN];
+	uid_of(u, s->xmt, uid);
+	struct nts_client_request rq = {
+		.hdr = {.version = 4, .mode = NTP_MODE_CLIENT, .xmt = s->xmt},
+		.uid = uid, .uid_len = sizeof uid,
+		.cookie = ck->data, .cookie_len = ck->len,
+		.placeholders = refill ? NTS_MAX_PLACEHOLDERS : 0,
+	};
+	s->sess = ck->sess;
+	s->refill = refill;
+	return nts_client_build_request(&rq, u->sess[ck->sess].c2s, out, LG_PKT, len);
+}
+
+static int build_plain(struct lg_slot *s, uint8_t *out, size_t *len)
+{
+	struct ntp_hdr h = {.version = 4, .mode = NTP_MODE_CLIENT, .xmt = s->xmt};
+	*len = NTP_HEADER_LEN;
+	return ntp_hdr_write(&h, out, LG_PKT);
+}
+
+static void slot_free(struct udp_ctx *u, struct lg_slot *s)
+{
+	s->busy = false;
+	u->socks[s->sock].inflight--;
+	u->freelist[u->nfree++] = (uint32_t)(s - u->slots);
+}
+
+/* Build and send up to n requests on socket si; returns how many went out. */
+static unsigned send_batch(struct udp_ctx *u, unsigned si, unsigned n, double now)
+{
+	struct lg_sock *k = &u->socks[si];
+	struct lg_slot *used[LG_BATCH];
+	unsigned b = 0;
+	if (n > LG_BATCH)
+		n = LG_BATCH;
+	while (b < n) {
+		if (u->nfree == 0 || (u->nts && u->pool.count == 0))
+			break;
+		struct lg_slot *s = &u->slots[u->freelist[--u->nfree]];
+		s->xmt = ((uint64_t)(s - u->slots) << 32) | ++u->seq;
+		s->busy = true;
+		s->sock = (uint8_t)si;
+		s->sent = now;
+		k->inflight++;
+		size_t len = 0;
+		int rc = u->nts ? build_nts(u, s, k->sbuf[b], &len) : build_plain(s, k->sbuf[b], &len);
+		if (rc != NTS_OK) {
+			slot_free(u, s);
+			u->c.bad++;
+			continue;
+		}
+		k->siov[b].iov_len = len;
+		used[b++] = s;
+	}
+	if (b == 0)
+		return 0;
+	int m = sendmmsg(k->fd, k->smsg, b, MSG_DONTWAIT);
+	unsigned sent = m > 0 ? (unsigned)m : 0;
+	for (unsigned i = sent; i < b; i++) {
+		/* socket buffer full: the cookie is lost, the slot is not */
+		slot_free(u, used[i]);
+		u->unsent++;
+	}
+	u->c.sent += sent;
+	if (u->nts)
+		for (unsigned i = 0; i < sent; i++)
+			u->c.refills += used[i]->refill;
+	return sent;
+}
+
+/* ---- receiving */
+
+static bool uid_echoed(const uint8_t *pkt, size_t len, const uint8_t *uid)
+{
+	struct ntp_ef_iter it;
+	struct ntp_ef ef;
+	ntp_ef_iter_init(&it, pkt, len, NTP_HEADER_LEN);
+	while (ntp_ef_next(&it, &ef) == 1)
+		if (ef.type == NTP_EF_UNIQUE_ID)
+			return ef.body_len >= NTS_UID_LEN && memcmp(ef.body, uid, NTS_UID_LEN) == 0;
+	return false;
+}
+
+static void handle_nts(struct udp_ctx *u, struct lg_slot *s, const uint8_t *pkt, size_t len)
+{
+	static struct nts_client_response resp;
+	uint8_t uid[NTS_UID_LEN];
+	uid_of(u, s->xmt, uid);
+	bool verify = s->refill || u->o->verify_every <= 1 ||
+		      u->rx_seen++ % u->o->verify_every == 0;
+	if (!verify) {
+		if (uid_echoed(pkt, len, uid))
+			u->c.unverified++;
+		else
+			u->c.bad++;
+		return;
+	}
+	int rc = nts_client_parse_response(pkt, len, uid, sizeof uid, u->sess[s->sess].s2c, &resp);
+	if (rc == NTS_E_NTS_NAK) {
+		u->c.naks++;
+		return;
+	}
+	if (rc != NTS_OK) {
+		u->c.bad++;
+		return;
+	}
+	u->c.ok++;
+	for (size_t i = 0; i < resp.ncookies; i++) {
+		u->cookie_len = resp.cookie_len[i];
+		pool_push(&u->pool, s->sess, resp.cookies[i], resp.cookie_len[i]);
+	}
+}
+
+static void handle(struct udp_ctx *u, const uint8_t *pkt, size_t len)
+{
+	if (len < NTP_HEADER_LEN) {
+		u->c.bad++;
+		return;
+	}
+	uint64_t org = ((uint64_t)nts_get32(pkt + 24) << 32) | nts_get32(pkt + 28);
+	uint64_t idx = org >> 32;
+	if (idx >= u->nslots || !u->slots[idx].busy || u->slots[idx].xmt != org) {
+		u->late++;
+		return;
+	}
+	struct lg_slot *s = &u->slots[idx];
+	if (u->nts)
+		handle_nts(u, s, pkt, len);
+	else if ((pkt[0] & 7) == NTP_MODE_SERVER && pkt[1] != 0)
+		u->c.ok++;
+	else
+		u->c.bad++;
+	slot_free(u, s);
+}
+
+static unsigned recv_batch(struct udp_ctx *u, unsigned si)
+{
+	struct lg_sock *k = &u->socks[si];
+	int n = recvmmsg(k->fd, k->rmsg, LG_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		handle(u, k->rbuf[i], k->rmsg[i].msg_len);
+	return (unsigned)n;
+}
+
+static void expire(struct udp_ctx *u, double now)
+{
+	for (unsigned i = 0; i < u->nslots; i++) {
+		struct lg_slot *s = &u->slots[i];
+		if (s->busy && now - s->sent > u->o->timeout) {
+			u->c.lost++;
+			slot_free(u, s);
+		}
+	}
+}
+
+/* ---- the loop */
+
+/* Run the load until 'until'; stop early once the pool holds 'pool_goal'
+ * cookies (0: no early stop). Paced: open loop at o->rate when it is set. */
+static void run(struct udp_ctx *u, double until, size_t pool_goal, bool paced)
+{
+	const struct lg_opts *o = u->o;
+	unsigned per_sock = o->window / u->nsock ? o->window / u->nsock : 1;
+	double next_expire = lg_now() + 0.05;
+	double scheduled = 0, start = lg_now();
+	for (;;) {
+		double now = lg_now();
+		if (now >= until || (pool_goal && u->pool.count >= pool_goal))
+			return;
+		unsigned moved = 0;
+		for (unsigned i = 0; i < u->nsock; i++)
+			moved += recv_batch(u, i);
+		if (o->rate > 0 && paced) {
+			/* open loop: a request that cannot go at its time is skipped, not
+			 * sent late, so a slow server cannot slow the offered load */
+			double due = o->rate * (now - start) - scheduled;
+			for (unsigned i = 0; due >= 1 && i < u->nsock; i++) {
+				unsigned n = due > LG_BATCH ? LG_BATCH : (unsigned)due;
+				unsigned m = send_batch(u, i, n, now);
+				moved += m;
+				u->c.starved += n - m;
+				scheduled += n;
+				due -= n;
+			}
+		} else {
+			for (unsigned i = 0; i < u->nsock; i++)
+				if (u->socks[i].inflight < per_sock)
+					moved += send_batch(u, i, per_sock - u->socks[i].inflight, now);
+		}
+		if (now >= next_expire) {
+			expire(u, now);
+			next_expire = now + 0.05;
+		}
+		if (moved == 0) {
+			struct pollfd pfd[LG_MAX_SOCKETS];
+			for (unsigned i = 0; i < u->nsock; i++)
+				pfd[i] = (struct pollfd){.fd = u->socks[i].fd, .events = POLLIN};
+			poll(pfd, u->nsock, 1);
+		}
+	}
+}
+
+static int socks_open(struct udp_ctx *u, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!lg_addr(u->o->host, port, &ss, &sl))
+		return NTS_E_INVAL;
+	u->nsock = u->o->sockets < 1 ? 1 : u->o->sockets > LG_MAX_SOCKETS ? LG_MAX_SOCKETS
+									  : u->o->sockets;
+	u->socks = calloc(u->nsock, sizeof *u->socks);
+	if (!u->socks)
+		return NTS_E_NOMEM;
+	for (unsigned i = 0; i < u->nsock; i++) {
+		struct lg_sock *k = &u->socks[i];
+		k->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (k->fd < 0)
+			return NTS_E_IO;
+		int big = 4 << 20;
+		/* a burst of a whole window must not overflow our own queue */
+		if (setsockopt(k->fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0)
+			setsockopt(k->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+		if (setsockopt(k->fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big) != 0)
+			setsockopt(k->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+		if (connect(k->fd, (const struct sockaddr *)&ss, sl) != 0)
+			return NTS_E_IO;
+		for (unsigned b = 0; b < LG_BATCH; b++) {
+			k->siov[b] = (struct iovec){.iov_base = k->sbuf[b], .iov_len = 0};
+			k->riov[b] = (struct iovec){.iov_base = k->rbuf[b], .iov_len = LG_PKT};
+			k->smsg[b].msg_hdr = (struct msghdr){.msg_iov = &k->siov[b], .msg_iovlen = 1};
+			k->rmsg[b].msg_hdr = (struct msghdr){.msg_iov = &k->riov[b], .msg_iovlen = 1};
+		}
+	}
+	return NTS_OK;
+}
+
+static int slots_init(struct udp_ctx *u)
+{
+	u->nslots = u->o->window ? u->o->window : 1;
+	u->slots = calloc(u->nslots, sizeof *u->slots);
+	u->freelist = calloc(u->nslots, sizeof *u->freelist);
+	if (!u->slots || !u->freelist)
+		return NTS_E_NOMEM;
+	for (unsigned i = 0; i < u->nslots; i++)
+		u->freelist[u->nfree++] = u->nslots - 1 - i;
+	return nts_random(u->uid_tail, sizeof u->uid_tail);
+}
+
+static void on_ke(void *arg, const struct lg_ke_done *d)
+{
+	struct udp_ctx *u = arg;
+	if (u->nsess == LG_MAX_SESSIONS)
+		return;
+	struct lg_session *s = &u->sess[u->nsess];
+	if (lg_session_from_ke(d, u->o->aead, s) != NTS_OK)
+		return;
+	for (size_t i = 0; i < d->resp->ncookies; i++)
+		pool_push(&u->pool, (uint16_t)u->nsess, d->resp->cookies[i], d->resp->cookie_len[i]);
+	u->cookie_len = d->resp->cookie_len[0];
+	u->nsess++;
+}
+
+/* NTS-KE for the first cookies, then Placeholder requests until the pool is full. */
+static int seed_pool(struct udp_ctx *u, struct nts_tls_creds *creds)
+{
+	const struct lg_opts *o = u->o;
+	size_t goal = o->pool > o->window * 2 ? o->pool : o->window * 2;
+	u->pool.cap = goal * 2 + (size_t)o->window * (NTS_MAX_PLACEHOLDERS + 1) + 64;
+	u->pool.c = calloc(u->pool.cap, sizeof *u->pool.c);
+	if (!u->pool.c)
+		return NTS_E_NOMEM;
+	struct lg_result ke = {0};
+	unsigned kes = o->kes ? o->kes : 1;
+	if (kes > LG_MAX_SESSIONS)
+		kes = LG_MAX_SESSIONS;
+	lg_ke_run(o, creds, kes < 4 ? kes : 4, kes, lg_now() + 10 * o->timeout + 5, on_ke, u, &ke);
+	if (u->nsess == 0) {
+		lg_msg("no usable NTS-KE session");
+		return NTS_E_TLS;
+	}
+	lg_msg("%u NTS-KE session(s): %s; %zu cookies of %u octets", u->nsess, ke.info,
+	       u->pool.count, u->cookie_len);
+	snprintf(u->c.info, sizeof u->c.info, "cookies of %u octets", u->cookie_len);
+	uint16_t port = o->ntp_port ? o->ntp_port : u->sess[0].ntp_port ? u->sess[0].ntp_port : 123;
+	int rc = socks_open(u, port);
+	if (rc != NTS_OK)
+		return rc;
+	u->low_water = goal;
+	run(u, lg_now() + 20, goal, false);
+	lg_msg("cookie pool: %zu cookies after %llu Placeholder requests (%llu lost, %llu bad)",
+	       u->pool.count, (unsigned long long)u->c.refills, (unsigned long long)u->c.lost,
+	       (unsigned long long)u->c.bad);
+	if (u->pool.count < goal / 2)
+		return NTS_E_NTS_NO_AUTH;
+	u->low_water = goal / 2;
+	return NTS_OK;
+}
+
+int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg_result *r)
+{
+	static struct udp_ctx u;
+	memset(&u, 0, sizeof u);
+	u.o = o;
+	u.nts = o->mode == LG_NTS;
+	int rc = slots_init(&u);
+	if (rc == NTS_OK)
+		rc = u.nts ? seed_pool(&u, creds) : socks_open(&u, o->ntp_port ? o->ntp_port : 123);
+	if (rc != NTS_OK)
+		return rc;
+	char info[sizeof u.c.info];
+	memcpy(info, u.c.info, sizeof info);
+	double t = lg_now();
+	if (o->warmup > 0)
+		run(&u, t + o->warmup, 0, true);
+	memset(&u.c, 0, sizeof u.c);
+	u.late = u.unsent = 0;
+	double cpu0 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
+	double self0 = lg_self_cpu();
+	double t0 = lg_now(), end = t0 + o->duration;
+	uint64_t last = 0;
+	for (int sec = 1; lg_now() < end; sec++) {
+		double until = t0 + sec < end ? t0 + sec : end;
+		run(&u, until, 0, true);
+		if (o->per_second)
+			lg_msg("  %d s: %llu responses", sec, (unsigned long long)(u.c.ok + u.c.unverified - last));
+		last = u.c.ok + u.c.unverified;
+	}
+	r->seconds = lg_now() - t0;
+	double cpu1 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
+	r->gen_cpu = lg_self_cpu() - self0;
+	r->server_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+	memcpy(r->info, info, sizeof info);
+	r->sent = u.c.sent;
+	r->ok = u.c.ok;
+	r->unverified = u.c.unverified;
+	r->lost = u.c.lost;
+	r->bad = u.c.bad;
+	r->naks = u.c.naks;
+	r->refills = u.c.refills;
+	r->starved = u.c.starved;
+	if (u.late || u.unsent)
+		lg_msg("late answers %llu, requests the socket refused %llu",
+		       (unsigned long long)u.late, (unsigned long long)u.unsent);
+	for (unsigned i = 0; i < u.nsock; i++)
+		close(u.socks[i].fd);
+	for (unsigned i = 0; i < u.nsess; i++) {
+		nts_aead_free(u.sess[i].c2s);
+		nts_aead_free(u.sess[i].s2c);
+	}
+	free(u.socks);
+	free(u.slots);
+	free(u.freelist);
+	free(u.pool.c);
+	return NTS_OK;
+}
