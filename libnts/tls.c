@@ -563,6 +563,9 @@ void nts_tls_get_info(const struct nts_tls *t, struct nts_tls_info *info)
 	if (!t)
 		return;
 	gnutls_session_t s = t->s;
+	/* a handshake that failed before ServerHello negotiated nothing */
+	if (gnutls_cipher_get(s) == GNUTLS_CIPHER_NULL)
+		return;
 	copy(info->version, sizeof info->version,
 	     gnutls_protocol_get_name(gnutls_protocol_get_version(s)));
 	gnutls_cipher_algorithm_t ci = gnutls_cipher_get(s);

@@ -165,6 +165,11 @@ static void tls_failed(struct probe_result *r, struct ke_conn *c, int rc, double
 		nts_tls_verify_str(r->verify.flags, words, sizeof words);
 		probe_fail(r, PX_CERT, "tls", "certificate verification failed for %s: %s",
 			   r->verify.name[0] ? r->verify.name : "(no name)", words);
+	} else if (rc == NTS_E_TLS_ALPN && c->tls &&
+		   strncmp(nts_tls_error(c->tls), "handshake", 9) == 0) {
+		/* refused during the handshake (alert no_application_protocol) */
+		probe_fail(r, PX_ALPN, "tls", "server refused ALPN \"%s\" (%s): not an NTS-KE server",
+			   NTSKE_ALPN, nts_tls_error(c->tls));
 	} else if (rc == NTS_E_TLS_ALPN) {
 		probe_fail(r, PX_ALPN, "tls",
 			   "server did not agree to ALPN \"%s\" (answered %s%s%s): not an NTS-KE "

@@ -96,6 +96,8 @@ static void text_tls(const struct probe_opts *o, const struct probe_result *r)
 			 i->cipher, i->group[0] ? i->group : "-", i->sigalg[0] ? i->sigalg : "-",
 			 i->alpn[0] ? "\"" : "none", i->alpn, i->alpn[0] ? "\"" : "");
 		text_phase("tls", &r->tls, what);
+	} else if (r->tls.run) {
+		text_phase("tls", &r->tls, "handshake failed before a cipher was agreed");
 	}
 	for (size_t k = 0; k < r->nchain; k++)
 		text_cert(k, &r->chain[k]);

@@ -67,6 +67,7 @@ struct nts_tls_info {
 	bool resumed;
 	char sigalg[48];          /* handshake signature algorithm, or "" */
 };
+/* Negotiated parameters; all fields empty when nothing was negotiated yet. */
 void nts_tls_get_info(const struct nts_tls *t, struct nts_tls_info *info);
 
 /* ---- peer certificate details and verification, for diagnostics (the probe) */
