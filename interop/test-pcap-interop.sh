@@ -28,10 +28,10 @@ trap cleanup EXIT
 
 TCPDUMP_PID=""
 cap_start() { # FILE FILTER
-	tcpdump -Z root -i lo -U -s 0 -w "$1" "$2" > "$W/tcpdump.log" 2>&1 &
+	local log="$1.tcpdump.log" i
+	tcpdump -Z root -i lo -U -s 0 -w "$1" "$2" > "$log" 2>&1 &
 	TCPDUMP_PID=$!
-	local i
-	for i in $(seq 1 50); do grep -q "listening on" "$W/tcpdump.log" && return 0; sleep 0.1; done
+	for i in $(seq 1 50); do grep -q "listening on" "$log" && return 0; sleep 0.1; done
 	return 1
 }
 cap_stop() { sleep 0.3; kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; }

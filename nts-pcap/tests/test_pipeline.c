@@ -134,6 +134,57 @@ START_TEST(test_json_objects)
 }
 END_TEST
 
+/* ---- captures of real peers (made by interop/test-pcap-interop.sh) */
+
+static const struct {
+	const char *name;
+	uint16_t ntp, ke;
+	const char *keys;    /* key log, or --keys file when it ends in .keys */
+	unsigned min_nts;
+	const char *ke_line;
+} real[] = {
+	{ "chrony-chrony", 11123, 14460, "chrony-chrony.keylog", 3,
+	  "cookies=8x100 port=11123 ok" },
+	{ "chrony-ntpsec", 123, 4460, "chrony-ntpsec.keylog", 3, "cookies=8x104 ok" },
+	{ "ntpsec-chrony", 12123, 15460, "ntpsec-chrony.keylog", 2, "cookies=8x100 port=12123 ok" },
+	{ "probe-chrony", 13123, 16460, "probe-chrony.keys", 3, "NTS-KE TLS1.3" },
+};
+
+START_TEST(test_real_captures)
+{
+	char err[512], cap[128], keys[4096];
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.c.out = open_memstream(&r.text, &r.len);
+	r.c.opts.ntp_ports[r.c.opts.n_ntp_ports++] = real[_i].ntp;
+	r.c.opts.ke_ports[r.c.opts.n_ke_ports++] = real[_i].ke;
+	snprintf(cap, sizeof cap, "pcap/real/%s.pcap", real[_i].name);
+	snprintf(keys, sizeof keys, "%s", pt_path("pcap/real/"));
+	snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s", real[_i].keys);
+	struct np_inputs in = { 0 };
+	if (strstr(real[_i].keys, ".keys"))
+		in.keys[in.nkeys++] = keys;
+	else
+		in.keylog = keys;
+	ck_assert_msg(np_ctx_init(&r.c, &in, err, sizeof err) == NTS_OK, "%s", err);
+	ck_assert_msg(np_read_file(&r.c, pt_path(cap), err, sizeof err) == 0, "%s", err);
+	np_ctx_end(&r.c);
+	fflush(r.c.out);
+	unsigned nts = 0, verified = 0;
+	for (const char *p = r.text; (p = strstr(p, " NTS cookies ")); p++) {
+		nts++;
+		const char *eol = strchr(p, '\n');
+		const char *v = strstr(p, " verified (frames");
+		verified += v && v < eol;
+	}
+	ck_assert_msg(nts >= real[_i].min_nts && nts == verified, "%s: %u NTS, %u verified:\n%s",
+		      real[_i].name, nts, verified, r.text);
+	ck_assert_msg(np_ctx_findings(&r.c) == 0, "%s:\n%s", real[_i].name, r.text);
+	ck_assert_msg(strstr(r.text, real[_i].ke_line), "%s:\n%s", real[_i].name, r.text);
+	run_free(&r);
+}
+END_TEST
+
 /* ---- pairing of plain NTP by origin timestamp, fed as raw IP frames */
 
 static void feed(struct np_ctx *c, double t, bool to_server, uint8_t mode, uint64_t org,
@@ -201,6 +252,7 @@ START_TEST(test_mutation_corpus)
 	static const char *const caps[] = { "pcap/findings/placeholder-mismatch-no.pcap",
 					    "pcap/findings/ke-proto-aead-no.pcap",
 					    "pcap/findings/auth-not-last-yes.pcap",
+					    "pcap/real/chrony-ntpsec.pcap",
 					    "pcap/malformed.pcap" };
 	struct run r;
 	char err[512], ebuf[PCAP_ERRBUF_SIZE];
@@ -252,6 +304,7 @@ Suite *pipeline_suite(void)
 	tcase_add_loop_test(t, test_finding_captures, 0,
 			    (int)(sizeof finding_names / sizeof finding_names[0]));
 	tcase_add_test(t, test_verification);
+	tcase_add_loop_test(t, test_real_captures, 0, (int)(sizeof real / sizeof real[0]));
 	tcase_add_test(t, test_json_objects);
 	tcase_add_test(t, test_plain_pairing);
 	tcase_add_test(t, test_mutation_corpus);
