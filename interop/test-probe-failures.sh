@@ -63,6 +63,16 @@ probe_expect "TLS server without ALPN ntske/1" 7 \
 probe_json "TLS server without ALPN ntske/1" 7 $CA "localhost:$gp"
 probe_py "json: alpn_ok false, handshake details kept" 'j["tls"]["alpn_ok"] is False and j["tls"]["version"]=="TLS1.3"'
 
+# a TLS server that refuses ntske/1 with an alert (it speaks only h2)
+gp2=$(nts_free_port)
+gnutls-serv --alpn=h2 --alpn-fatal --x509certfile "$T/pki/server.pem" --x509keyfile "$T/pki/server.key" \
+	-p "$gp2" > "$T/gnutls-serv2.log" 2>&1 &
+probe_track $!
+nts_wait_tcp "$gp2" 10 || { echo "not ok - gnutls-serv (h2) did not start"; exit 1; }
+probe_expect "TLS server refusing ALPN ntske/1 by alert" 7 \
+	'tls: server refused ALPN "ntske/1" \(handshake: peer sent alert: .*\): not an NTS-KE server' -- $CA "localhost:$gp2"
+probe_json "TLS server refusing ALPN ntske/1" 7 $CA "localhost:$gp2"
+
 # names that do not resolve, bad trust anchors, bad command lines
 # (no DNS query leaves the machine: an IPv4 literal has no IPv6 address)
 probe_expect "name without an address of the family" 3 'resolve: 127\.0\.0\.1: ' -- $CA -6 127.0.0.1
