@@ -363,7 +363,6 @@ def attack_ntp():
         b"".join(ef(0x0304, bytes(100)) for _ in range(40)) + auth_ef(),
         "header shorter than 48": bytes([0x23]) + bytes(20),
         "1400 octets of EFs": header() + b"".join(ef(0x7777, bytes(96)) for _ in range(14)),
-        "mode 6 control": bytes([0x16, 0x02]) + bytes(10),
         "mode 7 private": bytes([0x17]) + bytes(47),
         "version 0": bytes([0x03]) + bytes(47),
         "mode 4 (a server answer)": bytes([0x24]) + bytes(47),
@@ -379,6 +378,24 @@ def attack_ntp():
           % len(cases), not answered_badly)
     if answered_badly:
         print("# answered: " + ", ".join(answered_badly))
+    # mode 6 (ntpq) is answered to loopback, so it may be larger than the
+    # request; malformed ones must still not crash or stall anything
+    m6 = [
+        bytes([0x16, 0x02]) + struct.pack(">HHHHH", 1, 0, 0, 0, 400),   # count past the end
+        bytes([0x16, 0x02, 0, 1]),                                       # truncated header
+        bytes([0x16, 0x82]) + bytes(10),                                 # response bit set
+        bytes([0x16, 0x02]) + struct.pack(">HHHHH", 1, 0, 0, 0, 300) + os.urandom(300),
+        bytes([0x16, 0x02]) + struct.pack(">HHHHH", 1, 0, 0, 0, 460) + b"," * 460,
+        bytes([0x16, 0x02]) + struct.pack(">HHHHH", 1, 0, 0, 0, 8) + b"stratum\x00",
+        bytes([0x16, 0x1f]) + bytes(10),                                 # unknown opcode
+        bytes([0x16, 0x02]) + struct.pack(">HHHHH", 1, 0, 7, 0, 0),      # unknown association
+    ]
+    for pkt in m6:
+        ntp_send(pkt, wait=0.2)
+    data = ntp_send(bytes([0x16, 0x02]) + struct.pack(">HHHHH", 9, 0, 0, 0, 7) + b"stratum" +
+                    bytes(1), wait=2)
+    check("mode 6 after malformed mode 6 packets: readvar stratum answered",
+          data is not None and b"stratum=1" in data)
     check("after malformed NTP packets: ntsd still runs", alive())
     check("after malformed NTP packets: plain NTP is answered", plain_ntp())
 

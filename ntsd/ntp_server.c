@@ -247,6 +247,37 @@ static void send_batch(struct ntp_worker *w, int fd, unsigned count)
 	}
 }
 
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr);
+	return false;
+}
+
+/* Mode 6 (ntpq) is rare and answered outside the batch, to loopback only:
+ * its answers are larger than its requests. */
+static void serve_mode6(struct ntp_worker *w, int fd, size_t idx, size_t i,
+			const struct dst_info *dst)
+{
+	static __thread uint8_t frags[NTSD_MODE6_MAX_FRAGS][NTSD_MODE6_FRAG];
+	size_t lens[NTSD_MODE6_MAX_FRAGS];
+	if (!is_loopback(&w->peer[i]))
+		return;
+	size_t n = ntsd_mode6_answer(w->d, w->rx[i], w->rmsg[i].msg_len, frags, lens,
+				     NTSD_MODE6_MAX_FRAGS);
+	for (size_t k = 0; k < n; k++) {
+		struct iovec iov = { .iov_base = frags[k], .iov_len = lens[k] };
+		struct msghdr m = { .msg_name = &w->peer[i], .msg_namelen = w->rmsg[i].msg_hdr.msg_namelen,
+				    .msg_iov = &iov, .msg_iovlen = 1 };
+		union ctlbuf ctl;
+		set_reply_source(&m, &ctl, w->wildcard[idx] ? dst : &(struct dst_info){ 0 });
+		if (sendmsg(fd, &m, 0) < 0)
+			break;
+	}
+}
+
 /* One recvmmsg batch from fd; returns the number of datagrams read. */
 static int serve_batch(struct ntp_worker *w, size_t idx)
 {
@@ -274,6 +305,10 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 		read_cmsgs(m, &rx, &dst);
 		if (m->msg_flags & MSG_TRUNC)
 			continue;
+		if (w->rmsg[i].msg_len >= 12 && (w->rx[i][0] & 7) == NTP_MODE_CONTROL) {
+			serve_mode6(w, fd, idx, (size_t)i, &dst);
+			continue;
+		}
 		size_t len = handle(w, w->rx[i], w->rmsg[i].msg_len, &rx, w->tx[out]);
 		if (len == 0)
 			continue;

@@ -117,6 +117,14 @@ void ntsd_ntp_stop(struct ntsd *d);
 int ntsd_ke_start(struct ntsd *d);
 void ntsd_ke_stop(struct ntsd *d);
 
+/* mode6.c: answer an ntpq mode 6 request (READSTAT, READVAR of the system
+ * association) in up to max_frags fragments; returns how many (0: drop). */
+#define NTSD_MODE6_DATA 468   /* data octets per fragment, as ntpd sends */
+#define NTSD_MODE6_FRAG (12 + NTSD_MODE6_DATA)
+#define NTSD_MODE6_MAX_FRAGS 8
+size_t ntsd_mode6_answer(const struct ntsd *d, const uint8_t *pkt, size_t len,
+			 uint8_t (*out)[NTSD_MODE6_FRAG], size_t *lens, size_t max_frags);
+
 /* control.c: counters as text, the control socket, and the -Q client. */
 size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len);
 int ntsd_control_open(struct ntsd *d);
