@@ -308,6 +308,10 @@ void report_json(const struct probe_opts *o, const struct probe_result *r)
 	jw_str(&w, "host", r->host);
 	jw_int(&w, "port", r->target.port ? r->target.port : o->port);
 	jw_str(&w, "address", r->target.addr[0] ? r->target.addr : NULL);
+	jw_open(&w, "addresses", '[');
+	for (size_t i = 0; i < r->naddrs; i++)
+		jw_str(&w, NULL, r->addrs[i].addr);
+	jw_close(&w, ']');
 	jw_bool(&w, "ok", r->exit_code == PX_OK);
 	jw_int(&w, "exit_code", r->exit_code);
 	jw_str(&w, "exit_name", probe_exit_name(r->exit_code));

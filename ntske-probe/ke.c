@@ -115,12 +115,42 @@ size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t ma
 
 /* ---- the main exchange */
 
+static void set_port(struct probe_target *t, uint16_t port)
+{
+	if (t->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&t->ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&t->ss)->sin6_port = htons(port);
+	t->port = port;
+}
+
+/* Try each resolved address in turn; the first error is the one reported. */
+static int connect_any(const struct probe_opts *o, struct probe_result *r, uint16_t port, int *fd,
+		       char *err, size_t errlen)
+{
+	char other[256];
+	size_t n = r->naddrs ? r->naddrs : 1;
+	for (size_t i = 0; i < n; i++) {
+		struct probe_target t = r->naddrs ? r->addrs[i] : r->target;
+		set_port(&t, port);
+		if (probe_tcp_connect(&t, o->timeout, fd, i ? other : err, i ? sizeof other : errlen) == 0) {
+			r->target = t;
+			return 0;
+		}
+	}
+	if (n > 1) {
+		size_t len = strlen(err);
+		snprintf(err + len, errlen - len, " (and %zu more addresses failed)", n - 1);
+	}
+	return -1;
+}
+
 static int connect_phase(const struct probe_opts *o, struct probe_result *r, int *fd)
 {
 	char err[256];
 	double t0 = probe_now();
 	r->connect.run = true;
-	int rc = probe_tcp_connect(&r->target, o->timeout, fd, err, sizeof err);
+	int rc = connect_any(o, r, r->target.port, fd, err, sizeof err);
 	r->connect.ms = (probe_now() - t0) * 1e3;
 	if (rc == 0)
 		return 0;
@@ -135,18 +165,11 @@ static int connect_phase(const struct probe_opts *o, struct probe_result *r, int
 				 "the standard NTS-KE port is %u: try %s:%u or --fallback-port",
 				 NTSKE_DEFAULT_PORT, r->host, NTSKE_DEFAULT_PORT);
 		if (o->fallback_port) {
-			struct probe_target t = r->target;
-			if (t.ss.ss_family == AF_INET)
-				((struct sockaddr_in *)&t.ss)->sin_port = htons(NTSKE_DEFAULT_PORT);
-			else
-				((struct sockaddr_in6 *)&t.ss)->sin6_port = htons(NTSKE_DEFAULT_PORT);
-			t.port = NTSKE_DEFAULT_PORT;
 			char err2[256];
-			if (probe_tcp_connect(&t, o->timeout, fd, err2, sizeof err2) == 0) {
-				snprintf(r->hint, sizeof r->hint,
-					 "port %u failed (%s); fell back to %u",
-					 (unsigned)r->target.port, err, NTSKE_DEFAULT_PORT);
-				r->target = t;
+			uint16_t tried = r->target.port;
+			if (connect_any(o, r, NTSKE_DEFAULT_PORT, fd, err2, sizeof err2) == 0) {
+				snprintf(r->hint, sizeof r->hint, "port %u failed (%s); fell back to %u",
+					 (unsigned)tried, err, NTSKE_DEFAULT_PORT);
 				r->connect.ms = (probe_now() - t0) * 1e3;
 				return 0;
 			}

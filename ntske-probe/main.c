@@ -12,7 +12,10 @@ static void run(const struct probe_opts *o, struct nts_tls_creds *creds, struct 
 	char err[256];
 	double t0 = probe_now();
 	r->resolve.run = true;
-	int rc = probe_resolve(o->host, o->port, o->family, o->timeout, &r->target, err, sizeof err);
+	int rc = probe_resolve_all(o->host, o->port, o->family, o->timeout, r->addrs,
+				   PROBE_MAX_ADDRS, &r->naddrs, err, sizeof err);
+	if (rc == 0)
+		r->target = r->addrs[0];
 	r->resolve.ms = (probe_now() - t0) * 1e3;
 	if (rc != 0) {
 		probe_fail(r, PX_RESOLVE, "resolve", "%s", err);

@@ -110,6 +110,14 @@ static int resolve_wait(struct resolve_job *j, double timeout)
 int probe_resolve(const char *host, uint16_t port, int family, double timeout,
 		  struct probe_target *out, char *err, size_t errlen)
 {
+	size_t n;
+	return probe_resolve_all(host, port, family, timeout, out, 1, &n, err, errlen);
+}
+
+int probe_resolve_all(const char *host, uint16_t port, int family, double timeout,
+		      struct probe_target *out, size_t max, size_t *n, char *err, size_t errlen)
+{
+	*n = 0;
 	struct resolve_job *j = calloc(1, sizeof *j);
 	if (!j) {
 		snprintf(err, errlen, "out of memory");
@@ -137,7 +145,8 @@ int probe_resolve(const char *host, uint16_t port, int family, double timeout,
 	else if (!j->res)
 		snprintf(err, errlen, "%s: no addresses", host);
 	else {
-		target_from(out, j->res->ai_addr, j->res->ai_addrlen);
+		for (const struct addrinfo *a = j->res; a && *n < max; a = a->ai_next)
+			target_from(&out[(*n)++], a->ai_addr, a->ai_addrlen);
 		rc = 0;
 	}
 	job_free(j);

@@ -34,6 +34,7 @@ enum probe_output { OUT_TEXT, OUT_JSON, OUT_NAGIOS };
 #define PROBE_MAX_CHECKS 32
 #define PROBE_MAX_SCAN 8
 #define PROBE_HEX_MAX 64     /* record body octets kept as hex */
+#define PROBE_MAX_ADDRS 4    /* addresses connect tries in turn */
 
 struct probe_opts {
 	const char *host;
@@ -110,7 +111,9 @@ struct probe_phase {
 
 struct probe_result {
 	char host[256];
-	struct probe_target target;
+	struct probe_target target;     /* the address in use */
+	size_t naddrs;                  /* all addresses the name resolved to */
+	struct probe_target addrs[PROBE_MAX_ADDRS];
 	struct probe_phase resolve, connect, tls, ke, ntp;
 	/* TLS */
 	bool tls_done;
@@ -163,6 +166,9 @@ int probe_parse_args(int argc, char **argv, struct probe_opts *o);
 double probe_now(void);
 int probe_resolve(const char *host, uint16_t port, int family, double timeout,
 		  struct probe_target *out, char *err, size_t errlen);
+/* Up to max addresses in getaddrinfo's order (*n of them). */
+int probe_resolve_all(const char *host, uint16_t port, int family, double timeout,
+		      struct probe_target *out, size_t max, size_t *n, char *err, size_t errlen);
 int probe_tcp_connect(const struct probe_target *t, double timeout, int *fd, char *err,
 		      size_t errlen);
 int probe_tls_handshake(struct ke_conn *c, double deadline);

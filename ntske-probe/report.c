@@ -192,7 +192,11 @@ static void text_check(const struct probe_result *r)
 void report_text(const struct probe_opts *o, const struct probe_result *r)
 {
 	char what[512];
-	snprintf(what, sizeof what, "%s -> %s", r->host, r->target.addr[0] ? r->target.addr : "?");
+	size_t k = (size_t)snprintf(what, sizeof what, "%s ->", r->host);
+	for (size_t i = 0; i < r->naddrs && k < sizeof what; i++)
+		k += (size_t)snprintf(what + k, sizeof what - k, "%s %s", i ? "," : "", r->addrs[i].addr);
+	if (!r->naddrs)
+		snprintf(what + k, sizeof what - k, " ?");
 	text_phase("resolve", &r->resolve, what);
 	snprintf(what, sizeof what, "%s port %u", r->target.addr, (unsigned)r->target.port);
 	text_phase("connect", &r->connect, what);
