@@ -401,10 +401,7 @@ static int handshake_failed(struct nts_tls *t, int g, int saved_errno)
 		return NTS_E_TLS_VERSION;
 	if (g == GNUTLS_E_NO_APPLICATION_PROTOCOL)
 		return NTS_E_TLS_ALPN;
-	if (g == GNUTLS_E_PREMATURE_TERMINATION || g == GNUTLS_E_PULL_ERROR ||
-	    g == GNUTLS_E_PUSH_ERROR)
-		return g == GNUTLS_E_PREMATURE_TERMINATION ? NTS_E_TLS_EOF : NTS_E_TLS;
-	return NTS_E_TLS;
+	return g == GNUTLS_E_PREMATURE_TERMINATION ? NTS_E_TLS_EOF : NTS_E_TLS;
 }
 
 static bool alpn_is_ntske(gnutls_session_t s)

@@ -45,7 +45,9 @@ void nts_tls_free(struct nts_tls *t);
 
 /* NTS_OK when complete, NTS_E_TLS_AGAIN to call again when the socket is
  * ready (nts_tls_want_write tells which way), NTS_E_TLS_ALPN when ntske/1
- * was not agreed, NTS_E_TLS_CERT on a failed verification, NTS_E_TLS. */
+ * was not agreed, NTS_E_TLS_CERT on a failed verification, NTS_E_TLS_VERSION
+ * when the peer wants a version we refuse, NTS_E_TLS_EOF when it hung up,
+ * NTS_E_TLS otherwise; nts_tls_error() has the details. */
 int nts_tls_handshake(struct nts_tls *t);
 bool nts_tls_want_write(const struct nts_tls *t);
 /* Octets moved (> 0), or NTS_E_TLS_AGAIN, NTS_E_TLS_EOF, NTS_E_TLS. */
