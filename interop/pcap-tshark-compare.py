@@ -88,9 +88,10 @@ def main():
         diff(frame, "stratum", o["stratum"], t["ntp.stratum"])
         diff(frame, "poll", o["poll"] & 0xFF, t["ntp.ppoll"])
         diff(frame, "precision", o["precision"] & 0xFF, t["ntp.precision"])
-        diff(frame, "root delay", round(o["root_delay"], 6), round(float(t["ntp.rootdelay"]), 6))
-        diff(frame, "root dispersion", round(o["root_dispersion"], 6),
-             round(float(t["ntp.rootdispersion"]), 6))
+        # tshark 4.0 prints both in raw 16.16 units (1/65536 s)
+        diff(frame, "root delay", round(o["root_delay"] * 65536), round(float(t["ntp.rootdelay"])))
+        diff(frame, "root dispersion", round(o["root_dispersion"] * 65536),
+             round(float(t["ntp.rootdispersion"])))
         diff(frame, "refid", o["refid_hex"], t["ntp.refid"].replace(":", ""))
         for k, f in (("reftime", "ntp.reftime"), ("org", "ntp.org"), ("rec", "ntp.rec"),
                      ("xmt", "ntp.xmt")):

@@ -23,18 +23,18 @@ NTSPCAP=$build/nts-pcap/nts-pcap
 PROBE=$build/ntske-probe/ntske-probe
 W=$(mktemp -d /tmp/nts-pcap-interop.XXXXXX)
 PIDS=""
-cleanup() { for p in $PIDS; do nts_stop "$p"; done; rm -rf "$W"; }
+cleanup() { for p in $PIDS; do nts_stop "$p"; done; [ -n "${KEEP:-}" ] && echo "# kept $W" || rm -rf "$W"; }
 trap cleanup EXIT
 
 TCPDUMP_PID=""
 cap_start() { # FILE FILTER
 	local log="$1.tcpdump.log" i
-	tcpdump -Z root -i lo -U -s 0 -w "$1" "$2" > "$log" 2>&1 &
+	tcpdump -Z root -i lo -U --immediate-mode -s 0 -w "$1" "$2" > "$log" 2>&1 &
 	TCPDUMP_PID=$!
 	for i in $(seq 1 50); do grep -q "listening on" "$log" && return 0; sleep 0.1; done
 	return 1
 }
-cap_stop() { sleep 0.3; kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; }
+cap_stop() { sleep 1; kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; }
 
 chrony_client() { # DIR NTPPORT KEPORT  (key log in DIR/keylog)
 	mkdir -p "$1"; chmod 700 "$1"
@@ -161,6 +161,48 @@ if [ -x "$PROBE" ]; then
 		bash -c "'$NTSPCAP' --ntp-port $NP --ke-port $KP --keys '$W/probe.keys' '$W/pc.pcap' | grep -q 'cookies 1/2/3 .* verified'"
 else
 	echo "# ntske-probe not built: skipping the --keys capture"
+fi
+
+# ---- 5. chrony client -> ntsd: the server operator's view, cookies opened
+# with ntsd's master-key file (--server-key), no key log at all
+NTSD=$build/ntsd/ntsd
+if [ -x "$NTSD" ]; then
+	NP=17123 KP=18460
+	mkdir -p "$W/nd"
+	cat > "$W/nd/ntsd.conf" <<CONF
+nts enable
+nts cert $W/pki/server-chain.pem
+nts key $W/pki/server.key
+nts cookie $W/nd/nts-keys
+listen ntp 127.0.0.1:$NP
+listen nts-ke 127.0.0.1:$KP
+local stratum 1 refid LOCL
+control $W/nd/ctl.sock
+pidfile $W/nd/ntsd.pid
+CONF
+	cap_start "$W/cd.pcap" "udp port $NP or tcp port $KP"
+	$NTS_NOCLOCK "$NTSD" -d -c "$W/nd/ntsd.conf" > "$W/nd/ntsd.log" 2>&1 &
+	NTSD_PID=$!
+	PIDS="$PIDS $NTSD_PID"
+	if nts_wait_tcp $KP 10; then
+		chrony_client "$W/cd" $NP $KP
+		sleep 4
+		nts_stop "$CLIENT_PID"
+	else
+		nts_notok "ntsd did not start"; sed 's/^/# /' "$W/nd/ntsd.log"
+	fi
+	nts_stop "$NTSD_PID"
+	cap_stop
+	save chrony-ntsd "$W/cd.pcap" "$W/cd/keylog"
+	[ -n "${NTS_PCAP_SAVE:-}" ] && cp "$W/nd/nts-keys" "$NTS_PCAP_SAVE/chrony-ntsd.nts-keys"
+	check chrony-ntsd "$W/cd.pcap" $NP $KP 3 --server-key "$W/nd/nts-keys"
+	"$NTSPCAP" --ntp-port $NP --ke-port $KP --server-key "$W/nd/nts-keys" -v "$W/cd.pcap" > "$W/cd.v" 2>&1
+	nts_check "chrony-ntsd: cookies opened with the master key" \
+		grep -q "cookie opened with master key" "$W/cd.v"
+	nts_check "chrony-ntsd: the client's key log gives the same verdicts" \
+		bash -c "'$NTSPCAP' --ntp-port $NP --ke-port $KP --keylog '$W/cd/keylog' --stats -q '$W/cd.pcap' | grep -q ' 0 failed, 0 unverified'"
+else
+	echo "# ntsd not built: skipping the --server-key capture"
 fi
 
 nts_done
