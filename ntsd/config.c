@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "nts/aead.h"
 #include "nts/buf.h"
@@ -233,10 +234,14 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 	if ((rc = need_args(x, l, 2, 1, 1)) != NTS_OK)
 		return rc;
 	const char *a = l->argv[2];
-	if (strcmp(sub, "key") == 0)
+	if (strcmp(sub, "key") == 0) {
+		c->key_line = l->lineno;
 		return set_path(x, l, a, c->key_file);
-	if (strcmp(sub, "cert") == 0)
+	}
+	if (strcmp(sub, "cert") == 0) {
+		c->cert_line = l->lineno;
 		return set_path(x, l, a, c->cert_file);
+	}
 	if (strcmp(sub, "cookie") == 0)
 		return set_path(x, l, a, c->cookie_file);
 	if (strcmp(sub, "server") == 0) {
@@ -449,6 +454,22 @@ int ntsd_config_check(const struct ntsd_config *cfg, void (*errf)(void *ctx, con
 			 name);
 		errf(ctx, msg);
 		errors++;
+	}
+	/* -n should catch what would stop the start: files that cannot be read
+	 * (the certificate and key themselves are checked when loaded) */
+	const struct {
+		const char *path;
+		unsigned line;
+		const char *what;
+	} files[] = { { cfg->cert_file, cfg->cert_line, "nts cert" },
+		      { cfg->key_file, cfg->key_line, "nts key" } };
+	for (size_t i = 0; cfg->nts_enable && i < 2; i++) {
+		if (files[i].path[0] && access(files[i].path, R_OK) != 0) {
+			snprintf(msg, sizeof msg, "%s:%u: %s %s: %s", name, files[i].line, files[i].what,
+				 files[i].path, strerror(errno));
+			errf(ctx, msg);
+			errors++;
+		}
 	}
 	return errors;
 }

@@ -13,3 +13,10 @@ noinst_PROGRAMS += ntsd/ntsbench
 ntsd_ntsbench_SOURCES = ntsd/ntsbench.c
 ntsd_ntsbench_LDADD = $(LIBNTS)
 ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
+# unit tests of ntsd's pure parts (config, addresses, mode 6)
+check_PROGRAMS += ntsd/test_ntsd
+TESTS += ntsd/test_ntsd
+ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h
+ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
+ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static

@@ -33,6 +33,7 @@ struct ntsd_config {
 	char key_file[NTSD_PATH_MAX];
 	char cert_file[NTSD_PATH_MAX];
 	char cookie_file[NTSD_PATH_MAX];
+	unsigned cert_line, key_line;   /* where they were set, for -n messages */
 	char server_name[256];    /* Server record to send; "" for none */
 	uint16_t aeads[NTSD_MAX_AEADS];
 	size_t naeads;
