@@ -53,7 +53,7 @@ nts_check "chronyd holds 8 cookies (has $cook)" test "$cook" = 8
 nak=$($CHRONYC -n authdata | awk 'NR > 2 && $2 == "NTS" { print $8 }')
 nts_check "chronyd saw no NAK" test "$nak" = 0
 $CHRONYC -n authdata | sed 's/^/# /'
-nts_check "log: per-KE TLS line" grep -q "NTSs: Using TLS1.3, " "$D/ntsd.log"
+nts_check "log: per-KE TLS line" grep -q "NTSs: Using TLSv1.3, " "$D/ntsd.log"
 nts_check "log: per-KE read/wrote line" grep -Eq "NTSs: Read [0-9]+, wrote [0-9]+ bytes.  AEAD=15" "$D/ntsd.log"
 nts_check "log: per-KE duration line" grep -Eq "NTSs: NTS-KE server took [0-9.]+ sec" "$D/ntsd.log"
 nts_check "counter: KE serves good >= 1" test "$(ntsd_counter "$D" "NTS KE serves good")" -ge 1

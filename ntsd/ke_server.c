@@ -209,8 +209,10 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 				return conn_fail(w, c, nts_tls_error(c->tls));
 			struct nts_tls_info info;
 			nts_tls_get_info(c->tls, &info);
-			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "Using %s, %s (%s)", info.version,
-				info.cipher, info.group);
+			/* NTPsec's wording: "Using TLSv1.3, <cipher>" */
+			bool tls = strncmp(info.version, "TLS", 3) == 0 && info.version[3] != 'v';
+			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "Using %s%s, %s (%s)", tls ? "TLSv" : "",
+				tls ? info.version + 3 : info.version, info.cipher, info.group);
 			c->state = KE_READ;
 		} else if (c->state == KE_READ) {
 			if (c->inlen >= sizeof c->in)
