@@ -105,3 +105,12 @@ nts_fuzz_fuzz_nts_client_LDADD = $(LIBNTS)
 endif
 
 EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict nts-fuzz/README.section.md
+
+# The network fuzzer (net, serve, diff, replay); loopback targets only.
+bin_PROGRAMS += nts-fuzz/nts-fuzz
+nts_fuzz_nts_fuzz_SOURCES = \
+	nts-fuzz/net_main.c nts-fuzz/net_io.c nts-fuzz/net_ke.c nts-fuzz/net_ntp.c \
+	nts-fuzz/serve.c nts-fuzz/mutate.c nts-fuzz/netfuzz.h $(FUZZ_KEYS)
+nts_fuzz_nts_fuzz_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_nts_fuzz_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_nts_fuzz_LDADD = $(LIBNTS) $(PTHREAD_LIBS)
