@@ -316,7 +316,7 @@ int lg_ke_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg_
 		ke_loop(&k, cs, n, 0, t + o->warmup);
 	uint64_t done0 = k.done, failed0 = k.failed;
 	double cpu0 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
-	double self0 = lg_self_cpu();
+	double self0 = lg_self_cpu(), busy0 = lg_system_busy();
 	double t0 = lg_now(), next = t0 + 1;
 	uint64_t last = k.done;
 	while (lg_now() < t0 + o->duration) {
@@ -333,6 +333,7 @@ int lg_ke_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg_
 	r->seconds = lg_now() - t0;
 	double cpu1 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
 	r->gen_cpu = lg_self_cpu() - self0;
+	r->sys_busy = busy0 >= 0 ? lg_system_busy() - busy0 : -1;
 	r->server_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 	r->ok = k.done - done0;
 	r->sent = r->ok + (k.failed - failed0);

@@ -42,7 +42,9 @@ struct lg_result {
 	uint64_t sent;
 	uint64_t ok;              /* valid responses (verified ones for NTS) */
 	uint64_t unverified;      /* NTS: matched by UID only (sampling) */
-	uint64_t lost;            /* no answer within the timeout */
+	uint64_t lost;            /* no answer within the timeout, or a later one answered */
+	uint64_t late;            /* answers that came after their request was lost */
+	double mean_window;       /* requests in flight on average (nts, plain) */
 	uint64_t bad;             /* answers that failed parsing or verification */
 	uint64_t naks;
 	uint64_t refills;         /* NTS requests that carried placeholders */
@@ -50,6 +52,7 @@ struct lg_result {
 	uint64_t failed;          /* KE: connections that did not complete */
 	double server_cpu;        /* server CPU seconds used, < 0 if unknown */
 	double gen_cpu;           /* our own CPU seconds */
+	double sys_busy;          /* CPU seconds the whole machine was busy, < 0 if unknown */
 	char info[256];           /* mode specific detail (TLS parameters, cookie size) */
 };
 
@@ -90,6 +93,8 @@ int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg
 double lg_now(void);
 /* CPU seconds (user + system) of pid and its descendants, < 0 on error. */
 double lg_proc_cpu(pid_t pid);
+/* Busy CPU seconds of the whole machine so far (/proc/stat), < 0 on error. */
+double lg_system_busy(void);
 /* Our own CPU seconds. */
 double lg_self_cpu(void);
 /* The server address with the given port; false if host is not numeric. */

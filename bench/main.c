@@ -117,6 +117,23 @@ double lg_proc_cpu(pid_t pid)
 	return (double)sum / (double)sysconf(_SC_CLK_TCK);
 }
 
+double lg_system_busy(void)
+{
+	char buf[512];
+	FILE *f = fopen("/proc/stat", "r");
+	if (!f)
+		return -1;
+	bool ok = fgets(buf, sizeof buf, f) != NULL;
+	fclose(f);
+	unsigned long long v[8] = {0};
+	/* cpu user nice system idle iowait irq softirq steal */
+	if (!ok || sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			  &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		return -1;
+	unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	return (double)busy / (double)sysconf(_SC_CLK_TCK);
+}
+
 double lg_self_cpu(void)
 {
 	struct rusage ru;
@@ -135,14 +152,14 @@ static void usage(FILE *f)
 	      "  --name NAME         name to verify in the certificate (localhost)\n"
 	      "  --duration S        measured seconds (5)\n"
 	      "  --warmup S          seconds of load before measuring (0.5)\n"
-	      "  --timeout S         a request or KE older than this is lost (0.5; ke: 5)\n"
-	      "  --window N          requests in flight, or slots when open loop (128)\n"
+	      "  --timeout S         a request or KE older than this is lost (0.2; ke: 5)\n"
+	      "  --window N          requests in flight, or slots when open loop (256)\n"
 	      "  --rate R            open loop: offer R requests/s instead of a window\n"
-	      "  --sockets N         UDP sockets, source ports (2)\n"
+	      "  --sockets N         UDP sockets, source ports (4)\n"
 	      "  --kes N             NTS-KE sessions seeding the cookie pool (1)\n"
 	      "  --pool N            cookies to collect before measuring (4096)\n"
 	      "  --verify-every N    open and verify 1 of N NTS responses (1: all)\n"
-	      "  --conns N           ke: parallel connections (4)\n"
+	      "  --conns N           ke: parallel connections (8)\n"
 	      "  --aead ID           15 (AES-SIV-CMAC-256) or 17 (15)\n"
 	      "  --server-pid PID    report the server's CPU use (whole process tree)\n"
 	      "  --per-second        print a line per second\n"
@@ -238,26 +255,36 @@ static void report(const struct lg_opts *o, const struct lg_result *r)
 		printf("\n");
 	}
 	printf("generator CPU: %.2f s (%.0f%% of one core)%s\n", r->gen_cpu,
-	       100 * r->gen_cpu / r->seconds, r->gen_cpu / r->seconds > 0.95 &&
+	       100 * r->gen_cpu / r->seconds, r->gen_cpu / r->seconds > 0.9 &&
 	       (r->server_cpu < 0 || r->server_cpu / r->seconds < 0.9)
 	       ? ": the generator, not the server, may be the limit" : "");
+	double other = r->sys_busy - r->gen_cpu - (r->server_cpu > 0 ? r->server_cpu : 0);
+	if (r->sys_busy >= 0)
+		printf("rest of the machine: %.2f CPU-s (%.0f%% of one core; interrupts included)%s\n",
+		       other, 100 * other / r->seconds, other / r->seconds > 0.15
+		       ? ": other processes were busy, figures may be low" : "");
+	if (o->mode != LG_KE)
+		printf("window: %.0f in flight on average (at most %u, cut by 30%% on a loss)\n",
+		       r->mean_window, o->window);
 	printf("RESULT mode=%s rate=%.0f ok=%llu sent=%llu seconds=%.3f unverified=%llu lost=%llu "
-	       "bad=%llu naks=%llu refills=%llu skipped=%llu failed=%llu server_cpu=%.2f "
-	       "per_cpu=%.0f gen_cpu=%.2f info=\"%s\"\n",
+	       "late=%llu window=%.0f bad=%llu naks=%llu refills=%llu skipped=%llu failed=%llu "
+	       "server_cpu=%.2f per_cpu=%.0f gen_cpu=%.2f other_cpu=%.2f info=\"%s\"\n",
 	       mode_name(o->mode), rate, (unsigned long long)r->ok, (unsigned long long)r->sent,
 	       r->seconds, (unsigned long long)r->unverified, (unsigned long long)r->lost,
+	       (unsigned long long)r->late, r->mean_window,
 	       (unsigned long long)r->bad, (unsigned long long)r->naks,
 	       (unsigned long long)r->refills, (unsigned long long)r->starved,
 	       (unsigned long long)r->failed, r->server_cpu,
-	       r->server_cpu > 0 ? (double)r->ok / r->server_cpu : 0, r->gen_cpu, r->info);
+	       r->server_cpu > 0 ? (double)r->ok / r->server_cpu : 0, r->gen_cpu,
+	       r->sys_busy >= 0 ? other : -1, r->info);
 }
 
 int main(int argc, char **argv)
 {
 	struct lg_opts o = {
 		.mode = LG_NTS, .host = "127.0.0.1", .ke_port = NTSKE_PORT, .sni = "localhost",
-		.duration = 5, .warmup = 0.5, .timeout = 0.5, .window = 128, .sockets = 2,
-		.kes = 1, .pool = 4096, .verify_every = 1, .conns = 4,
+		.duration = 5, .warmup = 0.5, .timeout = 0.2, .window = 256, .sockets = 4,
+		.kes = 1, .pool = 4096, .verify_every = 1, .conns = 8,
 		.aead = NTS_AEAD_AES_SIV_CMAC_256,
 	};
 	int p = parse(argc, argv, &o);

@@ -20,6 +20,7 @@
 #define LG_MAX_SOCKETS 64
 #define LG_COOKIE_CAP 256
 #define LG_PKT 1280
+#define LG_MIN_WINDOW 32     /* the window is never cut below this */
 
 struct lg_cookie {
 	uint16_t sess;
@@ -35,6 +36,7 @@ struct lg_pool {
 
 struct lg_slot {
 	uint64_t xmt;             /* slot index << 32 | sequence: also the UID's head */
+	uint64_t order;           /* position in its socket's send order */
 	double sent;
 	uint16_t sess;
 	uint8_t sock;
@@ -42,9 +44,20 @@ struct lg_slot {
 	bool refill;
 };
 
+/* A socket's requests in send order. Each socket's flow reaches one server
+ * thread, which answers in order, so an answer to a later request means the
+ * earlier ones were dropped (a full socket queue): they are lost at once
+ * instead of holding their window slots until the timeout. */
+struct lg_order {
+	uint32_t slot;
+	uint32_t seq;             /* low half of the slot's xmt when sent */
+};
+
 struct lg_sock {
 	int fd;
 	unsigned inflight;
+	struct lg_order *order;   /* ring of order_cap entries */
+	uint64_t order_head, order_tail;
 	struct mmsghdr smsg[LG_BATCH], rmsg[LG_BATCH];
 	struct iovec siov[LG_BATCH], riov[LG_BATCH];
 	uint8_t sbuf[LG_BATCH][LG_PKT], rbuf[LG_BATCH][LG_PKT];
@@ -58,6 +71,15 @@ struct udp_ctx {
 	struct lg_slot *slots;
 	uint32_t *freelist;
 	unsigned nslots, nfree;
+	size_t order_cap;
+	/* The window in use: additive increase per answer, multiplicative
+	 * decrease on a loss (as TCP does), so a server whose socket queue is
+	 * shorter than o->window is not fed drops it would have to be timed out of. */
+	double cwnd;
+	double cwnd_sum;          /* for the mean window of the measured phase */
+	uint64_t cwnd_n;
+	double last_cut;
+	double now;               /* of the current loop iteration */
 	uint32_t seq;
 	uint8_t uid_tail[NTS_UID_LEN - 8];
 	struct lg_pool pool;
@@ -171,6 +193,13 @@ static unsigned send_batch(struct udp_ctx *u, unsigned si, unsigned n, double no
 		slot_free(u, used[i]);
 		u->unsent++;
 	}
+	for (unsigned i = 0; i < sent; i++) {
+		if (k->order_tail - k->order_head == u->order_cap)
+			k->order_head++;   /* forget the oldest: the timeout covers it */
+		used[i]->order = k->order_tail;
+		k->order[k->order_tail++ % u->order_cap] =
+			(struct lg_order){.slot = (uint32_t)(used[i] - u->slots), .seq = (uint32_t)used[i]->xmt};
+	}
 	u->c.sent += sent;
 	if (u->nts)
 		for (unsigned i = 0; i < sent; i++)
@@ -221,6 +250,33 @@ static void handle_nts(struct udp_ctx *u, struct lg_slot *s, const uint8_t *pkt,
 	}
 }
 
+static void on_loss(struct udp_ctx *u)
+{
+	u->c.lost++;
+	/* one cut per burst: a full queue drops many requests at once */
+	if (u->now - u->last_cut > 0.01) {
+		u->cwnd = u->cwnd * 0.7 < LG_MIN_WINDOW ? LG_MIN_WINDOW : u->cwnd * 0.7;
+		u->last_cut = u->now;
+	}
+}
+
+/* Requests sent on s's socket before s that are still unanswered are lost. */
+static void lost_before(struct udp_ctx *u, struct lg_slot *s)
+{
+	struct lg_sock *k = &u->socks[s->sock];
+	if (s->order < k->order_head)
+		return;
+	while (k->order_head < s->order) {
+		struct lg_order e = k->order[k->order_head++ % u->order_cap];
+		struct lg_slot *o = &u->slots[e.slot];
+		if (o->busy && (uint32_t)o->xmt == e.seq) {
+			on_loss(u);
+			slot_free(u, o);
+		}
+	}
+	k->order_head++;
+}
+
 static void handle(struct udp_ctx *u, const uint8_t *pkt, size_t len)
 {
 	if (len < NTP_HEADER_LEN) {
@@ -234,6 +290,9 @@ static void handle(struct udp_ctx *u, const uint8_t *pkt, size_t len)
 		return;
 	}
 	struct lg_slot *s = &u->slots[idx];
+	lost_before(u, s);
+	if (u->cwnd < u->o->window)
+		u->cwnd += 4.0 / u->cwnd;
 	if (u->nts)
 		handle_nts(u, s, pkt, len);
 	else if ((pkt[0] & 7) == NTP_MODE_SERVER && pkt[1] != 0)
@@ -259,7 +318,7 @@ static void expire(struct udp_ctx *u, double now)
 	for (unsigned i = 0; i < u->nslots; i++) {
 		struct lg_slot *s = &u->slots[i];
 		if (s->busy && now - s->sent > u->o->timeout) {
-			u->c.lost++;
+			on_loss(u);
 			slot_free(u, s);
 		}
 	}
@@ -272,13 +331,15 @@ static void expire(struct udp_ctx *u, double now)
 static void run(struct udp_ctx *u, double until, size_t pool_goal, bool paced)
 {
 	const struct lg_opts *o = u->o;
-	unsigned per_sock = o->window / u->nsock ? o->window / u->nsock : 1;
 	double next_expire = lg_now() + 0.05;
 	double scheduled = 0, start = lg_now();
 	for (;;) {
-		double now = lg_now();
+		double now = u->now = lg_now();
 		if (now >= until || (pool_goal && u->pool.count >= pool_goal))
 			return;
+		unsigned per_sock = (unsigned)(u->cwnd / u->nsock) ? (unsigned)(u->cwnd / u->nsock) : 1;
+		u->cwnd_sum += u->cwnd;
+		u->cwnd_n++;
 		unsigned moved = 0;
 		for (unsigned i = 0; i < u->nsock; i++)
 			moved += recv_batch(u, i);
@@ -326,7 +387,8 @@ static int socks_open(struct udp_ctx *u, uint16_t port)
 	for (unsigned i = 0; i < u->nsock; i++) {
 		struct lg_sock *k = &u->socks[i];
 		k->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (k->fd < 0)
+		k->order = calloc(u->order_cap, sizeof *k->order);
+		if (k->fd < 0 || !k->order)
 			return NTS_E_IO;
 		int big = 4 << 20;
 		/* a burst of a whole window must not overflow our own queue */
@@ -349,6 +411,10 @@ static int socks_open(struct udp_ctx *u, uint16_t port)
 static int slots_init(struct udp_ctx *u)
 {
 	u->nslots = u->o->window ? u->o->window : 1;
+	u->order_cap = (size_t)u->nslots * 2 + LG_BATCH;
+	u->cwnd = u->nslots;
+	if (u->nslots < LG_MIN_WINDOW)
+		lg_msg("window %u is below %u: losses will not shrink it", u->nslots, LG_MIN_WINDOW);
 	u->slots = calloc(u->nslots, sizeof *u->slots);
 	u->freelist = calloc(u->nslots, sizeof *u->freelist);
 	if (!u->slots || !u->freelist)
@@ -426,8 +492,10 @@ int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg
 		run(&u, t + o->warmup, 0, true);
 	memset(&u.c, 0, sizeof u.c);
 	u.late = u.unsent = 0;
+	u.cwnd_sum = 0;
+	u.cwnd_n = 0;
 	double cpu0 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
-	double self0 = lg_self_cpu();
+	double self0 = lg_self_cpu(), busy0 = lg_system_busy();
 	double t0 = lg_now(), end = t0 + o->duration;
 	uint64_t last = 0;
 	for (int sec = 1; lg_now() < end; sec++) {
@@ -440,6 +508,7 @@ int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg
 	r->seconds = lg_now() - t0;
 	double cpu1 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
 	r->gen_cpu = lg_self_cpu() - self0;
+	r->sys_busy = busy0 >= 0 ? lg_system_busy() - busy0 : -1;
 	r->server_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 	memcpy(r->info, info, sizeof info);
 	r->sent = u.c.sent;
@@ -450,11 +519,14 @@ int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg
 	r->naks = u.c.naks;
 	r->refills = u.c.refills;
 	r->starved = u.c.starved;
-	if (u.late || u.unsent)
-		lg_msg("late answers %llu, requests the socket refused %llu",
-		       (unsigned long long)u.late, (unsigned long long)u.unsent);
-	for (unsigned i = 0; i < u.nsock; i++)
+	r->late = u.late;
+	r->mean_window = u.cwnd_n ? u.cwnd_sum / (double)u.cwnd_n : 0;
+	if (u.unsent)
+		lg_msg("requests our socket refused: %llu", (unsigned long long)u.unsent);
+	for (unsigned i = 0; i < u.nsock; i++) {
 		close(u.socks[i].fd);
+		free(u.socks[i].order);
+	}
 	for (unsigned i = 0; i < u.nsess; i++) {
 		nts_aead_free(u.sess[i].c2s);
 		nts_aead_free(u.sess[i].s2c);
