@@ -29,11 +29,24 @@ void np_addr_str(const struct np_addr *a, bool with_port, char *buf, size_t len)
 {
 	char ip[48];
 	if (a->family == 4) {
-		snprintf(ip, sizeof ip, "%u.%u.%u.%u", a->ip[0], a->ip[1], a->ip[2], a->ip[3]);
-		if (with_port)
-			snprintf(buf, len, "%s:%u", ip, a->port);
-		else
-			snprintf(buf, len, "%s", ip);
+		/* by hand: this runs twice per output line */
+		char tmp[32];
+		size_t n = 0;
+		for (int i = 0; i < 4 + with_port; i++) {
+			unsigned v = i < 4 ? a->ip[i] : a->port;
+			char d[6];
+			int k = 0;
+			do {
+				d[k++] = (char)('0' + v % 10);
+				v /= 10;
+			} while (v);
+			if (i)
+				tmp[n++] = i < 4 ? '.' : ':';
+			while (k)
+				tmp[n++] = d[--k];
+		}
+		tmp[n] = 0;
+		snprintf(buf, len, "%s", tmp);
 		return;
 	}
 	/* RFC 5952 text: longest run of zero groups becomes "::" */

@@ -95,7 +95,6 @@ struct np_ntp {
 	bool control;           /* mode 6/7 (ntpq, ntpdc): their own format */
 	struct ntp_hdr hdr;
 	size_t nef;
-	struct np_ef ef[NP_MAX_EF];
 	size_t ef_dropped;      /* fields past NP_MAX_EF, counted only */
 	int walk_err;           /* first EF violation, NTS_OK if none */
 	size_t walk_err_off;
@@ -122,6 +121,7 @@ struct np_ntp {
 	bool auth_not_last;
 	bool nak;               /* mode 4, stratum 0, refid NTSN */
 	uint32_t findings;      /* packet-level findings */
+	struct np_ef ef[NP_MAX_EF];   /* last: only the first nef are set */
 };
 
 /* Decode header, every extension field, and the NTS fields; never fails:
@@ -131,7 +131,7 @@ void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n);
 const char *np_ntp_mode_name(unsigned mode);
 /* Refid as text: kiss code / four letters for stratum 0-1, else address. */
 void np_refid_str(const struct ntp_hdr *h, char *buf, size_t len);
-/* Short fingerprint of a cookie (64-bit FNV-1a), also the cookie map key. */
+/* Short fingerprint of a cookie (a fast 64-bit hash), also the cookie map key. */
 uint64_t np_fp(const uint8_t *p, size_t len);
 /* Estimated cookies inside an unverified response authenticator, given the
  * length of the cookie the request carried (RFC 8915 section 5.7). */

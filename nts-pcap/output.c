@@ -12,11 +12,22 @@
 
 void np_time_str(const struct timespec *ts, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t = ts->tv_sec;
-	gmtime_r(&t, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000);
+	/* captures are in time order: format the date and time once per second */
+	static time_t last = -1;
+	static char head[80];
+	if (ts->tv_sec != last) {
+		struct tm tm;
+		time_t t = ts->tv_sec;
+		gmtime_r(&t, &tm);
+		snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		last = ts->tv_sec;
+	}
+	long us = ts->tv_nsec / 1000;
+	char frac[9] = { '.', 0, 0, 0, 0, 0, 0, 'Z', 0 };
+	for (int i = 6; i >= 1; i--, us /= 10)
+		frac[i] = (char)('0' + us % 10);
+	snprintf(buf, len, "%s%s", head, frac);
 }
 
 void np_hex(const uint8_t *p, size_t n, char *buf, size_t len)
@@ -82,6 +93,58 @@ static const char *ef_name(uint16_t type)
 }
 
 /* ---- text */
+
+/* A line buffer for hot output paths; truncates silently at its size,
+ * which no exchange line reaches (addresses and names are bounded). */
+struct lb {
+	char b[768];
+	size_t n;
+};
+
+static void lb_str(struct lb *l, const char *s)
+{
+	size_t k = strlen(s);
+	if (k > sizeof l->b - l->n)
+		k = sizeof l->b - l->n;
+	memcpy(l->b + l->n, s, k);
+	l->n += k;
+}
+
+static void lb_u64(struct lb *l, uint64_t v)
+{
+	char d[24];
+	int i = 0;
+	do {
+		d[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i > 0 && l->n < sizeof l->b)
+		l->b[l->n++] = d[--i];
+}
+
+/* seconds with six decimals, like %.6f (or %+.6f with plus) */
+static void lb_fix6(struct lb *l, double v, bool plus)
+{
+	bool neg = v < 0;
+	double a = neg ? -v : v;
+	if (a >= 1e12) {   /* absurd values: leave them to printf */
+		char buf[64];
+		snprintf(buf, sizeof buf, plus ? "%+.6f" : "%.6f", v);
+		lb_str(l, buf);
+		return;
+	}
+	uint64_t us = (uint64_t)(a * 1e6 + 0.5);
+	if (neg && us)
+		lb_str(l, "-");
+	else if (plus)
+		lb_str(l, "+");
+	lb_u64(l, us / 1000000);
+	char frac[8] = { '.', 0, 0, 0, 0, 0, 0, 0 };
+	uint64_t f = us % 1000000;
+	for (int i = 6; i >= 1; i--, f /= 10)
+		frac[i] = (char)('0' + f % 10);
+	lb_str(l, frac);
+}
 
 static void text_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef)
 {
@@ -331,19 +394,43 @@ void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
 		fputs("}\n", out);
 		return;
 	}
+	/* the default output, once per exchange: built by hand, printf is
+	 * most of the run time otherwise */
+	struct lb l = { .n = 0 };
 	np_addr_str(&x->client, true, cl, sizeof cl);
 	np_addr_str(&x->server, true, sv, sizeof sv);
-	fprintf(out, "%s %s -> %s %s", t, cl, sv, x->nts ? "NTS" : "plain");
-	if (x->nts)
-		fprintf(out, " cookies %u/%u/%s%u", x->cookies_sent, x->placeholders,
-			x->cookies_estimated ? "~" : "", x->cookies_back);
-	if (x->have_times)
-		fprintf(out, " offset %+.6f delay %.6f", x->offset, x->delay);
-	fprintf(out, " %s", x->verdict);
-	if (fs[0])
-		fprintf(out, " [%s]", fs);
-	if (x->have_req && x->have_resp)
-		fprintf(out, " (frames %" PRIu64 ",%" PRIu64 ")\n", x->req_frame, x->resp_frame);
-	else
-		fprintf(out, " (frame %" PRIu64 ")\n", x->have_req ? x->req_frame : x->resp_frame);
+	lb_str(&l, t);
+	lb_str(&l, " ");
+	lb_str(&l, cl);
+	lb_str(&l, " -> ");
+	lb_str(&l, sv);
+	lb_str(&l, x->nts ? " NTS cookies " : " plain");
+	if (x->nts) {
+		lb_u64(&l, x->cookies_sent);
+		lb_str(&l, "/");
+		lb_u64(&l, x->placeholders);
+		lb_str(&l, x->cookies_estimated ? "/~" : "/");
+		lb_u64(&l, x->cookies_back);
+	}
+	if (x->have_times) {
+		lb_str(&l, " offset ");
+		lb_fix6(&l, x->offset, true);
+		lb_str(&l, " delay ");
+		lb_fix6(&l, x->delay, false);
+	}
+	lb_str(&l, " ");
+	lb_str(&l, x->verdict);
+	if (fs[0]) {
+		lb_str(&l, " [");
+		lb_str(&l, fs);
+		lb_str(&l, "]");
+	}
+	lb_str(&l, x->have_req && x->have_resp ? " (frames " : " (frame ");
+	lb_u64(&l, x->have_req ? x->req_frame : x->resp_frame);
+	if (x->have_req && x->have_resp) {
+		lb_str(&l, ",");
+		lb_u64(&l, x->resp_frame);
+	}
+	lb_str(&l, ")\n");
+	fwrite(l.b, 1, l.n, out);
 }

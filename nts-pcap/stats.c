@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nts/buf.h"
 #include "nts/err.h"
 #include "np.h"
 
@@ -21,10 +22,13 @@ struct pair_stats {
 	double rtt_min, rtt_max, rtt_sum;
 };
 
+#define INDEX_SIZE (2 * MAX_PAIRS)   /* open addressing, at most half full */
+
 struct np_stats {
 	struct pair_stats *p;
 	size_t n;
 	uint64_t overflow;
+	int32_t index[INDEX_SIZE];     /* pair number + 1, 0 for empty */
 };
 
 int np_stats_new(struct np_stats **out)
@@ -45,21 +49,30 @@ void np_stats_free(struct np_stats *s)
 	free(s);
 }
 
-/* Linear search: pairs are few (operators look at one server or client). */
-static struct pair_stats *get(struct np_stats *s, const struct np_addr *client,
-			      const struct np_addr *server, bool ke)
+static size_t slot_of(const struct np_addr *client, const struct np_addr *server)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		struct pair_stats *p = &s->p[i];
-		if (np_addr_eq(&p->client, client, false) && np_addr_eq(&p->server, server, !ke) &&
-		    (ke || p->server.port == server->port))
+	uint8_t b[34];
+	memcpy(b, client->ip, 16);
+	memcpy(b + 16, server->ip, 16);
+	nts_put16(b + 32, server->port);
+	return np_fp(b, sizeof b) & (INDEX_SIZE - 1);
+}
+
+/* Pairs are keyed by client address and server address and port. */
+static struct pair_stats *get(struct np_stats *s, const struct np_addr *client,
+			      const struct np_addr *server)
+{
+	size_t j = slot_of(client, server);
+	for (size_t n = 0; n < INDEX_SIZE && s->index[j]; n++, j = (j + 1) & (INDEX_SIZE - 1)) {
+		struct pair_stats *p = &s->p[s->index[j] - 1];
+		if (np_addr_eq(&p->client, client, false) && np_addr_eq(&p->server, server, true))
 			return p;
 	}
-	/* a KE pair joins the first NTP pair of the same hosts if there is one */
 	if (s->n >= MAX_PAIRS) {
 		s->overflow++;
 		return NULL;
 	}
+	s->index[j] = (int32_t)s->n + 1;
 	struct pair_stats *p = &s->p[s->n++];
 	memset(p, 0, sizeof *p);
 	p->client = *client;
@@ -72,7 +85,7 @@ void np_stats_exchange(struct np_stats *s, const struct np_exchange *x)
 {
 	if (!s)
 		return;
-	struct pair_stats *p = get(s, &x->client, &x->server, false);
+	struct pair_stats *p = get(s, &x->client, &x->server);
 	if (!p)
 		return;
 	p->requests += x->have_req;
@@ -108,7 +121,7 @@ void np_stats_ke(struct np_stats *s, const struct np_addr *client, const struct 
 {
 	if (!s)
 		return;
-	struct pair_stats *p = get(s, client, server, true);
+	struct pair_stats *p = get(s, client, server);
 	if (p) {
 		p->ke_ok += ok;
 		p->ke_failed += !ok;
