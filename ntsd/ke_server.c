@@ -41,6 +41,7 @@ struct ke_conn {
 	struct timespec start;
 	uint16_t aead;                 /* 0 until chosen */
 	bool good;                     /* response carried cookies */
+	bool dead;                     /* closed; freed after this event batch */
 	size_t inlen, outlen, outpos;
 	char peer[80];
 	uint8_t in[NTSKE_MAX_MESSAGE];
@@ -54,6 +55,7 @@ struct ke_worker {
 	int ep;
 	unsigned nconns, max_conns;
 	struct ke_conn *head, *tail;
+	struct ke_conn *dead;          /* closed in this batch, linked by next */
 };
 
 struct ke_workers {
@@ -82,10 +84,25 @@ static void conn_close(struct ke_worker *w, struct ke_conn *c)
 		w->tail = c->prev;
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	nts_tls_free(c->tls);
+	c->tls = NULL;
 	ntsd_creds_put(w->d, c->creds);
+	c->creds = NULL;
 	close(c->fd);
 	w->nconns--;
-	free(c);
+	/* later events of this epoll batch may still name c: keep the memory
+	 * until the batch is done (see reap()) */
+	c->dead = true;
+	c->next = w->dead;
+	w->dead = c;
+}
+
+static void reap(struct ke_worker *w)
+{
+	while (w->dead) {
+		struct ke_conn *c = w->dead;
+		w->dead = c->next;
+		free(c);
+	}
 }
 
 static void conn_fail(struct ke_worker *w, struct ke_conn *c, const char *why)
@@ -329,25 +346,17 @@ static void *worker_main(void *arg)
 						break;
 				continue;
 			}
-		}
-		/* a second pass: an accept above may have evicted a connection
-		 * that also had an event in this batch, so look each one up */
-		for (int i = 0; i < n; i++) {
-			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
-			if (tag <= TAG_WAKE)
-				continue;
-			for (struct ke_conn *c = w->head; c; c = c->next) {
-				if ((uintptr_t)c == tag) {
-					conn_step(w, c);
-					break;
-				}
-			}
+			struct ke_conn *c = evs[i].data.ptr;
+			if (!c->dead)   /* evicted by an accept earlier in this batch */
+				conn_step(w, c);
 		}
 		expire(w);
+		reap(w);
 	}
 out:
 	while (w->head)
 		conn_close(w, w->head);
+	reap(w);
 	return NULL;
 }
 
