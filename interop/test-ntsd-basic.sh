@@ -41,6 +41,7 @@ nts_check "key file created with mode 600" test "$(stat -c %a "$D/nts-keys" 2>/d
 
 q=$(ntp_query "$NTP_PORT")
 nts_check "plain NTPv4 answered with our stratum and refid ($q)" test "${q%% len=*}" = "stratum=1 refid=LOCL"
+nts_check "kernel receive timestamps in use (no fallback warning)" bash -c "! grep -q 'no kernel receive timestamp' '$D/ntsd.log'"
 q=$(ntp_query "$NTP_PORT" 3)
 nts_check "NTPv3 client answered ($q)" test -n "$q"
 

@@ -200,8 +200,13 @@ static void read_cmsgs(struct msghdr *m, struct timespec *rx, struct dst_info *d
 			dst->family = AF_INET6;
 		}
 	}
-	if (!have_ts)
+	if (!have_ts) {
+		static int warned;
+		if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+			nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+				"no kernel receive timestamp (SO_TIMESTAMPNS); using the time of reading");
 		clock_gettime(CLOCK_REALTIME, rx);
+	}
 }
 
 static void set_reply_source(struct msghdr *m, union ctlbuf *ctl, const struct dst_info *dst)
