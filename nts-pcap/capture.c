@@ -1,6 +1,7 @@
 /* libpcap input: capture files (pcap, pcapng) and live interfaces, dispatched by port. */
 #include <config.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,9 +64,19 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 int np_read_file(struct np_ctx *c, const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	/* our own stream with a large buffer: libpcap reads record by record,
+	 * and the default stdio buffer makes that a system call per packet */
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	setvbuf(fp, NULL, _IOFBF, 1 << 20);
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!p) {
-		snprintf(err, errlen, "%s", ebuf);
+		snprintf(err, errlen, "%s: %s", path, ebuf);
+		if (fp != stdin)
+			fclose(fp);
 		return -1;
 	}
 	struct np_capture_run run = { c, pcap_datalink(p), true };

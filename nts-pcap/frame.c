@@ -94,18 +94,20 @@ static int transport(struct nts_rd *r, uint8_t proto, size_t l4len, struct np_fr
 	size_t have = nts_rd_left(r);
 	const uint8_t *start = nts_rd_ptr(r);
 	if (proto == NP_L4_UDP) {
-		uint16_t ulen;
-		if (!(nts_rd_u16(r, &f->src.port) && nts_rd_u16(r, &f->dst.port) &&
-		      nts_rd_u16(r, &ulen) && nts_rd_skip(r, 2))) {
+		/* the hot path: one bounds check, then direct loads */
+		if (have < 8) {
 			*why = "UDP header truncated";
 			return NP_FRAME_BAD;
 		}
+		f->src.port = nts_get16(start);
+		f->dst.port = nts_get16(start + 2);
+		uint16_t ulen = nts_get16(start + 4);
 		if (ulen < 8 || ulen > l4len) {
 			*why = "UDP length inconsistent with IP length";
 			return NP_FRAME_BAD;
 		}
 		f->l4 = NP_L4_UDP;
-		f->payload = nts_rd_ptr(r);
+		f->payload = start + 8;
 		f->len = ulen - 8u;
 		if (f->len > have - 8) {
 			f->len = have - 8;
@@ -141,16 +143,14 @@ static int transport(struct nts_rd *r, uint8_t proto, size_t l4len, struct np_fr
 
 static int ipv4(struct nts_rd *r, struct np_frame *f, const char **why)
 {
-	uint8_t vihl, proto;
-	uint16_t total, frag;
 	const uint8_t *start = nts_rd_ptr(r);
 	size_t have = nts_rd_left(r);
-	if (!(nts_rd_u8(r, &vihl) && nts_rd_skip(r, 1) && nts_rd_u16(r, &total) &&
-	      nts_rd_skip(r, 2) && nts_rd_u16(r, &frag) && nts_rd_skip(r, 1) &&
-	      nts_rd_u8(r, &proto) && nts_rd_skip(r, 2))) {
+	if (have < 20) {
 		*why = "IPv4 header truncated";
 		return NP_FRAME_BAD;
 	}
+	uint8_t vihl = start[0], proto = start[9];
+	uint16_t total = nts_get16(start + 2), frag = nts_get16(start + 6);
 	size_t ihl = (size_t)(vihl & 0x0f) * 4;
 	if (vihl >> 4 != 4 || ihl < 20 || total < ihl || ihl > have) {
 		*why = "IPv4 header length or version invalid";

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nts/buf.h"
 #include "nts/err.h"
 #include "np.h"
 
@@ -12,6 +13,9 @@
  * the ring size; the oldest request is evicted when it is full. */
 #define RING_BITS 16
 #define RING_SIZE (1u << RING_BITS)
+/* Answered requests leave the index at once, so the chains hold only
+ * outstanding ones: a small head table stays in cache. */
+#define BUCKETS (1u << 14)
 
 struct req {
 	uint64_t uid_key, org_key;
@@ -28,12 +32,13 @@ struct req {
 	int verified;
 	uint32_t findings;
 	unsigned responses;
+	bool unlinked;          /* answered: out of the index, waiting to age out */
 	int32_t next_uid, next_org;
 };
 
 struct np_pending {
 	struct req ring[RING_SIZE];
-	int32_t head_uid[RING_SIZE], head_org[RING_SIZE];
+	int32_t head_uid[BUCKETS], head_org[BUCKETS];
 	uint32_t first, count;  /* oldest slot and number held */
 };
 
@@ -42,7 +47,7 @@ int np_pending_new(struct np_pending **out)
 	struct np_pending *p = calloc(1, sizeof *p);
 	if (!p)
 		return NTS_E_NOMEM;
-	for (uint32_t i = 0; i < RING_SIZE; i++)
+	for (uint32_t i = 0; i < BUCKETS; i++)
 		p->head_uid[i] = p->head_org[i] = -1;
 	*out = p;
 	return NTS_OK;
@@ -60,18 +65,28 @@ void np_count_findings(struct np_ctx *c, uint32_t set)
 			c->n_findings[f]++;
 }
 
-static uint64_t pair_key(const struct np_addr *client, const struct np_addr *server, uint64_t v)
+/* Hash of the client and server addresses and ports, once per packet. */
+static uint64_t addr_hash(const struct np_addr *client, const struct np_addr *server)
 {
-	uint8_t b[2 * 18 + 8];
+	uint8_t b[2 * 18];
 	memcpy(b, client->ip, 16);
-	b[16] = (uint8_t)(client->port >> 8);
-	b[17] = (uint8_t)client->port;
+	nts_put16(b + 16, client->port);
 	memcpy(b + 18, server->ip, 16);
-	b[34] = (uint8_t)(server->port >> 8);
-	b[35] = (uint8_t)server->port;
-	for (int i = 0; i < 8; i++)
-		b[36 + i] = (uint8_t)(v >> (8 * i));
+	nts_put16(b + 34, server->port);
 	return np_fp(b, sizeof b);
+}
+
+/* Index key: the address hash mixed with a UID hash or a timestamp
+ * (the 64-bit finaliser of MurmurHash3). */
+static uint64_t pair_key(uint64_t ah, uint64_t v)
+{
+	uint64_t h = ah ^ (v * 0x9E3779B97F4A7C15ull);
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 33;
+	return h;
 }
 
 static void unlink_chain(int32_t *head, int32_t slot, struct np_pending *p, bool uid)
@@ -108,13 +123,21 @@ static void emit(struct np_ctx *c, struct np_exchange *x)
 	np_out_exchange(c, x);
 }
 
+static void unindex(struct np_pending *p, struct req *r)
+{
+	int32_t slot = (int32_t)(r - p->ring);
+	if (r->unlinked)
+		return;
+	unlink_chain(&p->head_uid[r->uid_key & (BUCKETS - 1)], slot, p, true);
+	unlink_chain(&p->head_org[r->org_key & (BUCKETS - 1)], slot, p, false);
+	r->unlinked = true;
+}
+
 static void evict_oldest(struct np_ctx *c)
 {
 	struct np_pending *p = c->pend;
-	int32_t slot = (int32_t)p->first;
-	struct req *r = &p->ring[slot];
-	unlink_chain(&p->head_uid[r->uid_key & (RING_SIZE - 1)], slot, p, true);
-	unlink_chain(&p->head_org[r->org_key & (RING_SIZE - 1)], slot, p, false);
+	struct req *r = &p->ring[p->first];
+	unindex(p, r);
 	if (r->responses == 0) {
 		struct np_exchange x;
 		memset(&x, 0, sizeof x);
@@ -173,9 +196,10 @@ static void add_request(struct np_ctx *c, const struct np_frame *f, const struct
 	if (a->reused_frame)
 		r->findings |= 1u << NP_F_COOKIE_REUSE;
 	r->uid_hash = n->uid ? np_fp(n->uid, n->uid_len) : 0;
-	r->uid_key = pair_key(&r->client, &r->server, r->uid_hash);
-	r->org_key = pair_key(&r->client, &r->server, r->xmt);
-	uint32_t bu = r->uid_key & (RING_SIZE - 1), bo = r->org_key & (RING_SIZE - 1);
+	uint64_t ah = addr_hash(&r->client, &r->server);
+	r->uid_key = pair_key(ah, r->uid_hash);
+	r->org_key = pair_key(ah, r->xmt);
+	uint32_t bu = r->uid_key & (BUCKETS - 1), bo = r->org_key & (BUCKETS - 1);
 	r->next_uid = p->head_uid[bu];
 	p->head_uid[bu] = slot;
 	r->next_org = p->head_org[bo];
@@ -185,7 +209,7 @@ static void add_request(struct np_ctx *c, const struct np_frame *f, const struct
 
 static struct req *find(struct np_pending *p, uint64_t key, bool uid)
 {
-	int32_t s = uid ? p->head_uid[key & (RING_SIZE - 1)] : p->head_org[key & (RING_SIZE - 1)];
+	int32_t s = uid ? p->head_uid[key & (BUCKETS - 1)] : p->head_org[key & (BUCKETS - 1)];
 	for (uint32_t n = 0; s >= 0 && n < RING_SIZE; n++) {
 		struct req *r = &p->ring[s];
 		if ((uid ? r->uid_key : r->org_key) == key)
@@ -274,12 +298,12 @@ static void response(struct np_ctx *c, const struct np_frame *f, const struct np
 	struct np_exchange x;
 	memset(&x, 0, sizeof x);
 	struct req *r = NULL;
-	if (n->uid) {
-		r = find(c->pend, pair_key(&f->dst, &f->src, np_fp(n->uid, n->uid_len)), true);
-	}
+	uint64_t ah = addr_hash(&f->dst, &f->src);
+	if (n->uid)
+		r = find(c->pend, pair_key(ah, np_fp(n->uid, n->uid_len)), true);
 	/* a NAK counts only when its UID matches (RFC 8915 section 5.7) */
 	if (!r && !n->nak) {
-		r = find(c->pend, pair_key(&f->dst, &f->src, n->hdr.org), false);
+		r = find(c->pend, pair_key(ah, n->hdr.org), false);
 		/* RFC 8915 section 5.7: an NTS client takes only a response that
 		 * echoes its Unique Identifier; one with no UID at all is a
 		 * downgrade, judged below */
@@ -288,6 +312,9 @@ static void response(struct np_ctx *c, const struct np_frame *f, const struct np
 	}
 	uint32_t before = r ? r->findings : 0;
 	judge(c, r, n, f, &a, &x);
+	/* answered: a repeated response then shows as one to no request */
+	if (r)
+		unindex(c->pend, r);
 	/* each packet's findings once: the request's were counted with it */
 	np_count_findings(c, n->findings | (x.findings & ~before));
 	np_out_packet(c, f, n, &a);
