@@ -21,6 +21,9 @@
 #define LG_COOKIE_CAP 256
 #define LG_PKT 1280
 #define LG_MIN_WINDOW 32     /* the window is never cut below this */
+#ifndef LG_GROWTH
+#define LG_GROWTH 0.5        /* window growth per answer, times the window */
+#endif
 
 struct lg_cookie {
 	uint16_t sess;
@@ -292,7 +295,7 @@ static void handle(struct udp_ctx *u, const uint8_t *pkt, size_t len)
 	struct lg_slot *s = &u->slots[idx];
 	lost_before(u, s);
 	if (u->cwnd < u->o->window)
-		u->cwnd += 4.0 / u->cwnd;
+		u->cwnd += LG_GROWTH / u->cwnd;
 	if (u->nts)
 		handle_nts(u, s, pkt, len);
 	else if ((pkt[0] & 7) == NTP_MODE_SERVER && pkt[1] != 0)
