@@ -34,6 +34,7 @@ struct lg_opts {
 	uint16_t aead;
 	pid_t server_pid;         /* 0: no server CPU figures */
 	bool per_second;          /* print a line per second */
+	bool spin;                /* nts, plain: poll sockets without sleeping */
 };
 
 /* Figures of one measured run, printed by main.c. */

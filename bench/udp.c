@@ -367,7 +367,7 @@ static void run(struct udp_ctx *u, double until, size_t pool_goal, bool paced)
 			expire(u, now);
 			next_expire = now + 0.05;
 		}
-		if (moved == 0) {
+		if (moved == 0 && !o->spin) {
 			struct pollfd pfd[LG_MAX_SOCKETS];
 			for (unsigned i = 0; i < u->nsock; i++)
 				pfd[i] = (struct pollfd){.fd = u->socks[i].fd, .events = POLLIN};
