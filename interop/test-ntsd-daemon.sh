@@ -8,6 +8,10 @@
 printf 'nts enable\n' > "$T/nocert.conf"
 out=$("$NTSD" -n -c "$T/nocert.conf" 2>&1); rc=$?
 nts_check "-n: 'nts enable' without cert/key is an error" test "$rc" -ne 0 -a -n "$(grep "needs 'nts cert FILE'" <<<"$out")"
+printf 'nts enable\nnts cert %s\nnts key %s\nnts cookie %s/no/such/dir/keys\n' \
+	"$T/pki/server.pem" "$T/pki/server.key" "$T" > "$T/nodir.conf"
+out=$("$NTSD" -n -c "$T/nodir.conf" 2>&1)
+nts_check "-n: a key file in a missing directory is an error at its line" grep -q "nodir.conf:4: nts cookie" <<<"$out"
 printf 'listen ntp 127.0.0.1:1\nlocal stratum 3\n' > "$T/plain.conf"
 nts_check "-n: a plain NTP server needs no certificate" test "$("$NTSD" -n -c "$T/plain.conf" 2>&1)" = "configuration OK"
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -242,8 +243,10 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 		c->cert_line = l->lineno;
 		return set_path(x, l, a, c->cert_file);
 	}
-	if (strcmp(sub, "cookie") == 0)
+	if (strcmp(sub, "cookie") == 0) {
+		c->cookie_line = l->lineno;
 		return set_path(x, l, a, c->cookie_file);
+	}
 	if (strcmp(sub, "server") == 0) {
 		size_t n = strlen(a);
 		if (n == 0 || n > NTSKE_MAX_SERVER || n >= sizeof c->server_name)
@@ -392,6 +395,8 @@ int ntsd_config_parse(struct ntsd_config *cfg, const char *name, const char *tex
 	struct ctx x = { .cfg = cfg };
 	struct nts_conf_line l;
 	int errors = 0, rc;
+	if (!cfg->path[0] && name && strlen(name) < sizeof cfg->path)
+		strcpy(cfg->path, name);   /* for ntsd_config_check()'s messages */
 	nts_conf_init(&tok, name, text, len);
 	while ((rc = nts_conf_next(&tok, &l)) != 0) {
 		if (rc < 0) {
@@ -446,7 +451,7 @@ int ntsd_config_load(struct ntsd_config *cfg, const char *path,
 int ntsd_config_check(const struct ntsd_config *cfg, void (*errf)(void *ctx, const char *msg),
 		      void *ctx)
 {
-	char msg[NTSD_PATH_MAX + 128];
+	char msg[3 * NTSD_PATH_MAX + 128];
 	int errors = 0;
 	const char *name = cfg->path[0] ? cfg->path : "(config)";
 	if (cfg->nts_enable && (!cfg->cert_file[0] || !cfg->key_file[0])) {
@@ -467,6 +472,23 @@ int ntsd_config_check(const struct ntsd_config *cfg, void (*errf)(void *ctx, con
 		if (files[i].path[0] && access(files[i].path, R_OK) != 0) {
 			snprintf(msg, sizeof msg, "%s:%u: %s %s: %s", name, files[i].line, files[i].what,
 				 files[i].path, strerror(errno));
+			errf(ctx, msg);
+			errors++;
+		}
+	}
+	if (cfg->nts_enable && cfg->cookie_file[0]) {
+		/* the key file itself may not exist yet; its directory must */
+		char dir[NTSD_PATH_MAX];
+		strcpy(dir, cfg->cookie_file);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			strcpy(dir, ".");
+		struct stat st;
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(msg, sizeof msg, "%s:%u: nts cookie %s: directory %s does not exist", name,
+				 cfg->cookie_line, cfg->cookie_file, dir);
 			errf(ctx, msg);
 			errors++;
 		}

@@ -97,23 +97,31 @@ static int write_pidfile(const char *path)
 }
 
 /* Keep the ring current: load/rotate/save through the key file when there
- * is one, so a restart (or a second server) keeps every issued cookie valid. */
-static void ring_tick(struct ntsd *d, bool initial)
+ * is one, so a restart (or a second server) keeps every issued cookie valid.
+ * If the file cannot be used, rotate in memory so cookies stay fresh, and
+ * try the file again a minute later. Returns when to call again. */
+#define RING_RETRY_SECS 60
+static time_t ring_tick(struct ntsd *d, bool initial)
 {
 	time_t now = time(NULL);
-	int rc;
-	if (d->cfg.cookie_file[0])
+	int rc = 1;
+	if (d->cfg.cookie_file[0]) {
 		rc = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
-	else
+		if (rc < 0)
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key file %s: %s", d->cfg.cookie_file,
+				nts_strerror(rc));
+	}
+	if (rc < 0 || !d->cfg.cookie_file[0])
 		rc = nts_cookie_ring_rotate(d->ring, now, false);
 	if (rc < 0)
-		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key ring %s%s: %s",
-			d->cfg.cookie_file[0] ? "file " : "", d->cfg.cookie_file, nts_strerror(rc));
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key ring: %s", nts_strerror(rc));
 	else if (rc > 0 || initial)
 		nts_log(initial ? NTS_LOG_INFO : NTS_LOG_NOTICE, NTS_TAG_SERVER,
 			"cookie master key %08x current, %zu key(s) held, next rotation in %lld s",
 			nts_cookie_ring_current_id(d->ring), nts_cookie_ring_size(d->ring),
 			(long long)(nts_cookie_ring_next_rotation(d->ring) - now));
+	time_t next = nts_cookie_ring_next_rotation(d->ring);
+	return next > now ? next : now + RING_RETRY_SECS;
 }
 
 static int start(struct ntsd *d)
@@ -123,7 +131,7 @@ static int start(struct ntsd *d)
 		rc = nts_cookie_ring_new(&d->cfg.ring, &d->counters, &d->ring);
 		if (rc != NTS_OK)
 			return rc;
-		ring_tick(d, true);
+		d->ring_due = ring_tick(d, true);
 		if (nts_cookie_ring_size(d->ring) == 0)
 			return NTS_E_RING_EMPTY;
 		if (!d->cfg.cookie_file[0])
@@ -164,7 +172,7 @@ static int next_timeout(struct ntsd *d, int64_t next_cert_ms)
 {
 	int64_t ms = MAX_SLEEP_MS;
 	if (d->ring) {
-		int64_t r = ((int64_t)nts_cookie_ring_next_rotation(d->ring) - time(NULL)) * 1000;
+		int64_t r = ((int64_t)d->ring_due - time(NULL)) * 1000;
 		ms = r < ms ? r : ms;
 	}
 	if (d->cfg.nts_enable) {
@@ -199,8 +207,8 @@ static int run(struct ntsd *d, int sfd)
 		}
 		if (n > 0 && d->ctl_fd >= 0 && (p[1].revents & POLLIN))
 			ntsd_control_serve(d);
-		if (d->ring && time(NULL) >= nts_cookie_ring_next_rotation(d->ring))
-			ring_tick(d, false);
+		if (d->ring && time(NULL) >= d->ring_due)
+			d->ring_due = ring_tick(d, false);
 		if (d->cfg.nts_enable && ntsd_now_ms() >= next_cert_ms) {
 			ntsd_creds_check_mtime(d);
 			next_cert_ms = ntsd_now_ms() + (int64_t)d->cfg.cert_check_secs * 1000;

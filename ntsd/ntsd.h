@@ -33,7 +33,7 @@ struct ntsd_config {
 	char key_file[NTSD_PATH_MAX];
 	char cert_file[NTSD_PATH_MAX];
 	char cookie_file[NTSD_PATH_MAX];
-	unsigned cert_line, key_line;   /* where they were set, for -n messages */
+	unsigned cert_line, key_line, cookie_line;   /* where set, for -n messages */
 	char server_name[256];    /* Server record to send; "" for none */
 	uint16_t aeads[NTSD_MAX_AEADS];
 	size_t naeads;
@@ -93,6 +93,7 @@ struct ntsd {
 	uint64_t naks_sent;       /* NTS NAKs (RFC 8915 section 5.7) */
 	uint64_t datagrams_sent;  /* every NTP answer sendmmsg() delivered */
 	struct nts_cookie_ring *ring;
+	time_t ring_due;          /* next rotation or key file retry */
 	pthread_mutex_t creds_lock;
 	struct ntsd_creds *creds;
 	struct ntsd_filesig cert_sig, key_sig;

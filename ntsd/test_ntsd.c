@@ -85,7 +85,9 @@ START_TEST(config_good)
 	ck_assert_uint_eq(c.refid, 0x47505300u);   /* "GPS\0" */
 	ck_assert_uint_eq(c.threads, 3);
 	ck_assert_int_eq(c.loglevel, NTS_LOG_NOTICE);
-	ck_assert_int_eq(ntsd_config_check(&c, collect, &e), 2);   /* the files do not exist */
+	/* cert, key and the key file's directory do not exist */
+	ck_assert_int_eq(ntsd_config_check(&c, collect, &e), 3);
+	ck_assert(strstr(e.all, "t.conf:5: nts cookie /var/lib/ntsd/keys: directory /var/lib/ntsd does not exist"));
 }
 END_TEST
 
