@@ -88,6 +88,11 @@ nts_mkpki "$W/pki" || { echo "not ok - PKI"; exit 1; }
 # ---- 1. chrony client -> chrony server, both key logs
 NP=11123 KP=14460
 cap_start "$W/cc.pcap" "udp port $NP or tcp port $KP"
+# nts-pcap live on the same traffic, reading the key log as chrony writes it
+mkdir -p "$W/cc"; chmod 700 "$W/cc"; : > "$W/cc/keylog"
+"$NTSPCAP" -i lo --ntp-port $NP --ke-port $KP --keylog "$W/cc/keylog" > "$W/live.out" 2>&1 &
+LIVE_PID=$!
+sleep 1
 SSLKEYLOGFILE=$W/cs.keylog chrony_server_start "$W/cs" $NP $KP "$W/pki/server.pem" "$W/pki/server.key"
 PIDS="$PIDS $CHRONY_PID"
 SERVER_PID=$CHRONY_PID
@@ -95,6 +100,12 @@ chrony_client "$W/cc" $NP $KP
 sleep 4
 nts_stop "$CLIENT_PID"; nts_stop "$SERVER_PID"
 cap_stop
+kill -INT "$LIVE_PID"; wait "$LIVE_PID"
+sed 's/^/#   live: /' "$W/live.out"
+nts_check "live capture (-i lo): KE decrypted as chrony wrote its key log" \
+	grep -q "NTS-KE TLS1.3 .*cookies=8x100 port=$NP ok" "$W/live.out"
+nts_check "live capture (-i lo): NTS exchanges verified" \
+	test "$(grep -c ' NTS cookies 1/0/1 .* verified (frames' "$W/live.out")" -ge 3
 save chrony-chrony "$W/cc.pcap" "$W/cc/keylog"
 check chrony-chrony "$W/cc.pcap" $NP $KP 3 --keylog "$W/cc/keylog"
 "$NTSPCAP" --ntp-port $NP --ke-port $KP --keylog "$W/cc/keylog" -v "$W/cc.pcap" > "$W/cc.v" 2>&1

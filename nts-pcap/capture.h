@@ -69,7 +69,8 @@ struct np_secrets {
 };
 int np_keylog_load(struct np_keylog **kl, const char *path, char *err, size_t errlen);
 void np_keylog_free(struct np_keylog *kl);
-/* Secrets of the session with this ClientHello random, or NULL. */
-const struct np_secrets *np_keylog_find(const struct np_keylog *kl, const uint8_t random[32]);
+/* Secrets of the session with this ClientHello random, or NULL. A miss
+ * reads lines appended to the file since (live captures). */
+const struct np_secrets *np_keylog_find(struct np_keylog *kl, const uint8_t random[32]);
 
 #endif

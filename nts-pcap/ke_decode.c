@@ -172,20 +172,24 @@ static void handshake(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t 
 
 /* ---- decryption */
 
+/* Idempotent: makes whatever decryptors and secrets are still missing, so
+ * it can be called again when a live program has written more of its log. */
 static void keys_from_log(struct np_ctx *c, struct np_ke *k)
 {
+	if (!k->have_sh || !np_tls13_suite_supported(k->suite))
+		return;
 	const struct np_secrets *s = np_keylog_find(c->keylog, k->random);
-	if (!s || !np_tls13_suite_supported(k->suite))
+	if (!s)
 		return;
 	k->keylog_hit = true;
 	static const int hs[2] = { NP_S_CHTS, NP_S_SHTS }, app[2] = { NP_S_CTS0, NP_S_STS0 };
 	for (int d = 0; d < 2; d++) {
-		if (s->len[hs[d]])
+		if (!k->hs[d] && s->len[hs[d]])
 			np_tls13_dir_new(k->suite, s->s[hs[d]], s->len[hs[d]], &k->hs[d]);
-		if (s->len[app[d]])
+		if (!k->app[d] && s->len[app[d]])
 			np_tls13_dir_new(k->suite, s->s[app[d]], s->len[app[d]], &k->app[d]);
 	}
-	if (s->len[NP_S_EXPORTER]) {
+	if (!k->exporter_len && s->len[NP_S_EXPORTER]) {
 		k->exporter_len = s->len[NP_S_EXPORTER];
 		memcpy(k->exporter, s->s[NP_S_EXPORTER], k->exporter_len);
 	}
@@ -215,6 +219,8 @@ static void encrypted(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t 
 	if (!k->t_app[dir].tv_sec && k->have_sh)
 		k->t_app[dir] = c->ts;
 	int rc = NTS_E_AEAD_VERIFY;
+	if (c->keylog && (!k->app[dir] || !k->exporter_len))
+		keys_from_log(c, k);
 	if (!k->app_on[dir] && k->hs[dir] &&
 	    np_tls13_open(k->hs[dir], hdr, ct, n, pt, sizeof pt, &len, &type) == NTS_OK) {
 		k->decrypted[dir]++;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "nts/err.h"
 #include "capture.h"
@@ -19,6 +20,8 @@ struct session {
 struct np_keylog {
 	struct session *s;
 	size_t n, cap;
+	char path[4096];
+	off_t read_to;          /* octets parsed so far: a live capture reads on */
 };
 
 static const char *const labels[NP_S_COUNT] = {
@@ -97,23 +100,37 @@ static void line(struct np_keylog *kl, char *buf)
 	}
 }
 
+/* Parse the file from where the last read stopped (whole lines only). */
+static int read_more(struct np_keylog *kl)
+{
+	FILE *f = fopen(kl->path, "r");
+	if (!f)
+		return NTS_E_IO;
+	char buf[512];
+	if (fseeko(f, kl->read_to, SEEK_SET) == 0)
+		while (fgets(buf, sizeof buf, f)) {
+			size_t n = strlen(buf);
+			if (n == 0 || buf[n - 1] != '\n')
+				break;   /* a line still being written: read it next time */
+			kl->read_to += (off_t)n;
+			if (buf[0] != '#')
+				line(kl, buf);
+		}
+	fclose(f);
+	return NTS_OK;
+}
+
 int np_keylog_load(struct np_keylog **out, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	struct np_keylog *kl = calloc(1, sizeof *kl);
+	if (!kl)
+		return NTS_E_NOMEM;
+	snprintf(kl->path, sizeof kl->path, "%s", path);
+	if (read_more(kl) != NTS_OK) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(kl);
 		return NTS_E_IO;
 	}
-	struct np_keylog *kl = calloc(1, sizeof *kl);
-	if (!kl) {
-		fclose(f);
-		return NTS_E_NOMEM;
-	}
-	char buf[512];
-	while (fgets(buf, sizeof buf, f))
-		if (buf[0] != '#')
-			line(kl, buf);
-	fclose(f);
 	*out = kl;
 	return NTS_OK;
 }
@@ -126,12 +143,23 @@ void np_keylog_free(struct np_keylog *kl)
 	free(kl);
 }
 
-const struct np_secrets *np_keylog_find(const struct np_keylog *kl, const uint8_t random[32])
+static const struct np_secrets *lookup(const struct np_keylog *kl, const uint8_t random[32])
 {
-	if (!kl)
-		return NULL;
 	for (size_t i = kl->n; i > 0; i--)
 		if (memcmp(kl->s[i - 1].random, random, 32) == 0)
 			return &kl->s[i - 1].sec;
 	return NULL;
+}
+
+const struct np_secrets *np_keylog_find(struct np_keylog *kl, const uint8_t random[32])
+{
+	if (!kl)
+		return NULL;
+	const struct np_secrets *s = lookup(kl, random);
+	/* a program writing the log during a live capture: read what it added */
+	if (!s || !s->len[NP_S_CTS0] || !s->len[NP_S_STS0]) {
+		read_more(kl);
+		s = lookup(kl, random);
+	}
+	return s;
 }

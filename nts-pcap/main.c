@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (a.iface) {
+		setvbuf(stdout, NULL, _IOLBF, 0);   /* each line as it happens */
 		if (np_live(&c, a.iface, a.count, err, sizeof err)) {
 			fprintf(stderr, "nts-pcap: %s\n", err);
 			rc = 2;

@@ -196,6 +196,7 @@ struct np_exchange {
 	double offset, delay;   /* server clock minus capture clock; wire RTT */
 	int req_verified, resp_verified;   /* like np_ann.verified */
 	uint8_t stratum;
+	char kiss[5];           /* kiss code of a stratum 0 response other than NTSN */
 	uint32_t findings;
 	const char *verdict;
 };

@@ -388,6 +388,10 @@ void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
 			x->nak ? "true" : "false");
 		if (x->have_times)
 			fprintf(out, ",\"offset\":%.9f,\"delay\":%.9f", x->offset, x->delay);
+		if (x->kiss[0]) {
+			fputs(",\"kiss\":", out);
+			np_json_str(out, x->kiss);
+		}
 		fprintf(out, ",\"request_verified\":%s,\"response_verified\":%s,\"verdict\":\"%s\"",
 			tri(x->req_verified), tri(x->resp_verified), x->verdict);
 		json_findings(out, x->findings);
@@ -420,6 +424,10 @@ void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
 	}
 	lb_str(&l, " ");
 	lb_str(&l, x->verdict);
+	if (x->kiss[0]) {
+		lb_str(&l, " ");
+		lb_str(&l, x->kiss);
+	}
 	if (fs[0]) {
 		lb_str(&l, " [");
 		lb_str(&l, fs);

@@ -1,6 +1,7 @@
 /* Pairs NTP requests with responses (by Unique Identifier, else origin timestamp) and judges each exchange. */
 #include <config.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +228,8 @@ static const char *verdict(const struct np_exchange *x)
 		return "no-response";
 	if (x->nak)
 		return "nak";
+	if (x->kiss[0])
+		return "kiss";   /* RATE, DENY, ... (RFC 5905 section 7.4) */
 	if (x->findings & (1u << NP_F_UID_MISMATCH))
 		return "uid-mismatch";
 	if (x->findings & (1u << NP_F_DOWNGRADE))
@@ -251,6 +254,11 @@ static void judge(struct np_ctx *c, struct req *r, const struct np_ntp *n,
 	x->resp_len = n->len;
 	x->nak = n->nak;
 	x->stratum = n->hdr.stratum;
+	if (n->hdr.stratum == 0 && !n->nak) {
+		char code[32];
+		np_refid_str(&n->hdr, code, sizeof code);
+		snprintf(x->kiss, sizeof x->kiss, "%.4s", code[0] ? code : "?");
+	}
 	x->findings |= n->findings;
 	if (!r) {
 		x->client = f->dst;

@@ -211,8 +211,9 @@ END_TEST
 
 /* ---- pairing of plain NTP by origin timestamp, fed as raw IP frames */
 
+/* kiss: a refid makes the response a stratum 0 kiss-o'-death */
 static void feed(struct np_ctx *c, double t, bool to_server, uint8_t mode, uint64_t org,
-		 uint64_t rec, uint64_t xmt)
+		 uint64_t rec, uint64_t xmt, uint32_t kiss)
 {
 	uint8_t b[28 + NTP_HEADER_LEN] = { 0x45, 0, 0, 28 + NTP_HEADER_LEN, 0, 0, 0, 0, 64, 17, 0, 0,
 					   192, 0, 2, 1, 192, 0, 2, 2 };
@@ -223,8 +224,8 @@ static void feed(struct np_ctx *c, double t, bool to_server, uint8_t mode, uint6
 	nts_put16(b + 20, to_server ? 40000 : 123);
 	nts_put16(b + 22, to_server ? 123 : 40000);
 	nts_put16(b + 24, 8 + NTP_HEADER_LEN);
-	struct ntp_hdr h = { .version = 4, .mode = mode, .stratum = mode == 4 ? 2 : 0, .org = org,
-			     .rec = rec, .xmt = xmt };
+	struct ntp_hdr h = { .version = 4, .mode = mode, .stratum = mode == 4 && !kiss ? 2 : 0,
+			     .refid = kiss, .org = org, .rec = rec, .xmt = xmt };
 	ntp_hdr_write(&h, b + 28, NTP_HEADER_LEN);
 	struct timespec ts = { (time_t)t, (long)((t - (double)(time_t)t) * 1e9) };
 	np_dispatch(c, 12, &ts, b, sizeof b, sizeof b);
@@ -242,10 +243,12 @@ START_TEST(test_plain_pairing)
 	double t0 = 1767225600.0;
 	struct timespec ts = { (time_t)t0 + 1, 0 };
 	uint64_t n1 = ntp_ts_from_timespec(&ts);   /* server clock one second ahead */
-	feed(&r.c, t0, true, 3, 0, 0, 0xabcdef);
-	feed(&r.c, t0 + 0.010, false, 4, 0xabcdef, n1, n1 + (1ull << 32) / 1000);
-	feed(&r.c, t0 + 1, true, 3, 0, 0, 0x1234);                    /* never answered */
-	feed(&r.c, t0 + 2, false, 4, 0x9999, n1, n1);                  /* answers nothing */
+	feed(&r.c, t0, true, 3, 0, 0, 0xabcdef, 0);
+	feed(&r.c, t0 + 0.010, false, 4, 0xabcdef, n1, n1 + (1ull << 32) / 1000, 0);
+	feed(&r.c, t0 + 1, true, 3, 0, 0, 0x1234, 0);                 /* never answered */
+	feed(&r.c, t0 + 2, false, 4, 0x9999, n1, n1, 0);               /* answers nothing */
+	feed(&r.c, t0 + 3, true, 3, 0, 0, 0x5555, 0);
+	feed(&r.c, t0 + 3.001, false, 4, 0x5555, 0, 0, 0x52415445);   /* RATE */
 	np_ctx_end(&r.c);
 	fflush(r.c.out);
 	ck_assert_msg(strstr(r.text, "192.0.2.1:40000 -> 192.0.2.2:123 plain offset +0.995"),
@@ -253,7 +256,8 @@ START_TEST(test_plain_pairing)
 	ck_assert_msg(strstr(r.text, "delay 0.009000 ok (frames 1,2)"), "%s", r.text);
 	ck_assert_msg(strstr(r.text, "no-response (frame 3)"), "%s", r.text);
 	ck_assert_msg(strstr(r.text, "no-request (frame 4)"), "%s", r.text);
-	ck_assert_msg(strstr(r.text, "2 requests (0 NTS), 2 responses, 0 NAKs, 1 unanswered"),
+	ck_assert_msg(strstr(r.text, " plain kiss RATE (frames 5,6)"), "%s", r.text);
+	ck_assert_msg(strstr(r.text, "3 requests (0 NTS), 3 responses, 0 NAKs, 1 unanswered"),
 		      "%s", r.text);
 	run_free(&r);
 }
