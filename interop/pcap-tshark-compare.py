@@ -32,9 +32,9 @@ def tshark(cap, port):
 def ts_text(hexval):
     """An NTP timestamp as tshark prints it, to the microsecond."""
     raw = int(hexval, 16)
-    if raw == 0:
-        return "NULL"
     secs, frac = raw >> 32, raw & 0xFFFFFFFF
+    if secs == 0:                  # tshark shows NULL whenever the seconds are 0
+        return "NULL"
     if secs < 0x80000000:          # era 1, as tshark reads it (RFC 4330 section 3)
         secs += 1 << 32
     t = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=secs - NTP_UNIX)
