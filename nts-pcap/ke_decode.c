@@ -65,8 +65,10 @@ static void ext_sni(struct np_ke *k, struct nts_rd *e)
 	uint8_t type;
 	const uint8_t *name;
 	if (nts_rd_u16(e, &list) && nts_rd_u8(e, &type) && type == 0 && nts_rd_u16(e, &nlen) &&
-	    nts_rd_view(e, nlen, &name))
+	    nts_rd_view(e, nlen, &name)) {
 		snprintf(k->sni, sizeof k->sni, "%.*s", (int)nlen, (const char *)name);
+		np_printable(k->sni);
+	}
 }
 
 static void ext_alpn(char *out, size_t outlen, struct nts_rd *e)
@@ -80,6 +82,7 @@ static void ext_alpn(char *out, size_t outlen, struct nts_rd *e)
 	while (nts_rd_u8(e, &l) && nts_rd_view(e, l, &p) && o < outlen)
 		o += (size_t)snprintf(out + o, outlen - o, "%s%.*s", o ? "," : "", (int)l,
 				      (const char *)p);
+	np_printable(out);
 }
 
 static void extensions(struct np_ke *k, struct nts_rd *r, int hs_type)

@@ -91,6 +91,8 @@ static void one(struct np_ke_msg *m, const struct ntske_record *r, bool response
 		m->has_server = true;
 		snprintf(m->server, sizeof m->server, "%.*s", (int)r->body_len, (const char *)r->body);
 		snprintf(o->text, sizeof o->text, "%.*s", (int)r->body_len, (const char *)r->body);
+		np_printable(m->server);
+		np_printable(o->text);
 		break;
 	case NTSKE_REC_PORT:
 		ids(o, r->body, r->body_len, NULL, NULL);

@@ -42,6 +42,13 @@ void np_hex(const uint8_t *p, size_t n, char *buf, size_t len)
 		buf[o < len ? o : len - 1] = 0;
 }
 
+void np_printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '.';
+}
+
 void np_json_str(FILE *out, const char *s)
 {
 	putc('"', out);

@@ -290,6 +290,13 @@ START_TEST(test_ke_request_error_trunc)
 	ck_assert_uint_eq(km.findings, 0);
 	ck_assert(km.has_error);
 	ck_assert_uint_eq(km.error, 1);
+	/* a Server record with a terminal escape comes out harmless */
+	nts_wr_init(&m.w, m.b, sizeof m.b);
+	rec(&m, false, NTSKE_REC_SERVER, "\x1b[2Jevil.example", 16);
+	rec(&m, true, NTSKE_REC_EOM, NULL, 0);
+	np_ke_msg_decode(m.b, m.w.pos, false, &km);
+	ck_assert(km.has_server);
+	ck_assert_str_eq(km.server, ".[2Jevil.example");
 	/* cut mid-record: reported, records before it kept */
 	response(&m, "good");
 	np_ke_msg_decode(m.b, 20, true, &km);
