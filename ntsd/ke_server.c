@@ -82,7 +82,7 @@ static void conn_close(struct ke_worker *w, struct ke_conn *c)
 		c->next->prev = c->prev;
 	else
 		w->tail = c->prev;
-	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	/* close() takes the fd out of the epoll set: the fd is never dup'ed */
 	nts_tls_free(c->tls);
 	c->tls = NULL;
 	ntsd_creds_put(w->d, c->creds);
@@ -224,12 +224,14 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 				return conn_wait(w, c, nts_tls_want_write(c->tls));
 			if (rc != NTS_OK)
 				return conn_fail(w, c, nts_tls_error(c->tls));
-			struct nts_tls_info info;
-			nts_tls_get_info(c->tls, &info);
-			/* NTPsec's wording: "Using TLSv1.3, <cipher>" */
-			bool tls = strncmp(info.version, "TLS", 3) == 0 && info.version[3] != 'v';
-			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "Using %s%s, %s (%s)", tls ? "TLSv" : "",
-				tls ? info.version + 3 : info.version, info.cipher, info.group);
+			if (nts_log_get_level() >= NTS_LOG_INFO) {
+				struct nts_tls_info info;
+				nts_tls_get_info(c->tls, &info);
+				/* NTPsec's wording: "Using TLSv1.3, <cipher>" */
+				bool tls = strncmp(info.version, "TLS", 3) == 0 && info.version[3] != 'v';
+				nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "Using %s%s, %s (%s)", tls ? "TLSv" : "",
+					tls ? info.version + 3 : info.version, info.cipher, info.group);
+			}
 			c->state = KE_READ;
 		} else if (c->state == KE_READ) {
 			if (c->inlen >= sizeof c->in)
