@@ -334,8 +334,10 @@ void np_ke_finish(struct np_ctx *c, struct np_ke *k)
 	if (c) {
 		export_keys(c, k);
 		np_count_findings(c, k->findings);
-		np_stats_ke(c->stats, &k->cli, &k->srv, k->km[1].ncookies > 0 ||
-			    (k->enc_records[1] > 0 && !k->decoded));
+		/* connections that carried nothing (port probes) are not KE attempts */
+		if (k->records[0] || k->records[1])
+			np_stats_ke(c->stats, &k->cli, &k->srv, k->km[1].ncookies > 0 ||
+				    (k->enc_records[1] > 0 && !k->decoded));
 		np_ke_print(c, k);
 	}
 	ke_free(k);

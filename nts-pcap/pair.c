@@ -1,6 +1,7 @@
 /* Pairs NTP requests with responses (by Unique Identifier, else origin timestamp) and judges each exchange. */
 #include <config.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +163,21 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 static void expire(struct np_ctx *c)
 {
 	struct np_pending *p = c->pend;
-	while (p->count && ts_diff(&p->ring[p->first].ts, &c->ts) > c->opts.timeout)
+	/* whole seconds first: the common case needs no floating point */
+	while (p->count && (double)(c->ts.tv_sec - p->ring[p->first].ts.tv_sec) > c->opts.timeout - 1 &&
+	       ts_diff(&p->ring[p->first].ts, &c->ts) > c->opts.timeout)
 		evict_oldest(c);
+}
+
+/* A fresh annotation; the cookie arrays are read only up to inner_cookies,
+ * so they are left unset (this runs for every packet). */
+static void ann_init(struct np_ann *a)
+{
+	memset(a, 0, offsetof(struct np_ann, inner_cookie_len));
+	a->verified = -1;
+	a->keys = -1;
+	a->inner_err = 0;
+	a->reused_frame = 0;
 }
 
 void np_pending_flush(struct np_ctx *c)
@@ -302,8 +316,9 @@ static void judge(struct np_ctx *c, struct req *r, const struct np_ntp *n,
 
 static void response(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n)
 {
-	struct np_ann a = { .verified = -1, .keys = -1 };
+	struct np_ann a;
 	struct np_exchange x;
+	ann_init(&a);
 	memset(&x, 0, sizeof x);
 	struct req *r = NULL;
 	uint64_t ah = addr_hash(&f->dst, &f->src);
@@ -337,7 +352,8 @@ void np_ntp_packet(struct np_ctx *c, const struct np_frame *f)
 	expire(c);
 	np_ntp_decode(f->payload, f->len, &n);
 	if (n.hdr_err == NTS_OK && n.hdr.mode == NTP_MODE_CLIENT) {
-		struct np_ann a = { .verified = -1, .keys = -1 };
+		struct np_ann a;
+		ann_init(&a);
 		if (n.nts)
 			np_verify_request(c->ver, &n, c->frame, &a);
 		if (a.verified == 0)
@@ -353,7 +369,8 @@ void np_ntp_packet(struct np_ctx *c, const struct np_frame *f)
 		response(c, f, &n);
 		return;
 	}
-	struct np_ann a = { .verified = -1, .keys = -1 };
+	struct np_ann a;
+	ann_init(&a);
 	np_count_findings(c, n.findings);
 	np_out_packet(c, f, &n, &a);
 }
