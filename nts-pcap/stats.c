@@ -176,9 +176,12 @@ void np_stats_print(struct np_ctx *c)
 		const struct pair_stats *p = &s->p[i];
 		np_addr_str(&p->client, false, cl, sizeof cl);
 		np_addr_str(&p->server, true, sv, sizeof sv);
-		fprintf(out, "%s -> %s: %" PRIu64 " requests (%" PRIu64 " NTS), %" PRIu64 " responses, %"
-			PRIu64 " NAKs, %" PRIu64 " unanswered\n", cl, sv, p->requests, p->nts,
-			p->responses, p->naks, p->lost);
+		if (p->requests || p->responses)
+			fprintf(out, "%s -> %s: %" PRIu64 " requests (%" PRIu64 " NTS), %" PRIu64
+				" responses, %" PRIu64 " NAKs, %" PRIu64 " unanswered\n", cl, sv,
+				p->requests, p->nts, p->responses, p->naks, p->lost);
+		else
+			fprintf(out, "%s -> %s:\n", cl, sv);
 		if (p->nts)
 			fprintf(out, "  cookies %" PRIu64 " sent, %" PRIu64 " placeholders, %" PRIu64
 				" returned; authenticators %" PRIu64 " verified, %" PRIu64 " failed, %" PRIu64
