@@ -239,6 +239,10 @@ START_TEST(handshake_ok)
 	ck_assert_str_eq(srv.info.alpn, NTSKE_ALPN);
 	ck_assert_str_eq(cli.info.version, "TLS1.3");
 	ck_assert(cli.info.cipher[0] && cli.info.group[0]);
+	/* the server's cheaper choices win (server precedence) */
+	ck_assert_str_eq(srv.info.group, "X25519");
+	ck_assert_str_eq(cli.info.group, "X25519");
+	ck_assert_msg(strncmp(cli.info.cipher, "AES-128-GCM", 11) == 0, "cipher %s", cli.info.cipher);
 	ck_assert(cli.verify.checked);
 	ck_assert_uint_eq(cli.verify.flags, 0);
 	ck_assert_str_eq(cli.verify.name, "localhost");
