@@ -174,6 +174,51 @@ else
 	echo "# ntske-probe not built: skipping the --keys capture"
 fi
 
+# ---- 6 (before 5). chrony over IPv6: server and client on ::1
+NP=19123 KP=19460
+mkdir -p "$W/c6s"; chmod 700 "$W/c6s"
+cat > "$W/c6s/chronyd.conf" <<CONF
+port $NP
+ntsport $KP
+bindaddress ::1
+allow ::1
+local stratum 1
+ntsservercert $W/pki/server.pem
+ntsserverkey $W/pki/server.key
+ntsdumpdir $W/c6s
+cmdport 0
+bindcmdaddress $W/c6s/chronyd.sock
+pidfile $W/c6s/chronyd.pid
+driftfile $W/c6s/chronyd.drift
+CONF
+cap_start "$W/c6.pcap" "udp port $NP or tcp port $KP"
+$NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$W/c6s/chronyd.conf" > "$W/c6s/chronyd.log" 2>&1 &
+SERVER_PID=$!
+PIDS="$PIDS $SERVER_PID"
+sleep 0.5
+mkdir -p "$W/c6c"; chmod 700 "$W/c6c"
+cat > "$W/c6c/chronyd.conf" <<CONF
+server ::1 port $NP nts ntsport $KP iburst minpoll 0 maxpoll 0
+ntstrustedcerts $W/pki/ca.pem
+nosystemcert
+port 0
+cmdport 0
+bindcmdaddress $W/c6c/chronyd.sock
+pidfile $W/c6c/chronyd.pid
+driftfile $W/c6c/chronyd.drift
+CONF
+SSLKEYLOGFILE=$W/c6c/keylog $NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$W/c6c/chronyd.conf" \
+	> "$W/c6c/chronyd.log" 2>&1 &
+CLIENT_PID=$!
+PIDS="$PIDS $CLIENT_PID"
+sleep 4
+nts_stop "$CLIENT_PID"; nts_stop "$SERVER_PID"
+cap_stop
+save chrony-chrony-ipv6 "$W/c6.pcap" "$W/c6c/keylog"
+check chrony-ipv6 "$W/c6.pcap" $NP $KP 3 --keylog "$W/c6c/keylog"
+nts_check "chrony-ipv6: addresses printed as [::1]:port" \
+	bash -c "'$NTSPCAP' --ntp-port $NP --ke-port $KP --keylog '$W/c6c/keylog' '$W/c6.pcap' | grep -q -- '-> \[::1\]:$NP NTS cookies 1/0/1 .* verified'"
+
 # ---- 5. chrony client -> ntsd: the server operator's view, cookies opened
 # with ntsd's master-key file (--server-key), no key log at all
 NTSD=$build/ntsd/ntsd

@@ -150,6 +150,8 @@ static const struct {
 	{ "ntpsec-chrony", 12123, 15460, "ntpsec-chrony.keylog", 2, "cookies=8x100 port=12123 ok" },
 	{ "probe-chrony", 13123, 16460, "probe-chrony.keys", 3, "NTS-KE TLS1.3" },
 	{ "chrony-ntsd", 17123, 18460, "chrony-ntsd.nts-keys", 3, "NTS-KE TLS1.3" },
+	{ "chrony-chrony-ipv6", 19123, 19460, "chrony-chrony-ipv6.keylog", 3,
+	  "[::1]:19460 NTS-KE TLS1.3" },
 };
 
 /* The key file loader wants mode 0600; git checks files out 0644. */

@@ -18,6 +18,7 @@ real/chrony-ntpsec.pcap 123 4460
 real/ntpsec-chrony.pcap 12123 15460
 real/probe-chrony.pcap 13123 16460
 real/chrony-ntsd.pcap 17123 18460
+real/chrony-chrony-ipv6.pcap 19123 19460
 findings/placeholder-mismatch-no.pcap 123 4460
 findings/auth-not-last-yes.pcap 123 4460
 findings/nak-unmatched-yes.pcap 123 4460
