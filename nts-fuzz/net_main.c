@@ -216,7 +216,7 @@ int cmd_diff(struct fuzz_opts *o)
 	static uint8_t buf[KE_CASE_MAX];
 	struct hist pairs = { 0 };
 	struct nts_tls_creds *creds = client_creds(o);
-	char err[256], out[4][96], line[512];
+	char err[256], line[512];
 	struct rng r;
 	unsigned long cases = 0, differ = 0;
 	if (!creds)
@@ -237,31 +237,48 @@ int cmd_diff(struct fuzz_opts *o)
 		printf(" %c=%s", (int)('A' + i), o->targets[i].text);
 	printf("\n");
 	double end = now_mono() + o->duration;
+	static struct burst b;
+	static char outs[4][1024][96], ops[1024][128];
 	while (now_mono() < end && (!o->max_cases || cases < o->max_cases)) {
-		size_t n = gen_case(&r, o->proto_ntp, buf, sizeof buf);
-		/* parallel floods and drips say more about timing than parsing */
-		if (!o->proto_ntp && n && (buf[0] == KE_DELIVER_PARALLEL || buf[0] == KE_DELIVER_DRIP))
-			continue;
-		bool same = true;
-		for (size_t i = 0; i < o->ntargets; i++) {
-			if (o->proto_ntp)
-				ntp_run_case(&sess[i], &o->targets[i], creds, o->ntp_port, buf, n,
-					     o->timeout_ms, out[i], sizeof out[i]);
-			else
-				ke_run_case(&o->targets[i], creds, buf, n, o->timeout_ms, out[i], sizeof out[i]);
-			same = same && strcmp(out[i], out[0]) == 0;
+		while (b.n < o->burst) {
+			size_t n = gen_case(&r, o->proto_ntp, buf, sizeof buf);
+			/* parallel floods and drips say more about timing than parsing */
+			if (!o->proto_ntp && n && (buf[0] == KE_DELIVER_PARALLEL || buf[0] == KE_DELIVER_DRIP))
+				continue;
+			if (!(b.cases[b.n] = malloc(n ? n : 1)))
+				break;
+			memcpy(b.cases[b.n], buf, n);
+			snprintf(ops[b.n], sizeof ops[0], "%s", o->proto_ntp ? "" : ke_mutation_name());
+			b.lens[b.n++] = n;
 		}
-		cases++;
-		if (same)
-			continue;
-		differ++;
-		size_t l = 0;
-		for (size_t i = 0; i < o->ntargets; i++)
-			l += (size_t)snprintf(line + l, sizeof line - l, "%s%c:%s", i ? " " : "", (int)('A' + i), out[i]);
-		hist_add(&pairs, line);
-		if (o->verbose || differ <= 20)
-			printf("case %lu (%zu octets%s%s): %s\n", cases - 1, n, o->proto_ntp ? "" : ", ",
-			       o->proto_ntp ? "" : ke_mutation_name(), line);
+		for (size_t t = 0; t < o->ntargets; t++) {
+			if (o->proto_ntp)
+				ntp_run_burst(&sess[t], &o->targets[t], creds, o->ntp_port, b.cases, b.lens, b.n,
+					      o->timeout_ms, outs[t]);
+			else
+				ke_run_burst(&o->targets[t], creds, b.cases, b.lens, b.n, o->timeout_ms, o->jobs,
+					     outs[t]);
+		}
+		for (size_t k = 0; k < b.n; k++, cases++) {
+			bool same = true;
+			for (size_t t = 1; t < o->ntargets; t++)
+				same = same && strcmp(outs[t][k], outs[0][k]) == 0;
+			if (same)
+				continue;
+			differ++;
+			size_t l = 0;
+			for (size_t t = 0; t < o->ntargets; t++)
+				l += (size_t)snprintf(line + l, sizeof line - l, "%s%c:%s", t ? " " : "",
+						      (int)('A' + t), outs[t][k]);
+			hist_add(&pairs, line);
+			if (o->verbose || differ <= 20)
+				printf("case %lu (%zu octets%s%s): %s\n", cases, b.lens[k], ops[k][0] ? ", " : "",
+				       ops[k], line);
+			if (o->verbose)
+				for (size_t x = 0; x < b.lens[k] && x < 96; x++)
+					printf("%02x%s", b.cases[k][x], x + 1 == b.lens[k] || x == 95 ? "\n" : "");
+		}
+		burst_free(&b);
 	}
 	printf("nts-fuzz diff report: %lu cases, %lu with differing answers\n", cases, differ);
 	hist_print(&pairs, "  ");
@@ -353,7 +370,7 @@ static void usage(FILE *f)
 		"                       [--duration S] [--seed N] [--max-cases N]\n"
 		"       nts-fuzz replay --target HOST:PORT --proto ke|ntp CASE-FILE|DIR...\n"
 		"       nts-fuzz serve  --ke-port [HOST:]P --ntp-port [HOST:]P --cert F --key F\n"
-		"                       [--duration S] [--seed N] [--rate PERCENT] [-v]\n"
+		"                       [--duration S] [--seed N] [--rate PERCENT] [--ke-rate PERCENT] [-v]\n"
 		"Targets must be loopback addresses (127.0.0.0/8, ::1, localhost).\n"
 		"In-process fuzz targets: nts-fuzz/fuzz-<name> (libFuzzer) and nts-fuzz/replay-<name>.\n");
 }
@@ -378,7 +395,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		{ "findings", required_argument, NULL, 'f' }, { "ca", required_argument, NULL, 'c' },
 		{ "ke-port", required_argument, NULL, 'K' },  { "cert", required_argument, NULL, 'C' },
 		{ "key", required_argument, NULL, 'k' },      { "rate", required_argument, NULL, 'r' },
-		{ "jobs", required_argument, NULL, 'j' },     { "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
+		{ "ke-rate", required_argument, NULL, 'R' },  { "jobs", required_argument, NULL, 'j' },     { "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[256];
@@ -388,7 +405,8 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 	o->seed = (uint64_t)time(NULL);
 	o->findings = "nts-fuzz-findings";
 	o->rate = 70;
-	while ((c = getopt_long(argc, argv, "t:p:d:s:b:T:m:n:f:c:K:C:k:r:j:vh", longopts, NULL)) != -1) {
+	o->ke_rate = 1000;   /* unset: follows --rate */
+	while ((c = getopt_long(argc, argv, "t:p:d:s:b:T:m:n:f:c:K:C:k:r:R:j:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (o->ntargets == 4 || !endpoint_parse(optarg, &o->targets[o->ntargets], err, sizeof err)) {
@@ -431,6 +449,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		case 'C': o->cert = optarg; break;
 		case 'k': o->key = optarg; break;
 		case 'r': o->rate = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'R': o->ke_rate = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'j': o->jobs = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -441,6 +460,8 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		fprintf(stderr, "nts-fuzz: --duration must be in (0, 86400] seconds\n");
 		return -1;
 	}
+	if (o->ke_rate > 100)
+		o->ke_rate = o->rate;
 	if (!burst_set)
 		o->burst = o->proto_ntp ? 100 : 24;
 	if (o->burst == 0 || o->burst > 1024)

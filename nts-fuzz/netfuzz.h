@@ -136,7 +136,8 @@ struct fuzz_opts {
 	/* serve mode */
 	struct endpoint listen_ke, listen_ntp;
 	const char *cert, *key;
-	unsigned rate;              /* percent of answers mutated */
+	unsigned rate;              /* percent of NTP answers mutated */
+	unsigned ke_rate;           /* percent of KE answers mutated */
 	char **paths;               /* replay: case files or directories */
 	int npaths;
 };

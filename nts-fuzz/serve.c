@@ -129,7 +129,8 @@ static void serve_ke(struct serve *sv, int lfd)
 		return;
 	}
 	size_t len = ke_answer(sv, &c, req, (size_t)n, out, sizeof out);
-	if (!rng_chance(&sv->r, sv->o->rate)) {
+	/* the first exchange is always valid, so the client reaches NTP */
+	if (sv->ke_conns == 1 || !rng_chance(&sv->r, sv->o->ke_rate)) {
 		hist_add(&sv->ke_act, "valid");
 		ke_send(&c, out, len, 0, now_mono() + 2.0);
 		ke_close(&c, true);
@@ -284,23 +285,22 @@ static void serve_ntp(struct serve *sv, int fd)
 			if (nts_server_build_response(sv->srv, &q, &h, out, sizeof out, &len) == NTS_OK)
 				snprintf(act, sizeof act, "valid");
 		} else {
-			switch (rng_below(&sv->r, 8)) {
-			case 0:
+			/* a NAK or a drop sends most clients back to a slow NTS-KE
+			 * retry, so they are rare: mutations behind a valid tag
+			 * keep the client polling */
+			unsigned pick = rng_below(&sv->r, 100);
+			if (pick < 4) {
 				len = 0;
 				snprintf(act, sizeof act, "drop");
-				break;
-			case 1:
+			} else if (pick < 6) {
 				nts_server_build_nak(&q, out, sizeof out, &len);
 				snprintf(act, sizeof act, "nak");
-				break;
-			case 2:
+			} else if (pick < 14) {
 				len = 48 + rng_below(&sv->r, 200);
 				rng_bytes(&sv->r, out, len);
 				snprintf(act, sizeof act, "garbage");
-				break;
-			default:
+			} else {
 				len = ntp_mutated(sv, &q, out, act, sizeof act);
-				break;
 			}
 		}
 	} else if (q.uid && (rc == NTS_E_AEAD_VERIFY || (rc <= NTS_E_COOKIE_SHORT && rc >= NTS_E_COOKIE_CONTENT))) {
@@ -341,8 +341,9 @@ int cmd_serve(struct fuzz_opts *o)
 			o->listen_ntp.text, strerror(errno));
 		return 2;
 	}
-	printf("nts-fuzz serve: NTS-KE %s, NTP %s, seed %" PRIu64 ", %u%% of answers mutated, %.0fs\n",
-	       o->listen_ke.text, o->listen_ntp.text, o->seed, o->rate, o->duration);
+	printf("nts-fuzz serve: NTS-KE %s, NTP %s, seed %" PRIu64 ", %u%% of KE and %u%% of NTP answers"
+	       " mutated, %.0fs\n", o->listen_ke.text, o->listen_ntp.text, o->seed, o->ke_rate, o->rate,
+	       o->duration);
 	fflush(stdout);
 	double start = now_mono(), end = start + o->duration;
 	while (now_mono() < end) {
