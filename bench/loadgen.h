@@ -35,6 +35,7 @@ struct lg_opts {
 	pid_t server_pid;         /* 0: no server CPU figures */
 	bool per_second;          /* print a line per second */
 	bool spin;                /* nts, plain: poll sockets without sleeping */
+	bool gso;                 /* nts, plain: send runs of requests with UDP_SEGMENT */
 };
 
 /* Figures of one measured run, printed by main.c. */

@@ -165,6 +165,7 @@ static void usage(FILE *f)
 	      "  --per-second        print a line per second\n"
 	      "  --spin              nts, plain: never sleep waiting for answers (a whole\n"
 	      "                      CPU of its own; then generator CPU says nothing)\n"
+	      "  --gso, --no-gso     nts, plain: send with UDP segmentation offload (on)\n"
 	      "Prints a RESULT line of key=value pairs last; a benchmark, not a test.\n",
 	      f);
 }
@@ -185,7 +186,8 @@ static int parse(int argc, char **argv, struct lg_opts *o)
 		{"window", 1, 0, 'w'}, {"rate", 1, 0, 'r'}, {"sockets", 1, 0, 's'},
 		{"kes", 1, 0, 'K'}, {"pool", 1, 0, 'P'}, {"verify-every", 1, 0, 'v'},
 		{"conns", 1, 0, 'C'}, {"aead", 1, 0, 'a'}, {"server-pid", 1, 0, 'S'},
-		{"per-second", 0, 0, '1'}, {"spin", 0, 0, 'x'}, {"help", 0, 0, 'h'},
+		{"per-second", 0, 0, '1'}, {"spin", 0, 0, 'x'}, {"gso", 0, 0, 'g'},
+		{"no-gso", 0, 0, 'G'}, {"help", 0, 0, 'h'},
 		{0, 0, 0, 0}};
 	double v;
 	bool timeout_set = false;
@@ -217,6 +219,8 @@ static int parse(int argc, char **argv, struct lg_opts *o)
 		case 'S': ok = num(optarg, 1, 1e9, &v); o->server_pid = (pid_t)v; break;
 		case '1': o->per_second = true; break;
 		case 'x': o->spin = true; break;
+		case 'g': o->gso = true; break;
+		case 'G': o->gso = false; break;
 		case 'h': usage(stdout); return 1;
 		default: ok = false;
 		}
@@ -289,7 +293,7 @@ int main(int argc, char **argv)
 		.mode = LG_NTS, .host = "127.0.0.1", .ke_port = NTSKE_PORT, .sni = "localhost",
 		.duration = 5, .warmup = 0.5, .timeout = 0.2, .window = 256, .sockets = 4,
 		.kes = 1, .pool = 4096, .verify_every = 1, .conns = 8,
-		.aead = NTS_AEAD_AES_SIV_CMAC_256,
+		.aead = NTS_AEAD_AES_SIV_CMAC_256, .gso = true,
 	};
 	int p = parse(argc, argv, &o);
 	if (p != 0)
