@@ -194,7 +194,7 @@ static void json(struct np_ctx *c, const struct np_ke *k)
 		fprintf(out, ",\"handshake_ms\":%.3f", hs);
 	if (tot >= 0)
 		fprintf(out, ",\"duration_ms\":%.3f", tot);
-	fprintf(out, ",\"records\":[%u,%u],\"decrypted\":[%u,%u],\"keylog\":%s", k->records[0],
+	fprintf(out, ",\"tls_records\":[%u,%u],\"tls_decrypted\":[%u,%u],\"keylog\":%s", k->records[0],
 		k->records[1], k->decrypted[0], k->decrypted[1], k->keylog_hit ? "true" : "false");
 	if (k->msg_len[0]) {
 		fputs(",\"request\":", out);
