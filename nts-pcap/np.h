@@ -105,6 +105,7 @@ struct np_ntp {
 	unsigned nuid;
 	const uint8_t *uid;
 	size_t uid_len;
+	uint64_t uid_hash;      /* np_fp of the first UID, 0 without one */
 	unsigned ncookies;
 	const uint8_t *cookie;  /* the first cookie */
 	size_t cookie_len;

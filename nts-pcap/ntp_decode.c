@@ -79,21 +79,18 @@ unsigned np_estimate_cookies(size_t ct_len, size_t cookie_len)
  * length, nonce padded to 4, ciphertext padded to 4, optional padding. */
 static int parse_auth(struct np_ntp *n, const struct np_ef *ef)
 {
-	struct nts_rd r;
-	uint16_t nl, cl;
-	nts_rd_init(&r, ef->body, ef->body_len);
-	if (!(nts_rd_u16(&r, &nl) && nts_rd_u16(&r, &cl)))
+	/* lengths checked against the body before each load */
+	const uint8_t *b = ef->body;
+	size_t len = ef->body_len;
+	if (len < 4)
 		return NTS_E_NTS_AUTH_MALFORMED;
-	if (!nts_rd_view(&r, nl, &n->nonce))
+	size_t nl = nts_get16(b), cl = nts_get16(b + 2);
+	if (pad4(nl) > len - 4 || pad4(cl) > len - 4 - pad4(nl))
 		return NTS_E_NTS_AUTH_MALFORMED;
+	n->nonce = b + 4;
 	n->nonce_len = nl;
-	if (!nts_rd_skip(&r, pad4(nl) - nl))
-		return NTS_E_NTS_AUTH_MALFORMED;
-	if (!nts_rd_view(&r, cl, &n->ct))
-		return NTS_E_NTS_AUTH_MALFORMED;
+	n->ct = b + 4 + pad4(nl);
 	n->ct_len = cl;
-	if (!nts_rd_skip(&r, pad4(cl) - cl))
-		return NTS_E_NTS_AUTH_MALFORMED;
 	if (nl < NTS_NONCE_LEN)
 		return NTS_E_NTS_NONCE_SHORT;
 	if (cl < 16)
@@ -212,6 +209,8 @@ void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n)
 		if (n->placeholder_len_bad)
 			n->findings |= 1u << NP_F_PLACEHOLDER;
 	}
+	if (n->uid)
+		n->uid_hash = np_fp(n->uid, n->uid_len);
 	n->nak = n->hdr.mode == NTP_MODE_SERVER && n->hdr.stratum == 0 &&
 		 n->hdr.refid == NTP_REFID_NTSN;
 }

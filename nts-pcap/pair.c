@@ -210,7 +210,7 @@ static void add_request(struct np_ctx *c, const struct np_frame *f, const struct
 	r->findings = n->findings;
 	if (a->reused_frame)
 		r->findings |= 1u << NP_F_COOKIE_REUSE;
-	r->uid_hash = n->uid ? np_fp(n->uid, n->uid_len) : 0;
+	r->uid_hash = n->uid_hash;
 	uint64_t ah = addr_hash(&r->client, &r->server);
 	r->uid_key = pair_key(ah, r->uid_hash);
 	r->org_key = pair_key(ah, r->xmt);
@@ -323,7 +323,7 @@ static void response(struct np_ctx *c, const struct np_frame *f, const struct np
 	struct req *r = NULL;
 	uint64_t ah = addr_hash(&f->dst, &f->src);
 	if (n->uid)
-		r = find(c->pend, pair_key(ah, np_fp(n->uid, n->uid_len)), true);
+		r = find(c->pend, pair_key(ah, n->uid_hash), true);
 	/* a NAK counts only when its UID matches (RFC 8915 section 5.7) */
 	if (!r && !n->nak) {
 		r = find(c->pend, pair_key(ah, n->hdr.org), false);

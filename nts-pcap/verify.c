@@ -230,7 +230,7 @@ void np_verify_request(struct np_verify *v, const struct np_ntp *n, uint64_t fra
 {
 	if (!n->cookie)
 		return;
-	uint64_t uid_hash = n->uid ? np_fp(n->uid, n->uid_len) : 0;
+	uint64_t uid_hash = n->uid_hash;
 	struct cookie_ent *e = map_get(v, np_fp(n->cookie, n->cookie_len), true);
 	if (e && e->first_frame && e->uid_hash != uid_hash)
 		a->reused_frame = e->first_frame;   /* RFC 8915 section 5.7 */
