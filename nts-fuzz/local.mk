@@ -114,3 +114,6 @@ nts_fuzz_nts_fuzz_SOURCES = \
 nts_fuzz_nts_fuzz_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_nts_fuzz_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_nts_fuzz_LDADD = $(LIBNTS) $(PTHREAD_LIBS)
+TESTS += nts-fuzz/test-net-selftest.sh
+EXTRA_DIST += nts-fuzz/test-net-selftest.sh nts-fuzz/mkcorpus.py nts-fuzz/findings
+dist_man_MANS += nts-fuzz/nts-fuzz.1
