@@ -16,7 +16,8 @@ FUZZ_KEYS = nts-fuzz/fuzz_keys.c nts-fuzz/fuzz_pkt.c nts-fuzz/fuzz.h
 FUZZ_REPLAYS = \
 	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
 	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open \
-	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client
+	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client \
+	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -62,11 +63,26 @@ nts_fuzz_replay_nts_client_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_nts_client_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_nts_client_LDADD = $(LIBNTS)
 
+# nts-pcap's decoders and file parsers, linked from its sources.
+FUZZ_PCAP_CPP = -I$(top_srcdir)/nts-pcap $(PCAP_CFLAGS)
+nts_fuzz_replay_pcap_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_CORE)
+nts_fuzz_replay_pcap_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP) -DFUZZ_TARGET_NAME='"pcap"'
+nts_fuzz_replay_pcap_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_pcap_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS)
+
+nts_fuzz_replay_pcap_keys_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap_keys.c $(NTS_PCAP_CORE)
+nts_fuzz_replay_pcap_keys_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP) -DFUZZ_TARGET_NAME='"pcap_keys"'
+nts_fuzz_replay_pcap_keys_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_pcap_keys_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS)
+
 if FUZZING
 noinst_PROGRAMS += \
 	nts-fuzz/fuzz-conf nts-fuzz/fuzz-ntp_ef nts-fuzz/fuzz-ke_request \
 	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open \
-	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client
+	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client \
+	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys
 
 nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
 nts_fuzz_fuzz_conf_CFLAGS = $(FUZZ_LIBFUZZER_CC)
@@ -102,6 +118,17 @@ nts_fuzz_fuzz_nts_client_SOURCES = nts-fuzz/fuzz_nts_client.c $(FUZZ_KEYS)
 nts_fuzz_fuzz_nts_client_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_nts_client_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_nts_client_LDADD = $(LIBNTS)
+nts_fuzz_fuzz_pcap_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_CORE)
+nts_fuzz_fuzz_pcap_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)
+nts_fuzz_fuzz_pcap_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_pcap_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS)
+
+nts_fuzz_fuzz_pcap_keys_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap_keys.c $(NTS_PCAP_CORE)
+nts_fuzz_fuzz_pcap_keys_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)
+nts_fuzz_fuzz_pcap_keys_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_pcap_keys_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS)
 endif
 
 EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict nts-fuzz/README.section.md

@@ -248,6 +248,50 @@ def conf_seeds():
         put("conf", "gen-" + k, v)
 
 
+def pcap_frames(path):
+    """Frames of a classic pcap file (all stored captures are DLT 1)."""
+    d = open(path, "rb").read()
+    if len(d) < 24:
+        return []
+    magic = struct.unpack("<I", d[:4])[0]
+    e = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    out, o = [], 24
+    while o + 16 <= len(d):
+        _, _, cl, _ = struct.unpack(e + "IIII", d[o:o + 16])
+        o += 16
+        out.append(d[o:o + cl])
+        o += cl
+    return out
+
+
+def pcap_seeds():
+    """nts-pcap targets: frames of the stored captures (selector octet 1 =
+    DLT_EN10MB, 0x81 also decodes KE as a response), their key files."""
+    base = os.path.join(TV, "pcap")
+    if not os.path.isdir(base):
+        return
+    for root, _, files in sorted(os.walk(base)):
+        for fn in sorted(files):
+            path = os.path.join(root, fn)
+            stem = fn.rsplit(".", 1)[0]
+            if fn.endswith(".pcap"):
+                frames = pcap_frames(path)
+                if "/real" in root:
+                    frames = frames[:12]
+                for i, fr in enumerate(frames):
+                    put("pcap", "tv-%s-%02d" % (stem, i), bytes([0x01 if i % 2 else 0x81]) + fr)
+            elif fn.endswith(".keylog"):
+                put("pcap_keys", "tv-keylog-" + stem, b"\x00" + open(path, "rb").read())
+            elif fn.endswith(".keys"):
+                put("pcap_keys", "tv-keys-" + stem, b"\x01" + open(path, "rb").read())
+            elif fn.endswith(".nts-keys"):
+                put("pcap_keys", "tv-serverkey-" + stem, b"\x02" + open(path, "rb").read())
+    put("pcap_keys", "gen-keylog-lines", b"\x00# comment\nCLIENT_RANDOM 00 11\nSERVER_TRAFFIC_SECRET_0 "
+        + b"ab" * 32 + b" " + b"cd" * 48 + b"\nEXPORTER_SECRET zz\n")
+    put("pcap_keys", "gen-empty-keys", b"\x01")
+    put("pcap_keys", "gen-empty-serverkey", b"\x02")
+
+
 def main():
     if "--clean" in sys.argv:
         for t in os.listdir(CORPUS) if os.path.isdir(CORPUS) else []:
@@ -263,6 +307,7 @@ def main():
     nts_client_seeds()
     cookie_seeds()
     conf_seeds()
+    pcap_seeds()
     for t in sorted(os.listdir(CORPUS)):
         print("%-12s %d inputs" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 
