@@ -292,6 +292,21 @@ def pcap_seeds():
     put("pcap_keys", "gen-empty-serverkey", b"\x02")
 
 
+def keyfile_seeds():
+    """keyfile: selector octet (odd: the harness appends the end line)."""
+    def key(i, created=1700000000):
+        return b"key %d %d %s\n" % (i, created, bytes((16 * i + j) & 0xFF for j in range(32)).hex().encode())
+    hdr = b"# NTS cookie master keys\nnts-cookie-keys 1\n"
+    put("keyfile", "gen-one", b"\x01" + hdr + key(1))
+    put("keyfile", "gen-three", b"\x01" + hdr + key(1) + key(2) + key(7, -5))
+    put("keyfile", "gen-empty-ring", b"\x01" + hdr)
+    put("keyfile", "gen-no-header", b"\x01" + key(1))
+    put("keyfile", "gen-version-2", b"\x01nts-cookie-keys 2\n" + key(1))
+    put("keyfile", "gen-short-key", b"\x01" + hdr + b"key 1 5 abcd\n")
+    put("keyfile", "gen-raw-bad-crc", b"\x00" + hdr + key(1) + b"end 1 00000000\n")
+    put("keyfile", "gen-raw-truncated", b"\x00" + hdr + key(1)[:40])
+
+
 def main():
     if "--clean" in sys.argv:
         for t in os.listdir(CORPUS) if os.path.isdir(CORPUS) else []:
@@ -308,6 +323,7 @@ def main():
     cookie_seeds()
     conf_seeds()
     pcap_seeds()
+    keyfile_seeds()
     for t in sorted(os.listdir(CORPUS)):
         print("%-12s %d inputs" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 
