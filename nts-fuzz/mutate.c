@@ -53,7 +53,8 @@ static void add(struct kmsg *m, bool crit, uint16_t type, const void *body, size
 	k->type = type & 0x7fff;
 	k->len_override = -1;
 	k->blen = (uint16_t)(blen < MAX_BODY ? blen : MAX_BODY);
-	memcpy(k->body, body, k->blen);
+	if (k->blen)
+		memcpy(k->body, body, k->blen);
 }
 
 static void add16(struct kmsg *m, bool crit, uint16_t type, const uint16_t *v, size_t n)
