@@ -267,6 +267,8 @@ static void report(const struct lg_opts *o, const struct lg_result *r)
 	       (r->server_cpu < 0 || r->server_cpu / r->seconds < 0.9)
 	       ? ": the generator, not the server, may be the limit" : "");
 	double other = r->sys_busy - r->gen_cpu - (r->server_cpu > 0 ? r->server_cpu : 0);
+	if (other < 0)
+		other = 0;   /* /proc/stat is sampled per tick, task times are not */
 	if (r->sys_busy >= 0)
 		printf("rest of the machine: %.2f CPU-s (%.0f%% of one core; interrupts included)%s\n",
 		       other, 100 * other / r->seconds, other / r->seconds > 0.15
