@@ -47,7 +47,7 @@ void hist_print(const struct hist *h, const char *indent)
 			if (!done[i] && (best == HIST_MAX || h->count[i] > h->count[best]))
 				best = i;
 		done[best] = true;
-		printf("%s%-40s %lu\n", indent, h->name[best], h->count[best]);
+		printf("%s%-44s %lu\n", indent, h->name[best], h->count[best]);
 	}
 }
 

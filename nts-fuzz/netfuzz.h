@@ -146,7 +146,7 @@ struct fuzz_opts {
 #define HIST_MAX 96
 struct hist {
 	size_t n;
-	char name[HIST_MAX][48];
+	char name[HIST_MAX][112];
 	unsigned long count[HIST_MAX];
 };
 void hist_add(struct hist *h, const char *name);
