@@ -464,14 +464,20 @@ int nts_server_build_response(struct nts_server *s, const struct nts_server_requ
 		return NTS_E_AEAD_UNSUPP;
 	size_t cookie_ef = ef_size(nts_cookie_len(req->aead));
 	/* RFC 8915 section 5.7: never answer with more octets than the request
-	 * had (no amplification), so drop cookies until the response fits. */
+	 * had (no amplification), so drop cookies until the response fits.
+	 * The response is also held to NTP_MAX_PACKET and to the caller's
+	 * buffer: a request larger than that (AEAD 17 cookies with seven
+	 * placeholders) gets fewer cookies rather than no answer. */
+	size_t limit = req->len < NTP_MAX_PACKET ? req->len : NTP_MAX_PACKET;
+	if (cap < limit)
+		limit = cap;
 	size_t fixed = NTP_HEADER_LEN + ef_size(req->uid_len);
 	size_t n = 1 + (size_t)req->placeholders;
 	while (n > 0 && fixed + ef_size(auth_body_len(NTS_NONCE_LEN,
-						      n * cookie_ef + NTS_AEAD_TAG_LEN)) > req->len)
+						      n * cookie_ef + NTS_AEAD_TAG_LEN)) > limit)
 		n--;
 	if (fixed + ef_size(auth_body_len(NTS_NONCE_LEN, n * cookie_ef + NTS_AEAD_TAG_LEN)) >
-	    req->len)
+	    limit)
 		return NTS_E_NOSPACE;
 
 	if ((rc = ntp_hdr_write(hdr, out, cap)) != NTS_OK)

@@ -154,6 +154,40 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* A request larger than NTP_MAX_PACKET (AEAD 17 cookies with seven
+ * placeholders) still gets an answer: as many cookies as fit in
+ * NTP_MAX_PACKET and in the caller's buffer (found by nts-fuzz). */
+START_TEST(large_request_fewer_cookies)
+{
+	struct fixture f;
+	uint8_t pkt[2048], resp[2048];
+	struct nts_server_request sreq;
+	struct nts_client_response cresp;
+	size_t len = 0, rlen = 0;
+
+	fx_init(&f, NTS_AEAD_AES_SIV_CMAC_512);
+	struct nts_client_request req = fx_request(&f, 7);
+	ck_assert_int_eq(nts_client_build_request(&req, f.c2s, pkt, sizeof pkt, &len), NTS_OK);
+	ck_assert_uint_gt(len, NTP_MAX_PACKET);
+	ck_assert_int_eq(nts_server_parse_request(f.srv, pkt, len, &sreq), NTS_OK);
+	ck_assert_int_eq(nts_server_build_response(f.srv, &sreq, &resp_hdr, resp, sizeof resp,
+						   &rlen), NTS_OK);
+	ck_assert_uint_le(rlen, NTP_MAX_PACKET);
+	ck_assert_int_eq(nts_client_parse_response(resp, rlen, f.uid, sizeof f.uid, f.s2c, &cresp),
+			 NTS_OK);
+	ck_assert_uint_ge(cresp.ncookies, 6);
+	ck_assert_uint_lt(cresp.ncookies, 8);
+	/* a small output buffer bounds the answer the same way */
+	ck_assert_int_eq(nts_server_build_response(f.srv, &sreq, &resp_hdr, resp, 400, &rlen),
+			 NTS_OK);
+	ck_assert_uint_le(rlen, 400);
+	ck_assert_int_eq(nts_client_parse_response(resp, rlen, f.uid, sizeof f.uid, f.s2c, &cresp),
+			 NTS_OK);
+	ck_assert_uint_eq(cresp.ncookies, 1);
+	fx_free(&f);
+}
+END_TEST
+
 /* Encrypted client fields reach the server intact. */
 START_TEST(inner_fields)
 {
@@ -668,6 +702,7 @@ Suite *nts_ef_suite(void)
 	tcase_add_test(tc, nak_unknown_key);
 	tcase_add_test(tc, nak_bad_authenticator);
 	tcase_add_loop_test(tc, never_amplify, 0, 2);
+	tcase_add_test(tc, large_request_fewer_cookies);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_loop_test(tc, malformed_vectors, 0, (int)(sizeof bad_rows / sizeof bad_rows[0]));
