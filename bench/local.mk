@@ -5,4 +5,3 @@ bench_nts_loadgen_SOURCES = bench/loadgen.h bench/main.c bench/ke.c bench/udp.c
 bench_nts_loadgen_LDADD = $(LIBNTS) -lm
 # a real executable (not a libtool wrapper) so ci/bench-server can pin it
 bench_nts_loadgen_LDFLAGS = $(AM_LDFLAGS) -static
-EXTRA_DIST += bench/README.section.md

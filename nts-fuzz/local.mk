@@ -142,7 +142,7 @@ nts_fuzz_fuzz_pcap_keys_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS)
 endif
 
-EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict nts-fuzz/README.section.md
+EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict
 
 # The network fuzzer (net, serve, diff, replay); loopback targets only.
 bin_PROGRAMS += nts-fuzz/nts-fuzz

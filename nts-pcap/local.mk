@@ -24,4 +24,4 @@ nts_pcap_tests_check_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(CHECK_LIBS)
 nts_pcap_tests_check_nts_pcap_LDFLAGS = $(AM_LDFLAGS) -static
 # Agreement with tshark on the stored captures (skips without tshark).
 TESTS += nts-pcap/tests/tshark-stored.sh
-EXTRA_DIST += nts-pcap/tests/tshark-stored.sh nts-pcap/README.section.md
+EXTRA_DIST += nts-pcap/tests/tshark-stored.sh

@@ -7,8 +7,7 @@ ntsd_ntsd_LDADD = $(LIBNTS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5
-EXTRA_DIST += ntsd/README.section.md
-# the load generator of ci/bench-server (not installed)
+# a KE flood generator for interop/test-ntsd-flood.sh (not installed)
 noinst_PROGRAMS += ntsd/ntsbench
 ntsd_ntsbench_SOURCES = ntsd/ntsbench.c
 ntsd_ntsbench_LDADD = $(LIBNTS)
