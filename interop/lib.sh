@@ -107,6 +107,15 @@ expiration_days = 30' "" ""
 	[ -s "$PKI/server.pem" ] && [ -s "$PKI/expired.pem" ] && [ -s "$PKI/otherca-server.pem" ]
 }
 
+# Start chronyd on DIR/chronyd.conf without the right to set the clock (-x,
+# no CAP_SYS_TIME); sets CHRONY_PID and CHRONYC.
+_chrony_launch() {
+	local dir=$1
+	$NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$dir/chronyd.conf" > "$dir/chronyd.log" 2>&1 &
+	CHRONY_PID=$!
+	CHRONYC="$CHRONYC_BIN -h $dir/chronyd.sock"
+}
+
 # chronyd as an NTS server on 127.0.0.1: DIR NTPPORT KEPORT [CERT KEY].
 # Sets CHRONY_PID and CHRONYC; log in DIR/chronyd.log.
 chrony_server_start() {
@@ -127,9 +136,7 @@ bindcmdaddress $dir/chronyd.sock
 pidfile $dir/chronyd.pid
 driftfile $dir/chronyd.drift
 CONF
-	$NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$dir/chronyd.conf" > "$dir/chronyd.log" 2>&1 &
-	CHRONY_PID=$!
-	CHRONYC="$CHRONYC_BIN -h $dir/chronyd.sock"
+	_chrony_launch "$dir"
 	nts_wait_tcp "$keport" 10 || { nts_log "chronyd did not start:"; cat "$dir/chronyd.log" >&2; return 1; }
 }
 
@@ -149,9 +156,7 @@ bindcmdaddress $dir/chronyd.sock
 pidfile $dir/chronyd.pid
 driftfile $dir/chronyd.drift
 CONF
-	$NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$dir/chronyd.conf" > "$dir/chronyd.log" 2>&1 &
-	CHRONY_PID=$!
-	CHRONYC="$CHRONYC_BIN -h $dir/chronyd.sock"
+	_chrony_launch "$dir"
 	local i
 	for i in $(seq 1 50); do [ -S "$dir/chronyd.sock" ] && return 0; sleep 0.1; done
 	nts_log "chronyd client did not start:"; cat "$dir/chronyd.log" >&2
