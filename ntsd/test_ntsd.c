@@ -13,6 +13,7 @@
 #include "nts/err.h"
 #include "nts/log.h"
 #include "ntsd.h"
+#include "status.h"
 
 struct errs {
 	int n;
@@ -267,6 +268,32 @@ START_TEST(mode6_errors_and_drops)
 }
 END_TEST
 
+/* The published snapshot is what readers get, capped at the table size. */
+START_TEST(status_publish_read)
+{
+	struct ntsd_system_status sys;
+	ntsd_status_system(&sys);
+	ck_assert(!sys.synchronised);
+	ck_assert_int_eq(sys.stratum, 16);
+	static struct ntsd_source_status in[NTSD_STATUS_MAX_SOURCES + 1], out[4];
+	for (size_t i = 0; i < NTSD_STATUS_MAX_SOURCES + 1; i++)
+		in[i].associd = (uint16_t)(i + 1);
+	snprintf(in[1].name, sizeof in[1].name, "ntp.example");
+	struct ntsd_system_status set = { .synchronised = true, .stratum = 2, .sys_peer = 2 };
+	ntsd_status_publish(in, NTSD_STATUS_MAX_SOURCES + 1, &set);
+	ck_assert_uint_eq(ntsd_status_sources(out, 4), NTSD_STATUS_MAX_SOURCES);
+	ck_assert_uint_eq(out[3].associd, 4);
+	ck_assert_str_eq(out[1].name, "ntp.example");
+	ntsd_status_system(&sys);
+	ck_assert(sys.synchronised);
+	ck_assert_uint_eq(sys.sys_peer, 2);
+	ntsd_status_publish(NULL, 0, NULL);   /* keeps the system variables */
+	ck_assert_uint_eq(ntsd_status_sources(NULL, 0), 0);
+	ntsd_status_system(&sys);
+	ck_assert_int_eq(sys.stratum, 2);
+}
+END_TEST
+
 int main(void)
 {
 	nts_log_set_level(NTS_LOG_ERR);
@@ -278,6 +305,7 @@ int main(void)
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, mode6_readvar);
 	tcase_add_test(tc, mode6_errors_and_drops);
+	tcase_add_test(tc, status_publish_read);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
