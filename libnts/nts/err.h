@@ -90,6 +90,14 @@ enum nts_err {
 	NTS_E_TLS_CERT = -134,         /* certificate verification failed */
 	NTS_E_TLS_EOF = -135,          /* peer closed the connection */
 
+	/* NTP mode 6 control messages (RFC 9327; mode6.c) */
+	NTS_E_M6_SHORT = -170,         /* datagram shorter than the 12-octet header */
+	NTS_E_M6_MODE = -171,          /* not mode 6, or version not 1..4 */
+	NTS_E_M6_COUNT = -172,         /* count runs past the end of the datagram */
+	NTS_E_M6_FRAGMENT = -173,      /* fragment overlaps, repeats or lies past the limit */
+	NTS_E_M6_SERVER = -174,        /* the server answered with an error code */
+	NTS_E_M6_MISMATCH = -175,      /* response to another request (seq, op or assoc) */
+
 	/* configuration */
 	NTS_E_CONF = -150,             /* configuration error (see message) */
 };
