@@ -13,6 +13,7 @@
 
 #include "nts/cookie.h"
 #include "nts/counters.h"
+#include "nts/mode6.h"
 
 #define NTSD_MAX_LISTEN 16
 #define NTSD_MAX_THREADS 64
@@ -120,10 +121,12 @@ int ntsd_ke_start(struct ntsd *d);
 void ntsd_ke_stop(struct ntsd *d);
 
 /* mode6.c: answer an ntpq mode 6 request (READSTAT, READVAR of the system
- * association) in up to max_frags fragments; returns how many (0: drop). */
-#define NTSD_MODE6_DATA 468   /* data octets per fragment, as ntpd sends */
-#define NTSD_MODE6_FRAG (12 + NTSD_MODE6_DATA)
-#define NTSD_MODE6_MAX_FRAGS 8
+ * and of each published source) in up to max_frags fragments; returns how
+ * many (0: drop). An answer longer than max_frags allow is cut at a whole
+ * variable, and its last fragment never has More set. */
+#define NTSD_MODE6_DATA NTS_M6_DATA_MAX
+#define NTSD_MODE6_FRAG NTS_M6_FRAG_MAX
+#define NTSD_MODE6_MAX_FRAGS NTS_M6_MAX_FRAGS
 size_t ntsd_mode6_answer(const struct ntsd *d, const uint8_t *pkt, size_t len,
 			 uint8_t (*out)[NTSD_MODE6_FRAG], size_t *lens, size_t max_frags);
 

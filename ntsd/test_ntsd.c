@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,116 @@ START_TEST(mode6_readvar)
 }
 END_TEST
 
+/* An answer longer than the fragments allowed ends cleanly (issue 13
+ * item 17): the last fragment clears More and the data stops at a whole
+ * variable, so ntpq never waits for a fragment that will not come. */
+START_TEST(mode6_too_many_fragments)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	static uint8_t req[2048];
+	size_t lens[NTSD_MODE6_MAX_FRAGS];
+	char many[1024] = "";
+	for (int i = 0; i < 140; i++)   /* ~3800 octets of answer: over 8 x 468 */
+		strcat(many, "clock,");
+	for (size_t max = 2; max <= NTSD_MODE6_MAX_FRAGS; max += 6) {
+		size_t len = m6_request(req, sizeof req, 2, 0, many);
+		size_t n = ntsd_mode6_answer(&d, req, len, frags, lens, max);
+		ck_assert_uint_ge(n, 1);
+		ck_assert_uint_le(n, max);
+		size_t total = 0;
+		static char text[NTSD_MODE6_MAX_FRAGS * NTSD_MODE6_DATA + 1];
+		for (size_t i = 0; i < n; i++) {
+			size_t c = nts_get16(frags[i] + 10);
+			ck_assert_uint_eq(nts_get16(frags[i] + 8), total);
+			ck_assert_uint_eq(!!(frags[i][1] & 0x20), i + 1 < n);
+			memcpy(text + total, frags[i] + 12, c);
+			total += c;
+		}
+		text[total] = '\0';
+		/* whole variables only: every "clock=" has its full value */
+		ck_assert_uint_gt(total, 0);
+		const char *last = strrchr(text, '=');
+		ck_assert_ptr_nonnull(last);
+		ck_assert_uint_ge(strlen(last), 1 + 19);   /* =0x%08x.%08x */
+		ck_assert(total >= 2 && text[total - 2] == '\r' && text[total - 1] == '\n');
+	}
+}
+END_TEST
+
+/* Sources from the published snapshot: READSTAT lists them with the
+ * selection code ntpq turns into its tally, READVAR ASSOC gives what
+ * ntpq -p reads (times in ms, reach in hex, ntscookies for 't'). */
+START_TEST(mode6_sources)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	static struct ntsd_source_status src[2];
+	memset(src, 0, sizeof src);
+	src[0].associd = 101;
+	snprintf(src[0].name, sizeof src[0].name, "nts.example");
+	snprintf(src[0].addr, sizeof src[0].addr, "192.0.2.1:123");
+	snprintf(src[0].refid, sizeof src[0].refid, "GPS");
+	src[0].tally = '*';
+	src[0].nts = src[0].reachable = true;
+	src[0].reach = 0377;
+	src[0].stratum = 1;
+	src[0].poll_log2 = 6;
+	src[0].offset = -0.0015;
+	src[0].delay = 0.0205;
+	src[0].cookies = 7;
+	src[0].when = 3;
+	src[0].cert_days_left = NAN;
+	src[1].associd = 102;
+	snprintf(src[1].addr, sizeof src[1].addr, "[2001:db8::1]:123");
+	src[1].tally = '+';
+	src[1].stratum = 2;
+	src[1].cert_days_left = NAN;
+	struct ntsd_system_status sys = { .synchronised = true, .stratum = 2, .leap = 0, .refid = "192.0.2.1",
+					  .sys_peer = 101 };
+	ntsd_status_publish(src, 2, &sys);
+	uint8_t req[256];
+	size_t lens[NTSD_MODE6_MAX_FRAGS];
+	size_t len = m6_request(req, sizeof req, 1, 0, NULL);
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_uint_eq(nts_get16(frags[0] + 10), 8);
+	struct nts_m6_assoc a[2];
+	ck_assert_int_eq(nts_m6_assoc_list(frags[0] + 12, 8, a, 2), 2);
+	ck_assert_uint_eq(a[0].assoc, 101);
+	ck_assert_int_eq(nts_m6_tally(nts_m6_peer_sel(a[0].status)), '*');
+	ck_assert_uint_eq(a[0].status >> 8 & 0xf0, 0x80 | 0x40 | 0x20 | 0x10);
+	ck_assert_int_eq(nts_m6_tally(nts_m6_peer_sel(a[1].status)), '+');
+
+	len = m6_request(req, sizeof req, 2, 101, NULL);
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_int_eq(nts_m6_tally(nts_m6_peer_sel(nts_get16(frags[0] + 4))), '*');
+	char text[NTSD_MODE6_DATA + 1];
+	size_t c = nts_get16(frags[0] + 10);
+	memcpy(text, frags[0] + 12, c);
+	text[c] = '\0';
+	ck_assert_ptr_nonnull(strstr(text, "srcadr=192.0.2.1, srcport=123, srchost=\"nts.example\""));
+	ck_assert_ptr_nonnull(strstr(text, "reach=0xff"));
+	ck_assert_ptr_nonnull(strstr(text, "offset=-1.500000"));
+	ck_assert_ptr_nonnull(strstr(text, "delay=20.500000"));
+	ck_assert_ptr_nonnull(strstr(text, "ntscookies=7"));
+	ck_assert_ptr_nonnull(strstr(text, "rec=0x"));
+	ck_assert_ptr_null(strstr(text, "ntscertdays"));   /* unknown: left out */
+	len = m6_request(req, sizeof req, 2, 102, "srcadr,ntscookies");
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_uint_eq(frags[0][4], 5);   /* no cookies on a plain source: UNKNOWNVAR */
+	len = m6_request(req, sizeof req, 2, 102, "srcadr");
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert(memmem(frags[0] + 12, nts_get16(frags[0] + 10), "srcadr=2001:db8::1\r\n", 20) != NULL);
+	/* the system: synchronised to the published peer */
+	len = m6_request(req, sizeof req, 2, 0, "stratum,refid,peer");
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert(memmem(frags[0] + 12, nts_get16(frags[0] + 10), "stratum=2, refid=192.0.2.1, peer=101", 36));
+	len = m6_request(req, sizeof req, 2, 103, NULL);
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_uint_eq(frags[0][4], 4);   /* BADASSOC */
+}
+END_TEST
+
 START_TEST(mode6_errors_and_drops)
 {
 	static struct ntsd d;
@@ -305,6 +416,8 @@ int main(void)
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, mode6_readvar);
 	tcase_add_test(tc, mode6_errors_and_drops);
+	tcase_add_test(tc, mode6_too_many_fragments);
+	tcase_add_test(tc, mode6_sources);
 	tcase_add_test(tc, status_publish_read);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
