@@ -1,10 +1,14 @@
-/* ntsd control socket: counters as text for `ntsd -Q SOCKET` (and scripts). */
+/* ntsd control socket: counters, keys and the JSON status report for
+ * `ntsd -Q SOCKET` and ntsmon. Event-driven: every client is a small state
+ * machine on the main loop's poll, so a silent or slow client costs a
+ * table slot until its deadline, never the loop's time (issue 13 item 17). */
 #include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -15,8 +19,24 @@
 #include "nts/err.h"
 #include "nts/log.h"
 #include "ntsd.h"
+#include "report.h"
 
-#define CTL_TIMEOUT_MS 1000
+#define CTL_MAX_CLIENTS (NTSD_CTL_POLLFDS - 1)
+#define CTL_SILENT_MS 200     /* a client that says nothing gets the counters */
+#define CTL_DEADLINE_MS 2000  /* whole exchange, then the client is dropped */
+
+struct ctl_client {
+	int fd;                   /* -1: free slot */
+	int64_t start_ms;
+	char in[80];
+	size_t inlen;
+	char *out;
+	size_t outlen, outpos;
+};
+
+struct ntsd_ctl {
+	struct ctl_client c[CTL_MAX_CLIENTS];
+};
 
 size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len)
 {
@@ -72,6 +92,11 @@ int ntsd_control_open(struct ntsd *d)
 		return NTS_E_CONF;
 	}
 	memcpy(sun.sun_path, d->cfg.control, plen + 1);
+	d->ctl = calloc(1, sizeof *d->ctl);
+	if (!d->ctl)
+		return NTS_E_NOMEM;
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		d->ctl->c[i].fd = -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return NTS_E_IO;
@@ -89,56 +114,192 @@ int ntsd_control_open(struct ntsd *d)
 	return NTS_OK;
 }
 
-static void reply(struct ntsd *d, int fd, const char *cmd)
+/* The answer to one command line, in a malloc'ed buffer. */
+static char *answer(struct ntsd *d, const char *cmd, size_t *len)
 {
-	char out[4096];
-	size_t n;
-	if (strcmp(cmd, "counters") == 0 || cmd[0] == '\0') {
-		n = ntsd_counters_text(d, out, sizeof out);
+	char *out = NULL;
+	if (strcmp(cmd, "json") == 0 || strcmp(cmd, "status") == 0) {
+		json_t *j = ntsd_report_json(d);
+		out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (out) {
+			/* one document per line, so a reader knows where it ends */
+			size_t n = strlen(out);
+			char *nl = realloc(out, n + 2);
+			if (nl) {
+				out = nl;
+				memcpy(out + n, "\n", 2);
+			}
+		}
+	} else if (strcmp(cmd, "counters") == 0 || cmd[0] == '\0') {
+		out = malloc(4096);
+		if (out)
+			ntsd_counters_text(d, out, 4096);
 	} else if (strcmp(cmd, "keys") == 0) {
-		int w = snprintf(out, sizeof out, "master keys: %zu\ncurrent key id: %08x\nnext rotation: %lld\n",
+		out = malloc(256);
+		if (out)
+			snprintf(out, 256, "master keys: %zu\ncurrent key id: %08x\nnext rotation: %lld\n",
 				 d->ring ? nts_cookie_ring_size(d->ring) : 0,
 				 d->ring ? nts_cookie_ring_current_id(d->ring) : 0,
 				 d->ring ? (long long)nts_cookie_ring_next_rotation(d->ring) : 0LL);
-		n = w > 0 ? (size_t)w : 0;
 	} else {
-		int w = snprintf(out, sizeof out, "unknown command (try: counters, keys)\n");
-		n = w > 0 ? (size_t)w : 0;
+		out = strdup("unknown command (try: counters, keys, json)\n");
 	}
-	size_t off = 0;
-	for (int tries = 0; off < n && tries < 16; tries++) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		if (poll(&p, 1, CTL_TIMEOUT_MS) <= 0)
-			break;
-		ssize_t w = send(fd, out + off, n - off, MSG_NOSIGNAL);
-		if (w > 0)
-			off += (size_t)w;
-		else if (w < 0 && errno != EINTR && errno != EAGAIN)
-			break;
+	*len = out ? strlen(out) : 0;
+	return out;
+}
+
+static void client_close(struct ctl_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+}
+
+static void client_reply(struct ntsd *d, struct ctl_client *c)
+{
+	c->in[c->inlen < sizeof c->in ? c->inlen : sizeof c->in - 1] = '\0';
+	c->in[strcspn(c->in, "\r\n")] = '\0';
+	c->out = answer(d, c->in, &c->outlen);
+	c->outpos = 0;
+	if (!c->out)
+		client_close(c);
+}
+
+/* Send what the socket takes now; close when done or on error. */
+static void client_write(struct ctl_client *c)
+{
+	while (c->outpos < c->outlen) {
+		ssize_t w = send(c->fd, c->out + c->outpos, c->outlen - c->outpos, MSG_NOSIGNAL);
+		if (w > 0) {
+			c->outpos += (size_t)w;
+			continue;
+		}
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		break;
+	}
+	client_close(c);
+}
+
+static void client_read(struct ntsd *d, struct ctl_client *c)
+{
+	ssize_t r = recv(c->fd, c->in + c->inlen, sizeof c->in - 1 - c->inlen, 0);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (r > 0)
+		c->inlen += (size_t)r;
+	/* a full line, a full buffer or the end of input: answer */
+	if (r <= 0 || memchr(c->in, '\n', c->inlen) || c->inlen >= sizeof c->in - 1) {
+		client_reply(d, c);
+		if (c->fd >= 0)
+			client_write(c);
 	}
 }
 
-void ntsd_control_serve(struct ntsd *d)
+static void accept_clients(struct ntsd *d)
 {
-	for (int k = 0; k < 8; k++) {
+	for (int k = 0; k < CTL_MAX_CLIENTS; k++) {
 		int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		/* one short command line; a silent client gets the counters */
-		char cmd[64] = "";
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 200) > 0) {
-			ssize_t r = recv(fd, cmd, sizeof cmd - 1, 0);
-			cmd[r > 0 ? r : 0] = '\0';
-			cmd[strcspn(cmd, "\r\n")] = '\0';
+		struct ctl_client *slot = NULL;
+		for (int i = 0; i < CTL_MAX_CLIENTS && !slot; i++)
+			if (d->ctl->c[i].fd < 0)
+				slot = &d->ctl->c[i];
+		if (!slot) {
+			/* table full: the oldest client has had the longest chance */
+			slot = &d->ctl->c[0];
+			for (int i = 1; i < CTL_MAX_CLIENTS; i++)
+				if (d->ctl->c[i].start_ms < slot->start_ms)
+					slot = &d->ctl->c[i];
+			client_close(slot);
 		}
-		reply(d, fd, cmd);
-		close(fd);
+		slot->fd = fd;
+		slot->start_ms = ntsd_now_ms();
+	}
+}
+
+size_t ntsd_control_pollfds(struct ntsd *d, struct pollfd *p, size_t max)
+{
+	size_t n = 0;
+	if (d->ctl_fd < 0 || !d->ctl || max == 0)
+		return 0;
+	p[n++] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
+	for (int i = 0; i < CTL_MAX_CLIENTS && n < max; i++) {
+		struct ctl_client *c = &d->ctl->c[i];
+		if (c->fd >= 0)
+			p[n++] = (struct pollfd){ .fd = c->fd, .events = c->out ? POLLOUT : POLLIN };
+	}
+	return n;
+}
+
+int ntsd_control_timeout(const struct ntsd *d)
+{
+	int64_t now = ntsd_now_ms(), best = -1;
+	if (!d->ctl)
+		return -1;
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		const struct ctl_client *c = &d->ctl->c[i];
+		if (c->fd < 0)
+			continue;
+		int64_t due = c->start_ms + (c->out ? CTL_DEADLINE_MS : CTL_SILENT_MS) - now;
+		if (due < 0)
+			due = 0;
+		if (best < 0 || due < best)
+			best = due;
+	}
+	return (int)best;
+}
+
+void ntsd_control_handle(struct ntsd *d, const struct pollfd *p, size_t n)
+{
+	if (!d->ctl)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		if (!p[k].revents)
+			continue;
+		if (p[k].fd == d->ctl_fd) {
+			accept_clients(d);
+			continue;
+		}
+		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+			struct ctl_client *c = &d->ctl->c[i];
+			if (c->fd != p[k].fd)
+				continue;
+			if (c->out)
+				client_write(c);
+			else
+				client_read(d, c);
+			break;
+		}
+	}
+	/* deadlines: a silent client gets the counters, a stuck one is dropped */
+	int64_t now = ntsd_now_ms();
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &d->ctl->c[i];
+		if (c->fd < 0)
+			continue;
+		if (c->out && now - c->start_ms >= CTL_DEADLINE_MS) {
+			client_close(c);
+		} else if (!c->out && now - c->start_ms >= CTL_SILENT_MS) {
+			client_reply(d, c);
+			if (c->fd >= 0)
+				client_write(c);
+		}
 	}
 }
 
 void ntsd_control_close(struct ntsd *d)
 {
+	if (d->ctl) {
+		for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+			client_close(&d->ctl->c[i]);
+		free(d->ctl);
+		d->ctl = NULL;
+	}
 	if (d->ctl_fd >= 0) {
 		close(d->ctl_fd);
 		unlink(d->cfg.control);
@@ -163,20 +324,26 @@ int ntsd_control_query(const char *path, const char *cmd)
 	}
 	char line[80];
 	int n = snprintf(line, sizeof line, "%s\n", cmd);
-	if (n < 0 || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+	if (n < 0 || n >= (int)sizeof line || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
 		close(fd);
 		return 2;
 	}
 	char buf[4096];
-	for (int i = 0; i < 64; i++) {
+	bool any = false;
+	for (int i = 0; i < 4096; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 2000) <= 0)
 			break;
 		ssize_t r = recv(fd, buf, sizeof buf, 0);
 		if (r <= 0)
 			break;
+		any = true;
 		fwrite(buf, 1, (size_t)r, stdout);
 	}
 	close(fd);
+	if (!any) {
+		fprintf(stderr, "ntsd: no answer from %s\n", path);
+		return 2;
+	}
 	return 0;
 }

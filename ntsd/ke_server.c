@@ -105,9 +105,10 @@ static void reap(struct ke_worker *w)
 	}
 }
 
-static void conn_fail(struct ke_worker *w, struct ke_conn *c, const char *why)
+static void conn_fail(struct ke_worker *w, struct ke_conn *c, enum ntsd_ke_fail f, const char *why)
 {
 	nts_count(&w->d->counters.ke_serves_bad);
+	nts_count(&w->d->ke_fail[f]);
 	if (c->state == KE_HANDSHAKE)
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "TLS accept from %s failed, %.3f sec: %s",
 			c->peer, since(&c->start), why);
@@ -208,6 +209,7 @@ static void finish(struct ke_worker *w, struct ke_conn *c)
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE server took %.3f sec", since(&c->start));
 	} else {
 		nts_count(&w->d->counters.ke_serves_bad);
+		nts_count(&w->d->ke_fail[NTSD_KE_FAIL_REFUSED]);
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE with %s refused: read %zu, wrote %zu bytes, %.3f sec",
 			c->peer, c->inlen, c->outlen, since(&c->start));
 	}
@@ -223,7 +225,7 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 			if (rc == NTS_E_TLS_AGAIN)
 				return conn_wait(w, c, nts_tls_want_write(c->tls));
 			if (rc != NTS_OK)
-				return conn_fail(w, c, nts_tls_error(c->tls));
+				return conn_fail(w, c, NTSD_KE_FAIL_HANDSHAKE, nts_tls_error(c->tls));
 			if (nts_log_get_level() >= NTS_LOG_INFO) {
 				struct nts_tls_info info;
 				nts_tls_get_info(c->tls, &info);
@@ -235,14 +237,14 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 			c->state = KE_READ;
 		} else if (c->state == KE_READ) {
 			if (c->inlen >= sizeof c->in)
-				return conn_fail(w, c, "request too long");
+				return conn_fail(w, c, NTSD_KE_FAIL_TOO_LONG, "request too long");
 			long n = nts_tls_recv(c->tls, c->in + c->inlen, sizeof c->in - c->inlen);
 			if (n == NTS_E_TLS_AGAIN)
 				return conn_wait(w, c, nts_tls_want_write(c->tls));
 			if (n == NTS_E_TLS_EOF)
-				return conn_fail(w, c, "client closed before End of Message");
+				return conn_fail(w, c, NTSD_KE_FAIL_CLOSED, "client closed before End of Message");
 			if (n < 0)
-				return conn_fail(w, c, nts_tls_error(c->tls));
+				return conn_fail(w, c, NTSD_KE_FAIL_TLS_IO, nts_tls_error(c->tls));
 			c->inlen += (size_t)n;
 			size_t mlen = 0;
 			int rc = ntske_message_complete(c->in, c->inlen, &mlen);
@@ -258,7 +260,7 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 			if (n == NTS_E_TLS_AGAIN)
 				return conn_wait(w, c, nts_tls_want_write(c->tls));
 			if (n < 0)
-				return conn_fail(w, c, nts_tls_error(c->tls));
+				return conn_fail(w, c, NTSD_KE_FAIL_TLS_IO, nts_tls_error(c->tls));
 			c->outpos += (size_t)n;
 		}
 	}
@@ -276,7 +278,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 		/* at the bound: the oldest connection has had the longest chance */
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "connection limit reached, dropping %s",
 			w->head->peer);
-		conn_fail(w, w->head, "evicted at the connection limit");
+		conn_fail(w, w->head, NTSD_KE_FAIL_EVICTED, "evicted at the connection limit");
 	}
 	struct ke_conn *c = calloc(1, sizeof *c);
 	struct ntsd_creds *cr = ntsd_creds_get(w->d);
@@ -285,6 +287,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 		free(c);
 		close(fd);
 		nts_count(&w->d->counters.ke_serves_bad);
+		nts_count(&w->d->ke_fail[NTSD_KE_FAIL_INTERNAL]);
 		return true;
 	}
 	int one = 1;
@@ -306,7 +309,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 	c->events = EPOLLIN;
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		conn_fail(w, c, "epoll");
+		conn_fail(w, c, NTSD_KE_FAIL_INTERNAL, "epoll");
 		return true;
 	}
 	nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "TCP accept-ed from %s", c->peer);
@@ -319,7 +322,7 @@ static void expire(struct ke_worker *w)
 	int64_t now = ntsd_now_ms();
 	/* oldest first: every connection has the same timeout */
 	while (w->head && w->head->deadline_ms <= now)
-		conn_fail(w, w->head, "timed out");
+		conn_fail(w, w->head, NTSD_KE_FAIL_TIMEOUT, "timed out");
 }
 
 /* Listening sockets are tagged with small integers, connections with pointers. */

@@ -186,8 +186,12 @@ static int run(struct ntsd *d, int sfd)
 {
 	int64_t next_cert_ms = ntsd_now_ms() + (int64_t)d->cfg.cert_check_secs * 1000;
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = d->ctl_fd, .events = POLLIN } };
-		int n = poll(p, d->ctl_fd >= 0 ? 2 : 1, next_timeout(d, next_cert_ms));
+		struct pollfd p[1 + NTSD_CTL_POLLFDS] = { { .fd = sfd, .events = POLLIN } };
+		size_t nctl = ntsd_control_pollfds(d, p + 1, NTSD_CTL_POLLFDS);
+		int timeout = next_timeout(d, next_cert_ms), ct = ntsd_control_timeout(d);
+		if (ct >= 0 && ct < timeout)
+			timeout = ct;
+		int n = poll(p, 1 + nctl, timeout);
 		if (n > 0 && (p[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -205,8 +209,8 @@ static int run(struct ntsd *d, int sfd)
 					log_counters(d);
 			}
 		}
-		if (n > 0 && d->ctl_fd >= 0 && (p[1].revents & POLLIN))
-			ntsd_control_serve(d);
+		if (nctl)
+			ntsd_control_handle(d, p + 1, n > 0 ? nctl : 0);
 		if (d->ring && time(NULL) >= d->ring_due)
 			d->ring_due = ring_tick(d, false);
 		if (d->cfg.nts_enable && ntsd_now_ms() >= next_cert_ms) {
@@ -251,23 +255,31 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE]\n"
-		"       ntsd -Q SOCKET [counters|keys]\n"
+		"       ntsd -Q SOCKET [counters|keys|json] | -Q SOCKET --json\n"
 		"  -c FILE     configuration (default " DEFAULT_CONF ")\n"
 		"  -n          check the configuration, print 'configuration OK' or the errors\n"
 		"  -d          stay in the foreground and log to stderr\n"
 		"  -v          log debug messages too\n"
 		"  -p PIDFILE  write the pid here (overrides 'pidfile')\n"
-		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n");
+		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n"
+		"  --json      with -Q: the whole status report as one JSON document\n"
+		"              (schema: ntsd-status.schema.json)\n");
 }
 
 int main(int argc, char **argv)
 {
 	static struct ntsd d;
 	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL;
-	bool check = false, foreground = false, verbose = false;
+	bool check = false, foreground = false, verbose = false, json = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:ndvp:Q:hV")) != -1) {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((opt = getopt_long(argc, argv, "c:ndvp:Q:hV", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'J': json = true; break;
 		case 'c': conf = optarg; break;
 		case 'n': check = true; break;
 		case 'd': foreground = true; break;
@@ -279,8 +291,17 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (query)
-		return ntsd_control_query(query, optind < argc ? argv[optind] : "counters");
+	if (query) {
+		if (json && optind < argc) {
+			usage(stderr);
+			return 2;
+		}
+		return ntsd_control_query(query, json ? "json" : optind < argc ? argv[optind] : "counters");
+	}
+	if (json) {
+		usage(stderr);
+		return 2;
+	}
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
@@ -341,6 +362,7 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
 	pthread_mutex_init(&d.creds_lock, NULL);
+	d.started = time(NULL);
 	d.ctl_fd = -1;
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ntsd %s starting with %s", PACKAGE_VERSION, conf);
 	int rc = sfd < 0 ? NTS_E_IO : start(&d);

@@ -87,6 +87,21 @@ struct ntsd_filesig {
 	uint64_t ino, size;
 };
 
+/* Why an NTS-KE session failed, counted for the control socket, the
+ * metrics endpoint and ntsmon (names in ntsd_ke_fail_name()). */
+enum ntsd_ke_fail {
+	NTSD_KE_FAIL_HANDSHAKE,   /* TLS handshake failed (version, ALPN, alert) */
+	NTSD_KE_FAIL_TIMEOUT,     /* the session outlived 'nts timeout' */
+	NTSD_KE_FAIL_CLOSED,      /* client closed before End of Message */
+	NTSD_KE_FAIL_TOO_LONG,    /* request over the size limit */
+	NTSD_KE_FAIL_TLS_IO,      /* TLS record error after the handshake */
+	NTSD_KE_FAIL_EVICTED,     /* dropped at the connection limit */
+	NTSD_KE_FAIL_REFUSED,     /* answered with an Error or no common algorithm */
+	NTSD_KE_FAIL_INTERNAL,    /* out of memory, epoll, TLS session set-up */
+	NTSD_KE_FAIL_MAX
+};
+const char *ntsd_ke_fail_name(enum ntsd_ke_fail f);
+
 struct ntsd {
 	struct ntsd_config cfg;
 	struct nts_counters counters;
@@ -102,6 +117,10 @@ struct ntsd {
 	struct ntp_workers *ntp;
 	struct ke_workers *ke;
 	int ctl_fd;
+	uint64_t ke_fail[NTSD_KE_FAIL_MAX];   /* by reason; counted atomically */
+	struct ntsd_ctl *ctl;     /* control socket clients (control.c) */
+	struct ntsd_metrics *metrics;   /* metrics endpoint (metrics.c) */
+	time_t started;
 };
 
 /* creds.c */
@@ -133,7 +152,14 @@ size_t ntsd_mode6_answer(const struct ntsd *d, const uint8_t *pkt, size_t len,
 /* control.c: counters as text, the control socket, and the -Q client. */
 size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len);
 int ntsd_control_open(struct ntsd *d);
-void ntsd_control_serve(struct ntsd *d);
+/* The main loop polls the listener and every client: fill p (listener
+ * first), then pass the polled array back; timeout is the ms until the
+ * next client deadline, -1 for none. */
+#define NTSD_CTL_POLLFDS 17   /* the listener and up to 16 clients */
+struct pollfd;
+size_t ntsd_control_pollfds(struct ntsd *d, struct pollfd *p, size_t max);
+int ntsd_control_timeout(const struct ntsd *d);
+void ntsd_control_handle(struct ntsd *d, const struct pollfd *p, size_t n);
 void ntsd_control_close(struct ntsd *d);
 int ntsd_control_query(const char *path, const char *cmd);
 
