@@ -21,3 +21,5 @@ ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
+# the documented schema of `ntsd -Q SOCKET --json`
+dist_pkgdata_DATA = ntsd/ntsd-status.schema.json
