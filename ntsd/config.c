@@ -379,10 +379,35 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 	return NTS_OK;
 }
 
+/* metrics [ADDR][:PORT] | metrics PORT: the OpenMetrics endpoint, on
+ * loopback unless an address is given (the counters are for the operator). */
+static int do_metrics(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	int rc = need_args(x, l, 1, 1, 1);
+	if (rc != NTS_OK)
+		return rc;
+	const char *a = l->argv[1];
+	char buf[128];
+	if (a[0] && strspn(a, "0123456789") == strlen(a)) {
+		snprintf(buf, sizeof buf, "127.0.0.1:%s", a);
+		a = buf;
+	}
+	size_t n = 0;
+	rc = ntsd_parse_addr(a, NTSD_METRICS_PORT, &c->metrics, 1, &n);
+	if (rc != NTS_OK || n != 1)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "bad metrics address '%s' (want PORT, ADDR, ADDR:PORT or [ADDR]:PORT)",
+				      l->argv[1]);
+	c->metrics_on = true;
+	return NTS_OK;
+}
+
 static const struct {
 	const char *keyword;
 	int (*fn)(struct ctx *x, const struct nts_conf_line *l);
 } directives[] = {
+	{ "metrics", do_metrics },
 	{ "nts", do_nts },         { "listen", do_listen },   { "local", do_local },
 	{ "threads", do_simple },  { "pidfile", do_simple },  { "control", do_simple },
 	{ "loglevel", do_simple },

@@ -3,9 +3,10 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/status.h ntsd/status.c ntsd/report.h ntsd/report.c
-ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS)
-ntsd_ntsd_LDADD = $(LIBNTS) $(JANSSON_LIBS) -lm
+	ntsd/sched.h ntsd/status.h ntsd/status.c ntsd/report.h ntsd/report.c \
+	ntsd/metrics.c
+ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
+ntsd_ntsd_LDADD = $(LIBNTS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5
@@ -17,9 +18,10 @@ ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
 TESTS += ntsd/test_ntsd
-ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
-ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
+ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h \
+	ntsd/report.c ntsd/report.h ntsd/metrics.c
+ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
+ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 # the documented schema of `ntsd -Q SOCKET --json`
 dist_pkgdata_DATA = ntsd/ntsd-status.schema.json

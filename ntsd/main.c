@@ -144,12 +144,15 @@ static int start(struct ntsd *d)
 		return rc;
 	if (d->cfg.nts_enable && (rc = ntsd_ke_start(d)) != NTS_OK)
 		return rc;
+	if ((rc = ntsd_metrics_start(d)) != NTS_OK)
+		return rc;
 	return ntsd_control_open(d);
 }
 
 static void stop(struct ntsd *d)
 {
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
+	ntsd_metrics_stop(d);   /* its thread reads the ring: stop it first */
 	ntsd_ke_stop(d);
 	ntsd_ntp_stop(d);
 	ntsd_control_close(d);

@@ -19,6 +19,7 @@
 #define NTSD_MAX_THREADS 64
 #define NTSD_MAX_AEADS 4
 #define NTSD_PATH_MAX 1024
+#define NTSD_METRICS_PORT 9975    /* 'metrics ADDR' without a port */
 
 struct nts_tls_creds;
 
@@ -52,6 +53,8 @@ struct ntsd_config {
 	unsigned cert_check_secs; /* how often the cert/key mtimes are compared */
 	char pidfile[NTSD_PATH_MAX];
 	char control[NTSD_PATH_MAX];
+	bool metrics_on;          /* 'metrics' given: serve OpenMetrics there */
+	struct ntsd_addr metrics;
 	int loglevel;
 };
 
@@ -162,6 +165,14 @@ int ntsd_control_timeout(const struct ntsd *d);
 void ntsd_control_handle(struct ntsd *d, const struct pollfd *p, size_t n);
 void ntsd_control_close(struct ntsd *d);
 int ntsd_control_query(const char *path, const char *cmd);
+
+/* metrics.c: the OpenMetrics/Prometheus endpoint (libmicrohttpd, its own
+ * thread); nothing when 'metrics' is not configured. */
+int ntsd_metrics_start(struct ntsd *d);
+void ntsd_metrics_stop(struct ntsd *d);
+/* The exposition text (OpenMetrics when openmetrics is set, else the
+ * Prometheus 0.0.4 text format) in a malloc'ed string. */
+char *ntsd_metrics_text(const struct ntsd *d, bool openmetrics, size_t *len);
 
 /* Monotonic milliseconds, for deadlines. */
 int64_t ntsd_now_ms(void);

@@ -379,6 +379,56 @@ START_TEST(mode6_errors_and_drops)
 }
 END_TEST
 
+/* The exposition: counters named _total in the Prometheus text format and
+ * as their family without it in OpenMetrics, which ends in # EOF; source
+ * labels escaped; the 'metrics' directive defaults to loopback. */
+START_TEST(metrics_text)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	d.counters.ke_serves_good = 5;
+	d.ke_fail[NTSD_KE_FAIL_TIMEOUT] = 2;
+	static struct ntsd_source_status src[1];
+	memset(src, 0, sizeof src);
+	src[0].associd = 1;
+	snprintf(src[0].name, sizeof src[0].name, "a\"b\\c");
+	snprintf(src[0].addr, sizeof src[0].addr, "192.0.2.9:123");
+	src[0].nts = true;
+	src[0].cookies = 6;
+	src[0].offset = 0.25;
+	src[0].cert_days_left = NAN;
+	ntsd_status_publish(src, 1, NULL);
+	size_t len = 0;
+	char *t = ntsd_metrics_text(&d, false, &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(strlen(t), len);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE ntsd_nts_ke_sessions_good_total counter\nntsd_nts_ke_sessions_good_total 5\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_nts_ke_failures_total{reason=\"timeout\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_source_nts_cookies{source=\"a\\\"b\\\\c\",addr=\"192.0.2.9:123\"} 6\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_source_offset_seconds{source=\"a\\\"b\\\\c\",addr=\"192.0.2.9:123\"} 0.25\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_source_nts_certificate_remaining_seconds{source=\"a\\\"b\\\\c\",addr=\"192.0.2.9:123\"} NaN\n"));
+	ck_assert_ptr_null(strstr(t, "# EOF"));
+	free(t);
+	t = ntsd_metrics_text(&d, true, &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE ntsd_nts_ke_sessions_good counter\nntsd_nts_ke_sessions_good_total 5\n"));
+	ck_assert(len > 6 && strcmp(t + len - 6, "# EOF\n") == 0);
+	free(t);
+
+	struct ntsd_config c;
+	struct errs e;
+	ck_assert_int_eq(parse(&c, "metrics 9100\n", &e), 0);
+	ck_assert(c.metrics_on);
+	ck_assert_str_eq(c.metrics.text, "127.0.0.1:9100");
+	ck_assert_int_eq(parse(&c, "metrics [::1]:9101\n", &e), 0);
+	ck_assert_str_eq(c.metrics.text, "[::1]:9101");
+	ck_assert_int_eq(parse(&c, "metrics *:9100\n", &e), 1);
+	ck_assert_ptr_nonnull(strstr(e.all, "t.conf:1: bad metrics address"));
+	ck_assert_int_eq(parse(&c, "listen ntp 127.0.0.1:1\n", &e), 0);
+	ck_assert(!c.metrics_on);
+}
+END_TEST
+
 /* The published snapshot is what readers get, capped at the table size. */
 START_TEST(status_publish_read)
 {
@@ -418,6 +468,7 @@ int main(void)
 	tcase_add_test(tc, mode6_errors_and_drops);
 	tcase_add_test(tc, mode6_too_many_fragments);
 	tcase_add_test(tc, mode6_sources);
+	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, status_publish_read);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
