@@ -17,7 +17,8 @@ FUZZ_REPLAYS = \
 	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
 	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open \
 	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client \
-	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile
+	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile \
+	nts-fuzz/replay-mode6
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -69,6 +70,12 @@ nts_fuzz_replay_keyfile_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_keyfile_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_keyfile_LDADD = $(LIBNTS)
 
+nts_fuzz_replay_mode6_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_mode6.c
+nts_fuzz_replay_mode6_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"mode6"'
+nts_fuzz_replay_mode6_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_mode6_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_mode6_LDADD = $(LIBNTS)
+
 # nts-pcap's decoders and file parsers, linked from its sources.
 FUZZ_PCAP_CPP = -I$(top_srcdir)/nts-pcap $(PCAP_CFLAGS)
 nts_fuzz_replay_pcap_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_CORE)
@@ -88,7 +95,8 @@ noinst_PROGRAMS += \
 	nts-fuzz/fuzz-conf nts-fuzz/fuzz-ntp_ef nts-fuzz/fuzz-ke_request \
 	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open \
 	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client \
-	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile
+	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile \
+	nts-fuzz/fuzz-mode6
 
 nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
 nts_fuzz_fuzz_conf_CFLAGS = $(FUZZ_LIBFUZZER_CC)
@@ -128,6 +136,11 @@ nts_fuzz_fuzz_keyfile_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_keyfile.c
 nts_fuzz_fuzz_keyfile_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_keyfile_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_keyfile_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_mode6_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_mode6.c
+nts_fuzz_fuzz_mode6_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_mode6_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_mode6_LDADD = $(LIBNTS)
 
 nts_fuzz_fuzz_pcap_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_CORE)
 nts_fuzz_fuzz_pcap_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)
