@@ -1,7 +1,8 @@
 /* ntsd control socket: counters, keys and the JSON status report for
- * `ntsd -Q SOCKET` and ntsmon. Event-driven: every client is a small state
- * machine on the main loop's poll, so a silent or slow client costs a
- * table slot until its deadline, never the loop's time (issue 13 item 17). */
+ * `ntsd -Q SOCKET` and ntsmon. Event-driven: the listener and every client
+ * are handlers on the main loop's scheduler (sched.h) with a timer each, so
+ * a silent or slow client costs a table slot until its deadline, never the
+ * loop's time (issue 13 item 17). */
 #include <config.h>
 
 #include <errno.h>
@@ -20,12 +21,15 @@
 #include "nts/log.h"
 #include "ntsd.h"
 #include "report.h"
+#include "sched.h"
 
-#define CTL_MAX_CLIENTS (NTSD_CTL_POLLFDS - 1)
+#define CTL_MAX_CLIENTS 16
 #define CTL_SILENT_MS 200     /* a client that says nothing gets the counters */
 #define CTL_DEADLINE_MS 2000  /* whole exchange, then the client is dropped */
 
 struct ctl_client {
+	struct ntsd *d;
+	uint64_t timer;           /* the silence, then the whole-exchange deadline */
 	int fd;                   /* -1: free slot */
 	int64_t start_ms;
 	char in[80];
@@ -80,6 +84,8 @@ size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len)
 	return n < len ? n : len ? len - 1 : 0;
 }
 
+static void on_listener(int lfd, short revents, void *arg);
+
 int ntsd_control_open(struct ntsd *d)
 {
 	d->ctl_fd = -1;
@@ -95,8 +101,10 @@ int ntsd_control_open(struct ntsd *d)
 	d->ctl = calloc(1, sizeof *d->ctl);
 	if (!d->ctl)
 		return NTS_E_NOMEM;
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		d->ctl->c[i].fd = -1;
+		d->ctl->c[i].d = d;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return NTS_E_IO;
@@ -111,6 +119,10 @@ int ntsd_control_open(struct ntsd *d)
 		return NTS_E_IO;
 	}
 	d->ctl_fd = fd;
+	if (ntsd_sched_fd(fd, POLLIN, on_listener, d) != 0) {
+		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "control socket: scheduler table full");
+		return NTS_E_IO;
+	}
 	return NTS_OK;
 }
 
@@ -151,22 +163,21 @@ static char *answer(struct ntsd *d, const char *cmd, size_t *len)
 
 static void client_close(struct ctl_client *c)
 {
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		ntsd_sched_fd_remove(c->fd);
 		close(c->fd);
+	}
+	if (c->timer)
+		ntsd_sched_cancel(c->timer);
 	free(c->out);
+	struct ntsd *d = c->d;
 	memset(c, 0, sizeof *c);
+	c->d = d;
 	c->fd = -1;
 }
 
-static void client_reply(struct ntsd *d, struct ctl_client *c)
-{
-	c->in[c->inlen < sizeof c->in ? c->inlen : sizeof c->in - 1] = '\0';
-	c->in[strcspn(c->in, "\r\n")] = '\0';
-	c->out = answer(d, c->in, &c->outlen);
-	c->outpos = 0;
-	if (!c->out)
-		client_close(c);
-}
+static void on_client(int fd, short revents, void *arg);
+static void on_timer(void *arg);
 
 /* Send what the socket takes now; close when done or on error. */
 static void client_write(struct ctl_client *c)
@@ -184,7 +195,27 @@ static void client_write(struct ctl_client *c)
 	client_close(c);
 }
 
-static void client_read(struct ntsd *d, struct ctl_client *c)
+/* The command is in (or the client stayed silent): answer it, then wait
+ * for the socket to take the answer, up to the exchange deadline. */
+static void client_reply(struct ctl_client *c)
+{
+	c->in[c->inlen < sizeof c->in ? c->inlen : sizeof c->in - 1] = '\0';
+	c->in[strcspn(c->in, "\r\n")] = '\0';
+	c->out = answer(c->d, c->in, &c->outlen);
+	c->outpos = 0;
+	if (!c->out) {
+		client_close(c);
+		return;
+	}
+	if (c->timer)
+		ntsd_sched_cancel(c->timer);
+	int64_t left = c->start_ms + CTL_DEADLINE_MS - ntsd_now_ms();
+	c->timer = ntsd_sched_timer(left > 0 ? (double)left / 1000.0 : 0, on_timer, c);
+	ntsd_sched_fd(c->fd, POLLOUT, on_client, c);
+	client_write(c);
+}
+
+static void client_read(struct ctl_client *c)
 {
 	ssize_t r = recv(c->fd, c->in + c->inlen, sizeof c->in - 1 - c->inlen, 0);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -192,17 +223,41 @@ static void client_read(struct ntsd *d, struct ctl_client *c)
 	if (r > 0)
 		c->inlen += (size_t)r;
 	/* a full line, a full buffer or the end of input: answer */
-	if (r <= 0 || memchr(c->in, '\n', c->inlen) || c->inlen >= sizeof c->in - 1) {
-		client_reply(d, c);
-		if (c->fd >= 0)
-			client_write(c);
-	}
+	if (r <= 0 || memchr(c->in, '\n', c->inlen) || c->inlen >= sizeof c->in - 1)
+		client_reply(c);
 }
 
-static void accept_clients(struct ntsd *d)
+static void on_client(int fd, short revents, void *arg)
 {
+	(void)fd;
+	(void)revents;
+	struct ctl_client *c = arg;
+	if (c->out)
+		client_write(c);
+	else
+		client_read(c);
+}
+
+/* Silent for CTL_SILENT_MS: the counters, as before; past the deadline
+ * with the answer unread: dropped. */
+static void on_timer(void *arg)
+{
+	struct ctl_client *c = arg;
+	c->timer = 0;
+	if (c->fd < 0)
+		return;
+	if (c->out)
+		client_close(c);
+	else
+		client_reply(c);
+}
+
+static void on_listener(int lfd, short revents, void *arg)
+{
+	(void)revents;
+	struct ntsd *d = arg;
 	for (int k = 0; k < CTL_MAX_CLIENTS; k++) {
-		int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		struct ctl_client *slot = NULL;
@@ -219,76 +274,12 @@ static void accept_clients(struct ntsd *d)
 		}
 		slot->fd = fd;
 		slot->start_ms = ntsd_now_ms();
-	}
-}
-
-size_t ntsd_control_pollfds(struct ntsd *d, struct pollfd *p, size_t max)
-{
-	size_t n = 0;
-	if (d->ctl_fd < 0 || !d->ctl || max == 0)
-		return 0;
-	p[n++] = (struct pollfd){ .fd = d->ctl_fd, .events = POLLIN };
-	for (int i = 0; i < CTL_MAX_CLIENTS && n < max; i++) {
-		struct ctl_client *c = &d->ctl->c[i];
-		if (c->fd >= 0)
-			p[n++] = (struct pollfd){ .fd = c->fd, .events = c->out ? POLLOUT : POLLIN };
-	}
-	return n;
-}
-
-int ntsd_control_timeout(const struct ntsd *d)
-{
-	int64_t now = ntsd_now_ms(), best = -1;
-	if (!d->ctl)
-		return -1;
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
-		const struct ctl_client *c = &d->ctl->c[i];
-		if (c->fd < 0)
-			continue;
-		int64_t due = c->start_ms + (c->out ? CTL_DEADLINE_MS : CTL_SILENT_MS) - now;
-		if (due < 0)
-			due = 0;
-		if (best < 0 || due < best)
-			best = due;
-	}
-	return (int)best;
-}
-
-void ntsd_control_handle(struct ntsd *d, const struct pollfd *p, size_t n)
-{
-	if (!d->ctl)
-		return;
-	for (size_t k = 0; k < n; k++) {
-		if (!p[k].revents)
-			continue;
-		if (p[k].fd == d->ctl_fd) {
-			accept_clients(d);
+		if (ntsd_sched_fd(fd, POLLIN, on_client, slot) != 0) {
+			close(fd);
+			slot->fd = -1;
 			continue;
 		}
-		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
-			struct ctl_client *c = &d->ctl->c[i];
-			if (c->fd != p[k].fd)
-				continue;
-			if (c->out)
-				client_write(c);
-			else
-				client_read(d, c);
-			break;
-		}
-	}
-	/* deadlines: a silent client gets the counters, a stuck one is dropped */
-	int64_t now = ntsd_now_ms();
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
-		struct ctl_client *c = &d->ctl->c[i];
-		if (c->fd < 0)
-			continue;
-		if (c->out && now - c->start_ms >= CTL_DEADLINE_MS) {
-			client_close(c);
-		} else if (!c->out && now - c->start_ms >= CTL_SILENT_MS) {
-			client_reply(d, c);
-			if (c->fd >= 0)
-				client_write(c);
-		}
+		slot->timer = ntsd_sched_timer(CTL_SILENT_MS / 1000.0, on_timer, slot);
 	}
 }
 
@@ -301,6 +292,7 @@ void ntsd_control_close(struct ntsd *d)
 		d->ctl = NULL;
 	}
 	if (d->ctl_fd >= 0) {
+		ntsd_sched_fd_remove(d->ctl_fd);
 		close(d->ctl_fd);
 		unlink(d->cfg.control);
 		d->ctl_fd = -1;

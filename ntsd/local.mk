@@ -3,7 +3,7 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/status.h ntsd/status.c ntsd/report.h ntsd/report.c \
+	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c ntsd/report.h ntsd/report.c \
 	ntsd/metrics.c
 ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
 ntsd_ntsd_LDADD = $(LIBNTS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
@@ -25,3 +25,9 @@ ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 # the documented schema of `ntsd -Q SOCKET --json`
 dist_pkgdata_DATA = ntsd/ntsd-status.schema.json
+# unit tests of the main loop's scheduler
+check_PROGRAMS += ntsd/test_sched
+TESTS += ntsd/test_sched
+ntsd_test_sched_SOURCES = ntsd/test_sched.c ntsd/sched.c ntsd/sched.h
+ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_sched_LDADD = $(CHECK_LIBS) -lm

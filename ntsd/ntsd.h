@@ -154,15 +154,9 @@ size_t ntsd_mode6_answer(const struct ntsd *d, const uint8_t *pkt, size_t len,
 
 /* control.c: counters as text, the control socket, and the -Q client. */
 size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len);
+/* Listen, and serve clients from the scheduler's loop (sched.h): call
+ * after ntsd_sched_init(). */
 int ntsd_control_open(struct ntsd *d);
-/* The main loop polls the listener and every client: fill p (listener
- * first), then pass the polled array back; timeout is the ms until the
- * next client deadline, -1 for none. */
-#define NTSD_CTL_POLLFDS 17   /* the listener and up to 16 clients */
-struct pollfd;
-size_t ntsd_control_pollfds(struct ntsd *d, struct pollfd *p, size_t max);
-int ntsd_control_timeout(const struct ntsd *d);
-void ntsd_control_handle(struct ntsd *d, const struct pollfd *p, size_t n);
 void ntsd_control_close(struct ntsd *d);
 int ntsd_control_query(const char *path, const char *cmd);
 
