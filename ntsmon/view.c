@@ -120,7 +120,7 @@ static void source_row(struct view_screen *o, int width, enum view_attr a, const
 	ms(dl, sizeof dl, s->delay);
 	ms(of, sizeof of, s->offset);
 	ms(jt, sizeof jt, s->jitter);
-	char nts[64] = "";
+	char nts[96] = "";
 	if (wide && s->nts) {
 		char age[8], cert[12];
 		dur(age, sizeof age, s->ke_age);
@@ -128,8 +128,12 @@ static void source_row(struct view_screen *o, int width, enum view_attr a, const
 			snprintf(cert, sizeof cert, "-");
 		else
 			snprintf(cert, sizeof cert, "%.0fd", s->cert_days);
-		snprintf(nts, sizeof nts, " %5s %4u %4lld %5s %s", age, s->aead, s->naks < 0 ? 0 : s->naks,
-			 cert, s->last_error[0] ? "!" : "");
+		char aead[12] = "-", naks[24] = "-";
+		if (s->aead)
+			snprintf(aead, sizeof aead, "%u", s->aead);
+		if (s->naks >= 0)
+			snprintf(naks, sizeof naks, "%lld", s->naks);
+		snprintf(nts, sizeof nts, " %5s %4s %4s %5s%s", age, aead, naks, cert, s->last_error[0] ? " !" : "");
 	}
 	line(o, width, a, "%c%-16s %-12s %2d %c %4s %4d %4o %8s %8s %7s%s", s->tally ? s->tally : ' ', name,
 	     refid, s->stratum, t_column(s), when, s->poll > 0 && s->poll < 31 ? 1 << s->poll : 0, s->reach,
@@ -149,12 +153,16 @@ static void source_detail(struct view_screen *o, int width, const struct mon_sou
 		line(o, width, VA_NORMAL, "  not NTS-authenticated");
 		return;
 	}
+	char aead[12] = "-", naks[24] = "-", cert[24] = "unknown";
 	dur(age, sizeof age, s->ke_age);
-	line(o, width, VA_NORMAL, "  NTS: cookies %d  KE age %s  AEAD %u  NAKs %lld  cert %s", s->cookies,
-	     age, s->aead, s->naks, isnan(s->cert_days) ? "unknown" : "");
+	if (s->aead)
+		snprintf(aead, sizeof aead, "%u", s->aead);
+	if (s->naks >= 0)
+		snprintf(naks, sizeof naks, "%lld", s->naks);
 	if (!isnan(s->cert_days))
-		snprintf(o->lines[o->n - 1].text + strlen(o->lines[o->n - 1].text), 32, "%.1f days left",
-			 s->cert_days);
+		snprintf(cert, sizeof cert, "%.1f days left", s->cert_days);
+	line(o, width, VA_NORMAL, "  NTS: cookies %d  KE age %s  AEAD %s  NAKs %s  certificate %s", s->cookies,
+	     age, aead, naks, cert);
 	if (s->last_error[0])
 		line(o, width, VA_WARN, "  last error: %s", clean(s->last_error, buf, sizeof buf));
 }
