@@ -31,3 +31,8 @@ TESTS += ntsd/test_sched
 ntsd_test_sched_SOURCES = ntsd/test_sched.c ntsd/sched.c ntsd/sched.h
 ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_sched_LDADD = $(CHECK_LIBS) -lm
+# mode 6 responder with fixture sources, for ntpq and ntsmon program tests
+noinst_PROGRAMS += ntsd/test_m6serve
+ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
+ntsd_test_m6serve_LDADD = $(LIBNTS) -lm
+ntsd_test_m6serve_LDFLAGS = $(AM_LDFLAGS) -static
