@@ -90,7 +90,7 @@ START_TEST(config_good)
 	ck_assert_int_eq(c.loglevel, NTS_LOG_NOTICE);
 	/* cert, key, the key file's directory and the state directory do not exist */
 	ck_assert_int_eq(ntsd_config_check(&c, collect, &e), 4);
-	ck_assert(strstr(e.all, "t.conf:23: statedir /nonexistent/ntsd: not a directory"));
+	ck_assert(strstr(e.all, "t.conf:22: statedir /nonexistent/ntsd: not a directory"));
 	ck_assert(strstr(e.all, "t.conf:5: nts cookie /var/lib/ntsd/keys: directory /var/lib/ntsd does not exist"));
 }
 END_TEST
