@@ -55,6 +55,8 @@ struct ntsd_config {
 	char control[NTSD_PATH_MAX];
 	bool metrics_on;          /* 'metrics' given: serve OpenMetrics there */
 	struct ntsd_addr metrics;
+	char state_dir[NTSD_PATH_MAX];   /* statedir: NTS client cookies and keys; "" none */
+	unsigned state_dir_line;
 	int loglevel;
 };
 
