@@ -94,17 +94,17 @@ static const struct err_desc errs[] = {
 	E(NTS_E_TLS_CERT, "TLS certificate verification failed"),
 	E(NTS_E_TLS_EOF, "TLS peer closed the connection"),
 
+	E(NTS_E_CONF, "configuration error"),
+
+	E(NTS_E_STATE_FORMAT, "saved NTS client state malformed"),
+	E(NTS_E_STATE_OTHER, "saved NTS client state belongs to another server"),
+	E(NTS_E_KE_AEAD_NOT_OFFERED, "NTS-KE server chose an AEAD we did not offer"),
 	E(NTS_E_M6_SHORT, "mode 6 datagram shorter than its header"),
 	E(NTS_E_M6_MODE, "not a mode 6 control message"),
 	E(NTS_E_M6_COUNT, "mode 6 count runs past the datagram"),
 	E(NTS_E_M6_FRAGMENT, "mode 6 fragment overlaps or lies past the limit"),
 	E(NTS_E_M6_SERVER, "mode 6 server answered with an error"),
 	E(NTS_E_M6_MISMATCH, "mode 6 response to another request"),
-	E(NTS_E_CONF, "configuration error"),
-
-	E(NTS_E_STATE_FORMAT, "saved NTS client state malformed"),
-	E(NTS_E_STATE_OTHER, "saved NTS client state belongs to another server"),
-	E(NTS_E_KE_AEAD_NOT_OFFERED, "NTS-KE server chose an AEAD we did not offer"),
 };
 
 #undef E

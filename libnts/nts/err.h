@@ -90,14 +90,6 @@ enum nts_err {
 	NTS_E_TLS_CERT = -134,         /* certificate verification failed */
 	NTS_E_TLS_EOF = -135,          /* peer closed the connection */
 
-	/* NTP mode 6 control messages (RFC 9327; mode6.c) */
-	NTS_E_M6_SHORT = -170,         /* datagram shorter than the 12-octet header */
-	NTS_E_M6_MODE = -171,          /* not mode 6, or version not 1..4 */
-	NTS_E_M6_COUNT = -172,         /* count runs past the end of the datagram */
-	NTS_E_M6_FRAGMENT = -173,      /* fragment overlaps, repeats or lies past the limit */
-	NTS_E_M6_SERVER = -174,        /* the server answered with an error code */
-	NTS_E_M6_MISMATCH = -175,      /* response to another request (seq, op or assoc) */
-
 	/* configuration */
 	NTS_E_CONF = -150,             /* configuration error (see message) */
 
@@ -105,6 +97,14 @@ enum nts_err {
 	NTS_E_STATE_FORMAT = -170,     /* saved client state malformed or truncated */
 	NTS_E_STATE_OTHER = -171,      /* saved client state is for another server or AEAD */
 	NTS_E_KE_AEAD_NOT_OFFERED = -172, /* KE server chose an AEAD we did not offer */
+
+	/* NTP mode 6 control messages (RFC 9327; mode6.c) */
+	NTS_E_M6_SHORT = -190,         /* datagram shorter than the 12-octet header */
+	NTS_E_M6_MODE = -191,          /* not mode 6, or version not 1..4 */
+	NTS_E_M6_COUNT = -192,         /* count runs past the end of the datagram */
+	NTS_E_M6_FRAGMENT = -193,      /* fragment overlaps, repeats or lies past the limit */
+	NTS_E_M6_SERVER = -194,        /* the server answered with an error code */
+	NTS_E_M6_MISMATCH = -195,      /* response to another request (seq, op or assoc) */
 };
 
 /* A short English description of an nts_err code; never NULL. */
