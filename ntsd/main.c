@@ -140,6 +140,8 @@ static int start(struct ntsd *d)
 		if ((rc = ntsd_creds_load(d, true)) != NTS_OK)
 			return rc;
 	}
+	if ((rc = ntsd_access_start(d)) != NTS_OK)
+		return rc;
 	if ((rc = ntsd_ntp_start(d)) != NTS_OK)
 		return rc;
 	if (d->cfg.nts_enable && (rc = ntsd_ke_start(d)) != NTS_OK)
@@ -154,6 +156,7 @@ static void stop(struct ntsd *d)
 	ntsd_ntp_stop(d);
 	ntsd_control_close(d);
 	ntsd_creds_fini(d);
+	ntsd_access_stop(d);
 	if (d->ring)
 		nts_cookie_ring_free(d->ring);
 	d->ring = NULL;

@@ -314,7 +314,11 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 			serve_mode6(w, fd, idx, (size_t)i, &dst);
 			continue;
 		}
-		size_t len = handle(w, w->rx[i], w->rmsg[i].msg_len, &rx, w->tx[out]);
+		/* access rules and rate limits first (access.c): a RATE kiss or nothing */
+		int acc = ntsd_access_ntp(w->d, &w->peer[i], w->rx[i], w->rmsg[i].msg_len, w->tx[out],
+					  NTP_MAX_PACKET);
+		size_t len = acc == 0 ? handle(w, w->rx[i], w->rmsg[i].msg_len, &rx, w->tx[out])
+				      : acc > 0 ? (size_t)acc : 0;
 		if (len == 0)
 			continue;
 		struct msghdr *s = &w->smsg[out].msg_hdr;

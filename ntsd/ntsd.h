@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "nts/acl.h"
 #include "nts/cookie.h"
 #include "nts/counters.h"
+#include "nts/ratelimit.h"
 
 #define NTSD_MAX_LISTEN 16
 #define NTSD_MAX_THREADS 64
@@ -52,6 +54,17 @@ struct ntsd_config {
 	char pidfile[NTSD_PATH_MAX];
 	char control[NTSD_PATH_MAX];
 	int loglevel;
+	/* access.c: allow/deny/restrict rules and the limits of ntsd.conf(5) */
+	struct nts_acl acl;
+	struct nts_rl_config ntp_rl;  /* ratelimit / discard */
+	bool ratelimit_all;           /* 'ratelimit' limits every allowed client */
+	bool ratelimit_kod;           /* ... with RATE kisses */
+	struct nts_rl_config ke_rl;   /* nts ke-limit: per-address connections and rate */
+	/* privs.c: who to run as after start-up */
+	char user[64];                /* "USER[:GROUP]"; "" keeps root */
+	unsigned user_line;
+	bool seccomp;
+	bool no_adjust;               /* -x: never adjust the clock, keep no CAP_SYS_TIME */
 };
 
 /* Defaults: nothing enabled, stratum 16 until configured, 1 worker each. */
@@ -101,6 +114,9 @@ struct ntsd {
 	struct ntp_workers *ntp;
 	struct ke_workers *ke;
 	int ctl_fd;
+	struct nts_rl *ntp_rl, *ke_rl;
+	uint64_t ntp_denied;      /* dropped by a deny/restrict ignore rule */
+	uint64_t ke_evicted;      /* connections closed to make room at nts maxconn */
 };
 
 /* creds.c */
@@ -118,6 +134,19 @@ void ntsd_ntp_stop(struct ntsd *d);
 /* ke_server.c: bind the NTS-KE sockets and start the workers. */
 int ntsd_ke_start(struct ntsd *d);
 void ntsd_ke_stop(struct ntsd *d);
+
+/* access.c: access rules and per-client limits in front of the servers. */
+int ntsd_access_start(struct ntsd *d);
+void ntsd_access_stop(struct ntsd *d);
+/* Before answering an NTP request from peer: 0 to answer it, -1 to send
+ * nothing, N > 0 when a RATE kiss-o'-death of N octets is in out. */
+int ntsd_access_ntp(struct ntsd *d, const struct sockaddr_storage *peer, const uint8_t *pkt,
+		    size_t len, uint8_t *out, size_t cap);
+/* A new NTS-KE connection from peer: true if it may go on (then call
+ * ntsd_access_ke_close when it ends). */
+bool ntsd_access_ke_open(struct ntsd *d, const struct sockaddr_storage *peer);
+void ntsd_access_ke_close(struct ntsd *d, const struct sockaddr_storage *peer);
+unsigned ntsd_access_ke_conns(struct ntsd *d, const struct sockaddr_storage *peer);
 
 /* mode6.c: answer an ntpq mode 6 request (READSTAT, READVAR of the system
  * association) in up to max_frags fragments; returns how many (0: drop). */

@@ -92,6 +92,48 @@ START_TEST(config_good)
 }
 END_TEST
 
+START_TEST(config_access)
+{
+	static struct ntsd_config c;
+	struct errs e;
+	const char *text =
+		"ratelimit interval -2 burst 16 leak 3 kod\n"
+		"discard minimum 2 monitor 3000\n"
+		"allow 192.0.2.0/24\n"
+		"deny 10.0.0.0/8\n"
+		"restrict 10.1.0.0 mask 255.255.0.0 limited kod nomodify\n"
+		"restrict -6 default ignore\n"
+		"restrict default limited\n"
+		"nts ke-limit conns 4 interval 1 burst 2\n"
+		"user ntsd:ntsd\n"
+		"seccomp yes\n";
+	ck_assert_int_eq(parse(&c, text, &e), 0);
+	ck_assert_int_eq(c.ntp_rl.interval, -2);
+	ck_assert_uint_eq(c.ntp_rl.burst, 16);
+	ck_assert_uint_eq(c.ntp_rl.leak, 3);
+	ck_assert_uint_eq(c.ntp_rl.min_gap, 2);
+	ck_assert(c.ratelimit_all && c.ratelimit_kod);
+	ck_assert_uint_eq(c.ke_rl.max_conns, 4);
+	ck_assert_int_eq(c.ke_rl.interval, 1);
+	ck_assert_uint_eq(c.ke_rl.burst, 2);
+	ck_assert_str_eq(c.user, "ntsd:ntsd");
+	ck_assert_uint_eq(c.user_line, 9);
+	ck_assert(c.seccomp);
+	const uint8_t a192[4] = { 192, 0, 2, 9 }, a10[4] = { 10, 2, 0, 1 }, a101[4] = { 10, 1, 0, 1 },
+		      other[4] = { 198, 51, 100, 1 }, v6[16] = { 0x20, 1, 0x0d, 0xb8 };
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, a192, 4), NTS_ACL_INHERIT);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, a10, 4), NTS_ACL_DENY);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, a101, 4), NTS_ACL_LIMITED | NTS_ACL_KOD);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, other, 4), NTS_ACL_LIMITED);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, v6, 16), NTS_ACL_DENY);
+	/* the defaults: everyone served, nobody limited */
+	ck_assert_int_eq(parse(&c, "", &e), 0);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, other, 4), NTS_ACL_INHERIT);
+	ck_assert(!c.ratelimit_all);
+	ck_assert_str_eq(c.user, "");
+}
+END_TEST
+
 /* Each bad line must give exactly one error naming its line. */
 static const struct {
 	const char *line;
@@ -122,6 +164,24 @@ static const struct {
 	{ "loglevel loud", "unknown log level" },
 	{ "driftfile /x", "unknown directive 'driftfile'" },
 	{ "x \"unterminated", "unterminated quote" },
+	{ "ratelimit interval 13", "not a number from 0 to 12" },
+	{ "ratelimit interval -7", "not a number from 0 to 6" },
+	{ "ratelimit burst 0", "not a number from 1" },
+	{ "ratelimit burst", "usage: ratelimit" },
+	{ "ratelimit often 3", "unknown option 'often'" },
+	{ "discard average 3 kod", "usage: discard" },
+	{ "discard average 3 kod 1", "unknown option 'kod'" },
+	{ "nts ke-limit", "usage: nts ke-limit" },
+	{ "nts ke-limit conns x", "not a number" },
+	{ "allow 10.1.2.3/8", "bad prefix '10.1.2.3/8'" },
+	{ "deny 10.0.0.0/8 more", "takes 0 to 1 arguments" },
+	{ "restrict", "usage: restrict" },
+	{ "restrict 10.0.0.0 mask 255.0.255.0", "bad address" },
+	{ "restrict default frobnicate", "unknown restrict flag 'frobnicate'" },
+	{ "restrict default mask 255.0.0.0", "takes no mask" },
+	{ "user", "takes 1 argument, got 0" },
+	{ "user :grp", "bad user name" },
+	{ "seccomp maybe", "wants yes or no" },
 };
 
 START_TEST(config_bad_lines)
@@ -302,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, config_good);
 	tcase_add_loop_test(tc, config_bad_lines, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, config_every_error_reported);
+	tcase_add_test(tc, config_access);
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, mode6_readvar);
 	tcase_add_test(tc, mode6_errors_and_drops);
