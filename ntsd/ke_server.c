@@ -482,7 +482,13 @@ int ntsd_ke_start(struct ntsd *d)
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, ws->wake_fd, &ev) != 0)
 			return NTS_E_IO;
 	}
-	for (size_t i = 0; i < ws->n; i++) {
+	return NTS_OK;
+}
+
+int ntsd_ke_run(struct ntsd *d)
+{
+	struct ke_workers *ws = d->ke;
+	for (size_t i = 0; ws && i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
 		ws->w[i]->started = true;

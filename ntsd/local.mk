@@ -3,8 +3,10 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/status.h ntsd/status.c ntsd/access.c
-ntsd_ntsd_LDADD = $(LIBNTS) -lm
+	ntsd/sched.h ntsd/status.h ntsd/status.c ntsd/access.c \
+	ntsd/privs.c ntsd/seccomp.c ntsd/notify.c
+ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(CAPNG_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
+ntsd_ntsd_LDADD = $(LIBNTS) $(CAPNG_LIBS) $(SECCOMP_LIBS) $(SYSTEMD_LIBS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5

@@ -149,6 +149,25 @@ static int start(struct ntsd *d)
 	return ntsd_control_open(d);
 }
 
+/* Once bound and loaded: become the configured user, filter system calls,
+ * then start the worker threads (which inherit both). */
+static int drop_and_run(struct ntsd *d, const struct ntsd_privs *p)
+{
+	/* CAP_SYS_TIME only for a daemon that disciplines the clock: with
+	 * client sources and without -x. ntsd has no client sources yet
+	 * ('server' lines are coming), so for now it keeps none. */
+	size_t nsources = 0;
+	bool disciplines = !d->cfg.no_adjust && nsources > 0;
+	int rc = ntsd_privs_drop(&d->cfg, p, disciplines);
+	if (rc == NTS_OK && d->cfg.seccomp)
+		rc = ntsd_seccomp_load();
+	if (rc == NTS_OK)
+		rc = ntsd_ntp_run(d);
+	if (rc == NTS_OK)
+		rc = ntsd_ke_run(d);
+	return rc;
+}
+
 static void stop(struct ntsd *d)
 {
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
@@ -202,7 +221,9 @@ static int run(struct ntsd *d, int sfd)
 				if (si.ssi_signo == SIGHUP && d->cfg.nts_enable) {
 					nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
 						"SIGHUP: reloading certificate and key");
+					ntsd_notify_reloading();
 					ntsd_creds_load(d, false);
+					ntsd_notify_ready(d);
 				}
 				if (si.ssi_signo == SIGUSR1)
 					log_counters(d);
@@ -253,23 +274,27 @@ static int daemonize(int *report_fd)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE]\n"
+		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE] [-u USER[:GROUP]] [-S] [-x]\n"
 		"       ntsd -Q SOCKET [counters|keys]\n"
 		"  -c FILE     configuration (default " DEFAULT_CONF ")\n"
 		"  -n          check the configuration, print 'configuration OK' or the errors\n"
 		"  -d          stay in the foreground and log to stderr\n"
 		"  -v          log debug messages too\n"
 		"  -p PIDFILE  write the pid here (overrides 'pidfile')\n"
+		"  -u USER[:GROUP]  run as USER once the ports are bound (overrides 'user';\n"
+		"              the installed configuration says " NTSD_USER ")\n"
+		"  -S          load the seccomp filter (as 'seccomp yes')\n"
+		"  -x          never adjust the system clock: keep no capability\n"
 		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n");
 }
 
 int main(int argc, char **argv)
 {
 	static struct ntsd d;
-	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL;
-	bool check = false, foreground = false, verbose = false;
+	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL, *user = NULL;
+	bool check = false, foreground = false, verbose = false, seccomp = false, no_adjust = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:ndvp:Q:hV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:ndvp:Q:u:SxhV")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'n': check = true; break;
@@ -277,6 +302,9 @@ int main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'Q': query = optarg; break;
+		case 'u': user = optarg; break;
+		case 'S': seccomp = true; break;
+		case 'x': no_adjust = true; break;
 		case 'V': printf("ntsd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -297,6 +325,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
 		return 1;
 	}
+	if (user)
+		snprintf(d.cfg.user, sizeof d.cfg.user, "%s", user);
+	d.cfg.seccomp |= seccomp;
+	d.cfg.no_adjust |= no_adjust;
+	struct ntsd_privs privs = { 0 };
+	if (d.cfg.user[0] && ntsd_privs_resolve(d.cfg.user, &privs) != NTS_OK)
+		return 1;
+	if (ntsd_privs_check_files(&d.cfg, &privs) != NTS_OK)
+		return 1;
 	if (check) {
 		printf("configuration OK\n");
 		return 0;
@@ -351,6 +388,11 @@ int main(int argc, char **argv)
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "pid file %s: %s", d.cfg.pidfile, strerror(errno));
 		rc = NTS_E_IO;
 	}
+	if (rc == NTS_OK)
+		rc = drop_and_run(&d, &privs);
+	if (rc == NTS_OK && !privs.active && getuid() == 0)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SHARED,
+			"running as root: set 'user' in %s or start with -u (see ntsd(8))", conf);
 	if (report_fd >= 0) {
 		char ok = rc == NTS_OK ? 1 : 0;
 		if (write(report_fd, &ok, 1) != 1)
@@ -363,7 +405,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ready");
+	ntsd_notify_ready(&d);
 	run(&d, sfd);
+	ntsd_notify_stopping();
 	stop(&d);
 	if (d.cfg.pidfile[0])
 		unlink(d.cfg.pidfile);

@@ -50,6 +50,7 @@ struct ntp_worker {
 struct ntp_workers {
 	size_t n;
 	int wake_fd;
+	int8_t precision;
 	struct ntp_worker *w[NTSD_MAX_THREADS];
 };
 
@@ -421,13 +422,20 @@ int ntsd_ntp_start(struct ntsd *d)
 			return rc;
 		ws->n++;
 	}
+	ws->precision = precision;
+	return NTS_OK;
+}
+
+int ntsd_ntp_run(struct ntsd *d)
+{
+	struct ntp_workers *ws = d->ntp;
 	for (size_t i = 0; i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
 		ws->w[i]->started = true;
 	}
 	nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "%zu NTP worker(s) started, precision 2^%d s", ws->n,
-		precision);
+		ws->precision);
 	return NTS_OK;
 }
 

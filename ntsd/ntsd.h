@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "nts/acl.h"
@@ -127,12 +128,15 @@ void ntsd_creds_put(struct ntsd *d, struct ntsd_creds *c);
 bool ntsd_creds_check_mtime(struct ntsd *d);
 void ntsd_creds_fini(struct ntsd *d);
 
-/* ntp_server.c: bind the NTP sockets and start the workers. */
+/* ntp_server.c: bind the NTP sockets (as root), then start the workers
+ * (after the privilege drop: capabilities and seccomp are per thread). */
 int ntsd_ntp_start(struct ntsd *d);
+int ntsd_ntp_run(struct ntsd *d);
 void ntsd_ntp_stop(struct ntsd *d);
 
-/* ke_server.c: bind the NTS-KE sockets and start the workers. */
+/* ke_server.c: bind the NTS-KE sockets, then start the workers. */
 int ntsd_ke_start(struct ntsd *d);
+int ntsd_ke_run(struct ntsd *d);
 void ntsd_ke_stop(struct ntsd *d);
 
 /* access.c: access rules and per-client limits in front of the servers. */
@@ -147,6 +151,28 @@ int ntsd_access_ntp(struct ntsd *d, const struct sockaddr_storage *peer, const u
 bool ntsd_access_ke_open(struct ntsd *d, const struct sockaddr_storage *peer);
 void ntsd_access_ke_close(struct ntsd *d, const struct sockaddr_storage *peer);
 unsigned ntsd_access_ke_conns(struct ntsd *d, const struct sockaddr_storage *peer);
+
+/* privs.c: the user to run as, checks of the key files, the drop. */
+struct ntsd_privs {
+	bool active;
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+/* "USER[:GROUP]" to ids; NTS_E_CONF (logged) when unknown. */
+int ntsd_privs_resolve(const char *spec, struct ntsd_privs *p);
+/* Owner, mode and symlink checks of the key files (as root, at start). */
+int ntsd_privs_check_files(const struct ntsd_config *c, const struct ntsd_privs *p);
+/* Switch to p's user keeping CAP_SYS_TIME only if keep_sys_time; then
+ * check that the certificate, key and cookie directory stay usable. */
+int ntsd_privs_drop(const struct ntsd_config *c, const struct ntsd_privs *p, bool keep_sys_time);
+/* seccomp.c: allow only the system calls ntsd makes. */
+int ntsd_seccomp_load(void);
+
+/* notify.c: sd_notify READY=1 / RELOADING=1 / STOPPING=1 with a STATUS. */
+void ntsd_notify_ready(const struct ntsd *d);
+void ntsd_notify_reloading(void);
+void ntsd_notify_stopping(void);
 
 /* mode6.c: answer an ntpq mode 6 request (READSTAT, READVAR of the system
  * association) in up to max_frags fragments; returns how many (0: drop). */
