@@ -124,6 +124,12 @@ static int check_access(const struct ntsd_config *c, const struct ntsd_privs *p)
 			bad++;
 		}
 	}
+	if (c->state_dir[0] && access(c->state_dir, W_OK | X_OK) != 0) {
+		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED,
+			"statedir %s is not writable by user %s (%s): chown it to %s", c->state_dir,
+			p->name, strerror(errno), p->name);
+		bad++;
+	}
 	return bad ? NTS_E_CONF : NTS_OK;
 }
 
