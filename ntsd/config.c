@@ -39,6 +39,8 @@ void ntsd_config_defaults(struct ntsd_config *cfg)
 	cfg->ke_max_conns = 256;
 	cfg->cert_check_secs = 60;
 	cfg->loglevel = NTS_LOG_INFO;
+	cfg->step_threshold = 0.128;    /* RFC 5905 STEPT */
+	cfg->panic_threshold = 1000;    /* RFC 5905 PANICT */
 }
 
 void ntsd_addr_format(const struct sockaddr *sa, char *buf, size_t len)
@@ -175,7 +177,7 @@ static int uint_arg(struct ctx *x, const struct nts_conf_line *l, const char *v,
 	return NTS_OK;
 }
 
-static int aead_from_word(const char *w)
+int ntsd_aead_from_word(const char *w)
 {
 	static const struct {
 		const char *name;
@@ -205,7 +207,7 @@ static int nts_aead_list(struct ctx *x, const struct nts_conf_line *l)
 				      "'nts aead' takes 1 to %d algorithms", NTSD_MAX_AEADS);
 	size_t n = 0;
 	for (int i = 2; i < l->argc; i++) {
-		int id = aead_from_word(l->argv[i]);
+		int id = ntsd_aead_from_word(l->argv[i]);
 		if (id < 0 || !nts_aead_supported((uint16_t)id))
 			return nts_conf_error(l, x->err, sizeof x->err,
 					      "unsupported AEAD '%s' (use AES_SIV_CMAC_256 (15) or AES_SIV_CMAC_512 (17))",
@@ -243,6 +245,8 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 		c->cert_line = l->lineno;
 		return set_path(x, l, a, c->cert_file);
 	}
+	if (strcmp(sub, "ca") == 0)
+		return set_path(x, l, a, c->nts_ca);
 	if (strcmp(sub, "cookie") == 0) {
 		c->cookie_line = l->lineno;
 		return set_path(x, l, a, c->cookie_file);
@@ -328,6 +332,7 @@ static int do_local(struct ctx *x, const struct nts_conf_line *l)
 	if ((rc = uint_arg(x, l, l->argv[2], 1, 15, &v)) != NTS_OK)
 		return rc;
 	c->stratum = (unsigned)v;
+	c->local_set = true;
 	memcpy(&c->refid, "LOCL", 4);
 	c->refid = ntohl(c->refid);
 	if (l->argc == 5) {
@@ -379,6 +384,11 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 	return NTS_OK;
 }
 
+static int do_client(struct ctx *x, const struct nts_conf_line *l)
+{
+	return ntsd_config_client(x->cfg, l, x->err, sizeof x->err);
+}
+
 static const struct {
 	const char *keyword;
 	int (*fn)(struct ctx *x, const struct nts_conf_line *l);
@@ -386,6 +396,8 @@ static const struct {
 	{ "nts", do_nts },         { "listen", do_listen },   { "local", do_local },
 	{ "threads", do_simple },  { "pidfile", do_simple },  { "control", do_simple },
 	{ "loglevel", do_simple },
+	{ "server", do_client },   { "pool", do_client },     { "driftfile", do_client },
+	{ "tinker", do_client },
 };
 
 int ntsd_config_parse(struct ntsd_config *cfg, const char *name, const char *text, size_t len,
