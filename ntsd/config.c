@@ -364,7 +364,8 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 		return rc;
 	const char *k = l->argv[0], *a = l->argv[1];
 	if (strcmp(k, "threads") == 0) {
-		if ((rc = uint_arg(x, l, a, 1, NTSD_MAX_THREADS, &v)) == NTS_OK)
+		/* 0: no NTP server at all (a client only, e.g. under clknetsim) */
+		if ((rc = uint_arg(x, l, a, 0, NTSD_MAX_THREADS, &v)) == NTS_OK)
 			c->threads = (unsigned)v;
 		return rc;
 	}

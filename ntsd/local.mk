@@ -3,7 +3,8 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/config_client.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c
+	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c \
+	ntsd/ntsc.h ntsd/assoc.h ntsd/assoc.c ntsd/sources.h ntsd/sources.c ntsd/clock.h ntsd/clock.c
 ntsd_ntsd_LDADD = $(LIBNTS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static

@@ -18,6 +18,8 @@
 #include "nts/log.h"
 #include "ntsd.h"
 #include "sched.h"
+#include "sources.h"
+#include "assoc.h"
 
 #define DEFAULT_CONF "/etc/ntsd.conf"
 
@@ -141,6 +143,8 @@ static int start(struct ntsd *d)
 	}
 	if ((rc = ntsd_ntp_start(d)) != NTS_OK)
 		return rc;
+	if ((rc = ntsd_sources_start(d)) != NTS_OK)
+		return rc;
 	if (d->cfg.nts_enable && (rc = ntsd_ke_start(d)) != NTS_OK)
 		return rc;
 	return ntsd_control_open(d);
@@ -149,6 +153,7 @@ static int start(struct ntsd *d)
 static void stop(struct ntsd *d)
 {
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
+	ntsd_sources_stop();
 	ntsd_ke_stop(d);
 	ntsd_ntp_stop(d);
 	ntsd_control_close(d);
@@ -258,12 +263,14 @@ static int daemonize(int *report_fd)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE]\n"
+		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-x] [-g] [-p PIDFILE]\n"
 		"       ntsd -Q SOCKET [counters|keys]\n"
 		"  -c FILE     configuration (default " DEFAULT_CONF ")\n"
 		"  -n          check the configuration, print 'configuration OK' or the errors\n"
 		"  -d          stay in the foreground and log to stderr\n"
 		"  -v          log debug messages too\n"
+		"  -x          measure, select and serve time, but never adjust the clock\n"
+		"  -g          allow the first correction to be a step of any size\n"
 		"  -p PIDFILE  write the pid here (overrides 'pidfile')\n"
 		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n");
 }
@@ -272,14 +279,16 @@ int main(int argc, char **argv)
 {
 	static struct ntsd d;
 	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL;
-	bool check = false, foreground = false, verbose = false;
+	bool check = false, foreground = false, verbose = false, no_clock = false, big_step = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:ndvp:Q:hV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:ndvxgp:Q:hV")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'n': check = true; break;
 		case 'd': foreground = true; break;
 		case 'v': verbose = true; break;
+		case 'x': no_clock = true; break;
+		case 'g': big_step = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'Q': query = optarg; break;
 		case 'V': printf("ntsd %s\n", PACKAGE_VERSION); return 0;
@@ -298,6 +307,14 @@ int main(int argc, char **argv)
 	int errors = ntsd_config_load(&d.cfg, conf, print_err, NULL);
 	if (errors == 0)
 		errors = ntsd_config_check(&d.cfg, print_err, NULL);
+	for (size_t i = 0; i < d.cfg.nservers; i++)
+		if (d.cfg.servers[i].nts && !ntsd_assoc_nts_available()) {
+			fprintf(stderr, "%s:%u: 'nts' on a server line: this ntsd is built without "
+				"the NTS client (ntsd/ntsc.c)\n", conf, d.cfg.servers[i].line);
+			errors++;
+		}
+	d.cfg.no_clock = no_clock;
+	d.cfg.allow_big_step = big_step;
 	if (errors > 0) {
 		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
 		return 1;
@@ -368,11 +385,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ready");
-	if (run(&d) != 0)
+	int exit_code = EXIT_SUCCESS;
+	if (run(&d) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "main loop: %s", strerror(errno));
+		exit_code = EXIT_FAILURE;
+	}
+	if (ntsd_sources_panicked())
+		exit_code = EXIT_FAILURE;
 	stop(&d);
 	if (d.cfg.pidfile[0])
 		unlink(d.cfg.pidfile);
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "stopped");
-	return 0;
+	return exit_code;
 }

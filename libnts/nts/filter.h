@@ -16,6 +16,8 @@
 struct nts_sample {
 	double offset, delay, disp;
 	double time;             /* local monotonic seconds when it was taken */
+	double corr;             /* the discipline's total correction then (nts_disc_correction),
+	                          * so a later reader can bring the offset up to date */
 };
 
 struct nts_filter {
