@@ -80,6 +80,18 @@ nts_stop "$NTSD_PID"
 NTSD_PID=""
 nts_check "-x writes no driftfile" test ! -e "$C/drift"
 
+# ---- the same upstream over NTS (chronyd's NTS-KE on UP_KE)
+cat > "$C/nts.conf" <<EOF2
+threads 0
+server localhost:$UP_KE nts ca $T/pki/ca.pem iburst minpoll 0 maxpoll 1
+EOF2
+"$NTSD" -d -x -c "$C/nts.conf" > "$C/nts.log" 2>&1 &
+NTSD_PID=$!
+nts_check "NTS source selected" wait_for 15 grep -q "NTSc: selected localhost (stratum 1)" "$C/nts.log"
+nts_check "log: NTS-KE with chronyd succeeded" grep -q "NTSc: NTS-KE req to localhost" "$C/nts.log"
+nts_stop "$NTSD_PID"
+NTSD_PID=""
+
 # ---- unreachable source: unsynchronised, or the local fallback
 DEAD=$(nts_free_port)
 for mode in plain local; do

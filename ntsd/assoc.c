@@ -24,22 +24,6 @@
 #include "sources.h"
 #include "status.h"
 
-/* Until ntsc.c (the NTS client, built separately) is linked in, these stay
- * unresolved and a `server ... nts` line is refused at start-up
- * (ntsd_assoc_nts_available); a plain association never calls them. */
-#pragma weak ntsd_ntsc_new
-#pragma weak ntsd_ntsc_free
-#pragma weak ntsd_ntsc_ready
-#pragma weak ntsd_ntsc_wrap
-#pragma weak ntsd_ntsc_unwrap
-#pragma weak ntsd_ntsc_status
-
-bool ntsd_assoc_nts_available(void)
-{
-	return ntsd_ntsc_new != NULL && ntsd_ntsc_free != NULL && ntsd_ntsc_ready != NULL &&
-	       ntsd_ntsc_wrap != NULL && ntsd_ntsc_unwrap != NULL && ntsd_ntsc_status != NULL;
-}
-
 #define IBURST_COUNT 4       /* as chronyd: 4 quick requests while unreachable */
 #define IBURST_INTERVAL 2.0  /* s */
 #define MAX_DELAY 3.0        /* s: answers slower than this are not time */
@@ -275,6 +259,24 @@ static void on_readable(int fd, short revents, void *arg)
 	}
 }
 
+/* The NTS state of a `server HOST nts` line: the server line's options,
+ * `nts ca` as the default trust anchors, statedir for the saved cookies. */
+static struct ntsd_ntsc *ntsc_for(struct ntsd *d, const struct ntsd_server_conf *sc)
+{
+	static const uint16_t none[1];
+	const char *ca = sc->ca[0] ? sc->ca : d->cfg.nts_ca[0] ? d->cfg.nts_ca : NULL;
+	struct ntsd_ntsc_params p = {
+		.host = sc->host,
+		.ke_port = sc->port,
+		.ca = ca,
+		.noval = sc->noval,
+		.aeads = sc->aead ? &sc->aead : none,
+		.naeads = sc->aead ? 1 : 0,
+		.state_dir = d->cfg.state_dir,
+	};
+	return ntsd_ntsc_new_params(d, &p);
+}
+
 struct ntsd_assoc *ntsd_assoc_new(struct ntsd *d, const struct ntsd_server_conf *sc,
 				  const struct sockaddr *addr, socklen_t len, uint16_t associd)
 {
@@ -300,7 +302,7 @@ struct ntsd_assoc *ntsd_assoc_new(struct ntsd *d, const struct ntsd_server_conf 
 			snprintf(a->name, sizeof a->name, "%s", a->addr_text);
 	}
 	if (sc->nts) {
-		a->ntsc = ntsd_assoc_nts_available() ? ntsd_ntsc_new(d, sc) : NULL;
+		a->ntsc = ntsc_for(d, sc);
 		if (!a->ntsc) {
 			free(a);
 			return NULL;

@@ -57,7 +57,4 @@ void ntsd_assoc_status(const struct ntsd_assoc *a, struct ntsd_source_status *st
 /* Stop polling sooner than maxpoll lets it: the system asks for a new interval. */
 void ntsd_assoc_set_poll(struct ntsd_assoc *a, int poll);
 
-/* True when the NTS client (ntsc.c) is built in. */
-bool ntsd_assoc_nts_available(void);
-
 #endif

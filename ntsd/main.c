@@ -19,7 +19,6 @@
 #include "ntsd.h"
 #include "sched.h"
 #include "sources.h"
-#include "assoc.h"
 
 #define DEFAULT_CONF "/etc/ntsd.conf"
 
@@ -307,12 +306,6 @@ int main(int argc, char **argv)
 	int errors = ntsd_config_load(&d.cfg, conf, print_err, NULL);
 	if (errors == 0)
 		errors = ntsd_config_check(&d.cfg, print_err, NULL);
-	for (size_t i = 0; i < d.cfg.nservers; i++)
-		if (d.cfg.servers[i].nts && !ntsd_assoc_nts_available()) {
-			fprintf(stderr, "%s:%u: 'nts' on a server line: this ntsd is built without "
-				"the NTS client (ntsd/ntsc.c)\n", conf, d.cfg.servers[i].line);
-			errors++;
-		}
 	d.cfg.no_clock = no_clock;
 	d.cfg.allow_big_step = big_step;
 	if (errors > 0) {
@@ -330,6 +323,7 @@ int main(int argc, char **argv)
 	absolutize(d.cfg.cookie_file, sizeof d.cfg.cookie_file);
 	absolutize(d.cfg.pidfile, sizeof d.cfg.pidfile);
 	absolutize(d.cfg.control, sizeof d.cfg.control);
+	absolutize(d.cfg.state_dir, sizeof d.cfg.state_dir);
 	if (d.cfg.nntp == 0) {
 		size_t n = 0;
 		ntsd_parse_addr("*", 123, d.cfg.ntp, NTSD_MAX_LISTEN, &n);

@@ -46,4 +46,17 @@ int ntsd_ntsc_unwrap(struct ntsd_ntsc *c, const uint8_t *pkt, size_t len);
  * last_error); the association fills the rest. */
 void ntsd_ntsc_status(const struct ntsd_ntsc *c, struct ntsd_source_status *st);
 
+/* The same from explicit parameters, for callers without a server line
+ * (ntsc-try, the NTS client test driver); ntsd_ntsc_new maps sc onto it. */
+struct ntsd_ntsc_params {
+	const char *host;            /* NTS-KE server name, verified in its certificate */
+	uint16_t ke_port;            /* 0: 4460 */
+	const char *ca;              /* trust anchors; NULL: the system store */
+	bool noval;
+	const uint16_t *aeads;       /* offered in order; none: AEAD 15 */
+	size_t naeads;
+	const char *state_dir;       /* NULL or "": cookies and keys are not kept */
+};
+struct ntsd_ntsc *ntsd_ntsc_new_params(struct ntsd *d, const struct ntsd_ntsc_params *p);
+
 #endif

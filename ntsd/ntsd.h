@@ -69,6 +69,8 @@ struct ntsd_config {
 	unsigned cert_check_secs; /* how often the cert/key mtimes are compared */
 	char pidfile[NTSD_PATH_MAX];
 	char control[NTSD_PATH_MAX];
+	char state_dir[NTSD_PATH_MAX];   /* statedir: NTS client cookies and keys; "" none */
+	unsigned state_dir_line;
 	int loglevel;
 	/* time client (config_client.c) */
 	struct ntsd_server_conf servers[NTSD_MAX_SERVERS];
