@@ -11,6 +11,7 @@
 #define SLEW_RATIO 3.0       /* a phase error at noise level is slewed over 3 updates */
 #define MIN_SLEW_TIME 0.5    /* s */
 #define POLL_UP_SCORE 3      /* calm updates in a row before the poll interval doubles */
+#define MAX_TOTAL_FREQ 0.09  /* what the clock driver can set: tick +-10 %, with a margin */
 
 void nts_disc_config_default(struct nts_disc_config *c)
 {
@@ -18,7 +19,7 @@ void nts_disc_config_default(struct nts_disc_config *c)
 	c->step_threshold = 0.128;
 	c->panic_threshold = 1000;
 	c->stepout = 300;
-	c->max_freq = 500e-6;
+	c->max_freq = 0.05;
 	c->max_slew = 0.083;   /* Linux: tick may move 10 %; keep a margin */
 	c->minpoll = 6;
 	c->maxpoll = 10;
@@ -41,7 +42,11 @@ void nts_disc_init(struct nts_disc *d, const struct nts_disc_config *cfg, double
 
 double nts_disc_correction(const struct nts_disc *d, double now)
 {
-	return d->cum + d->freq_cmd * (now - d->t_cmd);
+	/* now is read from the corrected clock, which runs 1 + f + freq_cmd
+	 * times as fast as true time (f: its own error, about -base_freq): over
+	 * a local interval l we gained freq_cmd * l / (1 + f + freq_cmd) on an
+	 * uncorrected clock. Without the divisor 8 % of a fast slew is lost. */
+	return d->cum + d->freq_cmd * (now - d->t_cmd) / (1.0 + d->freq_cmd - d->base_freq);
 }
 
 /* Change the commanded frequency from now on, keeping cum exact. */
@@ -49,6 +54,10 @@ static void command(struct nts_disc *d, double now, double freq)
 {
 	if (d->cfg.observe_only)
 		return;
+	if (freq > MAX_TOTAL_FREQ)
+		freq = MAX_TOTAL_FREQ;
+	if (freq < -MAX_TOTAL_FREQ)
+		freq = -MAX_TOTAL_FREQ;
 	d->cum = nts_disc_correction(d, now);
 	d->t_cmd = now;
 	d->freq_cmd = freq;
@@ -210,6 +219,9 @@ void nts_disc_update(struct nts_disc *d, double now, double offset, double noise
 			fr = c->max_freq;
 		if (fr < -c->max_freq)
 			fr = -c->max_freq;
+		/* close the running interval first: its divisor used the old estimate */
+		d->cum = nts_disc_correction(d, now);
+		d->t_cmd = now;
 		d->base_freq = fr;   /* with -x only reported: command() applies nothing */
 	} else {
 		d->used = d->n;

@@ -104,7 +104,7 @@ static bool drift_read(const char *path, double *freq)
 	if (!f)
 		return false;
 	double ppm;
-	bool ok = fscanf(f, "%lf", &ppm) == 1 && fabs(ppm) <= 500;
+	bool ok = fscanf(f, "%lf", &ppm) == 1 && fabs(ppm) <= 50000;
 	fclose(f);
 	if (ok)
 		*freq = ppm * 1e-6;

@@ -24,8 +24,9 @@ struct nts_disc_config {
 	int minpoll, maxpoll;       /* log2 s bounds of the advised poll interval */
 };
 
-/* step 0.128 s, panic 1000 s, stepout 300 s (RFC 5905 / ntpd), max frequency
- * 500 ppm, slews up to 8.3 % (what the kernel's tick allows), poll 6..10 */
+/* step 0.128 s, panic 1000 s, stepout 300 s (RFC 5905 / ntpd), frequency
+ * errors up to 5 %, slews up to 8.3 % (the kernel's tick allows 10 % in
+ * all), poll 6..10 */
 void nts_disc_config_default(struct nts_disc_config *c);
 
 enum nts_disc_kind {

@@ -218,6 +218,21 @@ START_TEST(converge_from_100ms_100ppm)
 }
 END_TEST
 
+START_TEST(large_frequency_error_found)
+{
+	/* 5000 ppm: through the kernel tick, and our corrections must be
+	 * integrated in true time, not in the corrected clock's time */
+	struct world w;
+	struct nts_disc_config cfg;
+	cfg_sim(&cfg);
+	world_init(&w, 7, 0.02, 5e-3, 1, &cfg);
+	double rms, max = run(&w, 3 * 3600, 3600, &rms);
+	ck_assert_msg(max < 200e-6 && rms < 100e-6, "max %g rms %g", max, rms);
+	ck_assert_msg(fabs(w.disc.base_freq + w.f_int) < 1e-6, "base %g own %g", w.disc.base_freq,
+		      w.f_int);
+}
+END_TEST
+
 START_TEST(falseticker_of_four_rejected)
 {
 	struct world w;
@@ -348,6 +363,7 @@ Suite *time_suite(void)
 	tcase_add_test(tc, filter_prefers_low_delay_and_newer);
 	tcase_add_test(tc, select_prefers_authenticated_and_needs_majority);
 	tcase_add_test(tc, converge_from_100ms_100ppm);
+	tcase_add_test(tc, large_frequency_error_found);
 	tcase_add_test(tc, falseticker_of_four_rejected);
 	tcase_add_test(tc, thirty_percent_loss);
 	tcase_add_test(tc, large_offset_is_stepped_once);
