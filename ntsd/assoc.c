@@ -18,7 +18,6 @@
 #include "nts/err.h"
 #include "nts/log.h"
 #include "nts/ntp.h"
-#include "nts/ntske.h"
 #include "ntsc.h"
 #include "ntsd.h"
 #include "sched.h"
@@ -268,8 +267,8 @@ static struct ntsd_ntsc *ntsc_for(struct ntsd *d, const struct ntsd_server_conf 
 	const char *ca = sc->ca[0] ? sc->ca : d->cfg.nts_ca[0] ? d->cfg.nts_ca : NULL;
 	struct ntsd_ntsc_params p = {
 		.host = sc->host,
-		/* :1234 is the drafts' port: config_client.c warned, 4460 it is */
-		.ke_port = sc->ke_fallback ? NTSKE_PORT : sc->port,
+		.ke_port = sc->port,
+		.ke_fallback = sc->ke_fallback,   /* :1234 of old guides: 4460 if it fails */
 		.ca = ca,
 		.noval = sc->noval,
 		.aeads = sc->aead ? &sc->aead : none,

@@ -149,7 +149,7 @@ static int server_line(struct ntsd_config *cfg, const struct nts_conf_line *l, c
 		sc.ke_fallback = true;
 		nts_log(NTS_LOG_WARNING, NTS_TAG_CLIENT,
 			"%s:%u: port 1234 comes from the NTS drafts (old guides still give it); "
-			"the standard NTS-KE port is %u: using %s:%u",
+			"the standard NTS-KE port is %u: will fall back to %s:%u if 1234 fails",
 			l->file, l->lineno, NTSKE_PORT, sc.host, NTSKE_PORT);
 	}
 	cfg->servers[cfg->nservers++] = sc;

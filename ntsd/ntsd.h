@@ -36,7 +36,7 @@ struct ntsd_server_conf {
 	char host[256];           /* name or address, without the port */
 	uint16_t port;            /* NTP port, or with nts the NTS-KE port */
 	bool port_given;
-	bool ke_fallback;         /* nts with :1234 (the drafts' port): warned, 4460 is used */
+	bool ke_fallback;         /* nts with :1234 (the drafts' port): 4460 if 1234 fails */
 	bool pool;                /* a `pool` line: several addresses, replaced when unreachable */
 	bool nts, iburst, prefer, noselect, noval;
 	int minpoll, maxpoll;     /* log2 s */
