@@ -53,6 +53,8 @@ void ntsd_config_defaults(struct ntsd_config *cfg)
 	rl.leak = 0;
 	rl.entries = 4096;
 	cfg->ke_rl = rl;
+	cfg->step_threshold = 0.128;    /* RFC 5905 STEPT */
+	cfg->panic_threshold = 1000;    /* RFC 5905 PANICT */
 }
 
 void ntsd_addr_format(const struct sockaddr *sa, char *buf, size_t len)
@@ -189,7 +191,7 @@ static int uint_arg(struct ctx *x, const struct nts_conf_line *l, const char *v,
 	return NTS_OK;
 }
 
-static int aead_from_word(const char *w)
+int ntsd_aead_from_word(const char *w)
 {
 	static const struct {
 		const char *name;
@@ -219,7 +221,7 @@ static int nts_aead_list(struct ctx *x, const struct nts_conf_line *l)
 				      "'nts aead' takes 1 to %d algorithms", NTSD_MAX_AEADS);
 	size_t n = 0;
 	for (int i = 2; i < l->argc; i++) {
-		int id = aead_from_word(l->argv[i]);
+		int id = ntsd_aead_from_word(l->argv[i]);
 		if (id < 0 || !nts_aead_supported((uint16_t)id))
 			return nts_conf_error(l, x->err, sizeof x->err,
 					      "unsupported AEAD '%s' (use AES_SIV_CMAC_256 (15) or AES_SIV_CMAC_512 (17))",
@@ -440,6 +442,8 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 		c->cert_line = l->lineno;
 		return set_path(x, l, a, c->cert_file);
 	}
+	if (strcmp(sub, "ca") == 0)
+		return set_path(x, l, a, c->nts_ca);
 	if (strcmp(sub, "cookie") == 0) {
 		c->cookie_line = l->lineno;
 		return set_path(x, l, a, c->cookie_file);
@@ -525,6 +529,7 @@ static int do_local(struct ctx *x, const struct nts_conf_line *l)
 	if ((rc = uint_arg(x, l, l->argv[2], 1, 15, &v)) != NTS_OK)
 		return rc;
 	c->stratum = (unsigned)v;
+	c->local_set = true;
 	memcpy(&c->refid, "LOCL", 4);
 	c->refid = ntohl(c->refid);
 	if (l->argc == 5) {
@@ -556,7 +561,8 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 		return rc;
 	const char *k = l->argv[0], *a = l->argv[1];
 	if (strcmp(k, "threads") == 0) {
-		if ((rc = uint_arg(x, l, a, 1, NTSD_MAX_THREADS, &v)) == NTS_OK)
+		/* 0: no NTP server at all (a client only, e.g. under clknetsim) */
+		if ((rc = uint_arg(x, l, a, 0, NTSD_MAX_THREADS, &v)) == NTS_OK)
 			c->threads = (unsigned)v;
 		return rc;
 	}
@@ -580,6 +586,11 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 	return NTS_OK;
 }
 
+static int do_client(struct ctx *x, const struct nts_conf_line *l)
+{
+	return ntsd_config_client(x->cfg, l, x->err, sizeof x->err);
+}
+
 static const struct {
 	const char *keyword;
 	int (*fn)(struct ctx *x, const struct nts_conf_line *l);
@@ -590,6 +601,8 @@ static const struct {
 	{ "restrict", do_restrict }, { "ratelimit", do_ratelimit }, { "discard", do_discard },
 	{ "user", do_user },       { "seccomp", do_seccomp },
 	{ "statedir", do_simple },
+	{ "server", do_client },   { "pool", do_client },     { "driftfile", do_client },
+	{ "tinker", do_client },
 };
 
 int ntsd_config_parse(struct ntsd_config *cfg, const char *name, const char *text, size_t len,

@@ -18,6 +18,7 @@
 #include "nts/log.h"
 #include "ntsd.h"
 #include "sched.h"
+#include "sources.h"
 
 #define DEFAULT_CONF "/etc/ntsd.conf"
 
@@ -143,6 +144,8 @@ static int start(struct ntsd *d)
 		return rc;
 	if ((rc = ntsd_ntp_start(d)) != NTS_OK)
 		return rc;
+	if ((rc = ntsd_sources_start(d)) != NTS_OK)
+		return rc;
 	if (d->cfg.nts_enable && (rc = ntsd_ke_start(d)) != NTS_OK)
 		return rc;
 	return ntsd_control_open(d);
@@ -153,9 +156,8 @@ static int start(struct ntsd *d)
 static int drop_and_run(struct ntsd *d, const struct ntsd_privs *p)
 {
 	/* CAP_SYS_TIME only for a daemon that disciplines the clock: with
-	 * client sources and without -x. ntsd has no client sources yet
-	 * ('server' lines are coming), so for now it keeps none. */
-	size_t nsources = 0;
+	 * client sources and without -x. */
+	size_t nsources = d->cfg.nservers;
 	bool disciplines = !d->cfg.no_adjust && nsources > 0;
 	int rc = ntsd_privs_drop(&d->cfg, p, disciplines);
 	if (rc == NTS_OK && d->cfg.seccomp)
@@ -170,6 +172,7 @@ static int drop_and_run(struct ntsd *d, const struct ntsd_privs *p)
 static void stop(struct ntsd *d)
 {
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
+	ntsd_sources_stop();
 	ntsd_ke_stop(d);
 	ntsd_ntp_stop(d);
 	ntsd_control_close(d);
@@ -282,17 +285,19 @@ static int daemonize(int *report_fd)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE] [-u USER[:GROUP]] [-S] [-x]\n"
+		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-x] [-g] [-p PIDFILE] [-u USER[:GROUP]] [-S]\n"
 		"       ntsd -Q SOCKET [counters|keys]\n"
 		"  -c FILE     configuration (default " DEFAULT_CONF ")\n"
 		"  -n          check the configuration, print 'configuration OK' or the errors\n"
 		"  -d          stay in the foreground and log to stderr\n"
 		"  -v          log debug messages too\n"
+		"  -x          measure, select and serve time, but never adjust the clock\n"
+		"              (and keep no capability after dropping privileges)\n"
+		"  -g          allow the first correction to be a step of any size\n"
 		"  -p PIDFILE  write the pid here (overrides 'pidfile')\n"
 		"  -u USER[:GROUP]  run as USER once the ports are bound (overrides 'user';\n"
 		"              the installed configuration says " NTSD_USER ")\n"
 		"  -S          load the seccomp filter (as 'seccomp yes')\n"
-		"  -x          never adjust the system clock: keep no capability\n"
 		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n");
 }
 
@@ -301,18 +306,20 @@ int main(int argc, char **argv)
 	static struct ntsd d;
 	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL, *user = NULL;
 	bool check = false, foreground = false, verbose = false, seccomp = false, no_adjust = false;
+	bool big_step = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:ndvp:Q:u:SxhV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:ndvxgp:Q:u:ShV")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'n': check = true; break;
 		case 'd': foreground = true; break;
 		case 'v': verbose = true; break;
+		case 'x': no_adjust = true; break;
+		case 'g': big_step = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'Q': query = optarg; break;
 		case 'u': user = optarg; break;
 		case 'S': seccomp = true; break;
-		case 'x': no_adjust = true; break;
 		case 'V': printf("ntsd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -329,6 +336,7 @@ int main(int argc, char **argv)
 	int errors = ntsd_config_load(&d.cfg, conf, print_err, NULL);
 	if (errors == 0)
 		errors = ntsd_config_check(&d.cfg, print_err, NULL);
+	d.cfg.allow_big_step = big_step;
 	if (errors > 0) {
 		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
 		return 1;
@@ -415,12 +423,17 @@ int main(int argc, char **argv)
 	}
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ready");
 	ntsd_notify_ready(&d);
-	if (run(&d) != 0)
+	int exit_code = EXIT_SUCCESS;
+	if (run(&d) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "main loop: %s", strerror(errno));
+		exit_code = EXIT_FAILURE;
+	}
+	if (ntsd_sources_panicked())
+		exit_code = EXIT_FAILURE;
 	ntsd_notify_stopping();
 	stop(&d);
 	if (d.cfg.pidfile[0])
 		unlink(d.cfg.pidfile);
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "stopped");
-	return 0;
+	return exit_code;
 }

@@ -23,11 +23,29 @@
 #define NTSD_PATH_MAX 1024
 
 struct nts_tls_creds;
+struct nts_conf_line;
 
 struct ntsd_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char text[80];            /* "127.0.0.1:123", "[::1]:4460" */
+};
+
+#define NTSD_MAX_SERVERS 32
+
+/* One `server` or `pool` line (ntsd.conf(5)); every option is parsed here,
+ * the NTS ones are read by ntsc.c. */
+struct ntsd_server_conf {
+	char host[256];           /* name or address, without the port */
+	uint16_t port;            /* NTP port, or with nts the NTS-KE port */
+	bool port_given;
+	bool ke_fallback;         /* nts with :1234 (the drafts' port): 4460 if 1234 fails */
+	bool pool;                /* a `pool` line: several addresses, replaced when unreachable */
+	bool nts, iburst, prefer, noselect, noval;
+	int minpoll, maxpoll;     /* log2 s */
+	char ca[NTSD_PATH_MAX];   /* per-server CA file or dir; "" = `nts ca` or the system store */
+	uint16_t aead;            /* 0 = default preference (15, then 17) */
+	unsigned line;            /* where it was configured, for messages */
 };
 
 struct ntsd_config {
@@ -68,6 +86,15 @@ struct ntsd_config {
 	unsigned user_line;
 	bool seccomp;
 	bool no_adjust;               /* -x: never adjust the clock, keep no CAP_SYS_TIME */
+	/* time client (config_client.c) */
+	struct ntsd_server_conf servers[NTSD_MAX_SERVERS];
+	size_t nservers;
+	char nts_ca[NTSD_PATH_MAX];   /* `nts ca FILE|DIR`; "" = system trust store */
+	char driftfile[NTSD_PATH_MAX];
+	double step_threshold;    /* `tinker step S`: larger offsets are stepped (0: never) */
+	double panic_threshold;   /* `tinker panic S`: larger offsets stop ntsd (0: never) */
+	bool local_set;           /* `local stratum N` given: the fallback while unsynchronised */
+	bool allow_big_step;      /* -g: the first correction may be a step of any size */
 };
 
 /* Defaults: nothing enabled, stratum 16 until configured, 1 worker each. */
@@ -87,6 +114,12 @@ int ntsd_parse_addr(const char *s, uint16_t default_port, struct ntsd_addr *out,
 		    size_t *n);
 void ntsd_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 uint16_t ntsd_addr_port(const struct ntsd_addr *a);
+
+/* An AEAD name ("AES_SIV_CMAC_256") or IANA number; -1 if unknown. */
+int ntsd_aead_from_word(const char *w);
+/* config_client.c: `server`, `pool`, `driftfile`, `tinker` (and `nts ca`). */
+int ntsd_config_client(struct ntsd_config *cfg, const struct nts_conf_line *l, char *err,
+		       size_t errlen);
 
 /* Certificate and key, shared by KE workers; reference counted so a reload
  * never frees credentials a session still uses. */
