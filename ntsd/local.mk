@@ -1,13 +1,15 @@
 # ntsd: the NTS server daemon (issue 4).
 sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
-	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
+	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/config_client.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
 	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c \
-	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c \
+	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c ntsd/resolve.h ntsd/resolve.c \
+	ntsd/access.c ntsd/privs.c ntsd/seccomp.c ntsd/notify.c \
+	ntsd/assoc.h ntsd/assoc.c ntsd/sources.h ntsd/sources.c ntsd/clock.h ntsd/clock.c \
 	ntsd/report.h ntsd/report.c ntsd/metrics.c
-ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
-ntsd_ntsd_LDADD = $(LIBNTS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
+ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS) $(CAPNG_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
+ntsd_ntsd_LDADD = $(LIBNTS) $(JANSSON_LIBS) $(MHD_LIBS) $(CAPNG_LIBS) $(SECCOMP_LIBS) $(SYSTEMD_LIBS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5
@@ -20,13 +22,13 @@ ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # interop/test-ntsd-client-*.sh (not installed)
 noinst_PROGRAMS += ntsd/ntsc-try
 ntsd_ntsc_try_SOURCES = ntsd/ntsc_try.c ntsd/ntsc.c ntsd/ntsc.h ntsd/ke_client.c ntsd/ke_client.h \
-	ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/ntsd.h
-ntsd_ntsc_try_LDADD = $(LIBNTS) -lm
+	ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/config_client.c ntsd/ntsd.h
+ntsd_ntsc_try_LDADD = $(LIBNTS) $(PTHREAD_LIBS) -lm
 ntsd_ntsc_try_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
 TESTS += ntsd/test_ntsd
-ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h \
+ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h \
 	ntsd/report.c ntsd/report.h ntsd/metrics.c
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
@@ -41,6 +43,12 @@ ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_sched_LDADD = $(CHECK_LIBS) -lm
 # mode 6 responder with fixture sources, for ntpq and ntsmon program tests
 noinst_PROGRAMS += ntsd/test_m6serve
-ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
+ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
 ntsd_test_m6serve_LDADD = $(LIBNTS) -lm
 ntsd_test_m6serve_LDFLAGS = $(AM_LDFLAGS) -static
+# unit tests of the off-loop name lookup
+check_PROGRAMS += ntsd/test_resolve
+TESTS += ntsd/test_resolve
+ntsd_test_resolve_SOURCES = ntsd/test_resolve.c ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h
+ntsd_test_resolve_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_resolve_LDADD = $(CHECK_LIBS) $(PTHREAD_LIBS) -lm

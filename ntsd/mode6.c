@@ -109,8 +109,16 @@ static void put_system(const struct ntsd *d, struct nts_m6_vw *w, const char *on
 		nts_m6_vw_put(w, "rootdisp", "%.3f", sys.synchronised ? sys.root_dispersion * 1e3 : 1.0);
 	if (WANT("refid"))
 		nts_m6_vw_put(w, "refid", "%s", refid);
+	/* the last clock update once synchronised (as mode 4 answers say) */
+	uint64_t ref = ts;
+	if (sys.synchronised && sys.reftime > 0) {
+		struct timespec rt = { .tv_sec = (time_t)sys.reftime,
+				       .tv_nsec = (long)((sys.reftime - (double)(time_t)sys.reftime) * 1e9) };
+		ref = ntp_ts_from_timespec(&rt);
+	}
 	if (WANT("reftime"))
-		nts_m6_vw_put(w, "reftime", "0x%08x.00000000", (unsigned)(ts >> 32));
+		nts_m6_vw_put(w, "reftime", "0x%08x.%08x", (unsigned)(ref >> 32),
+			      sys.synchronised ? (unsigned)ref : 0u);
 	if (WANT("clock"))
 		nts_m6_vw_put(w, "clock", "0x%08x.%08x", (unsigned)(ts >> 32), (unsigned)ts);
 	if (WANT("peer"))
@@ -119,6 +127,10 @@ static void put_system(const struct ntsd *d, struct nts_m6_vw *w, const char *on
 		nts_m6_vw_put(w, "offset", "%.6f", sys.offset * 1e3);
 	if (WANT("frequency"))
 		nts_m6_vw_put(w, "frequency", "%.3f", sys.frequency_ppm);
+	if (WANT("sys_jitter"))
+		nts_m6_vw_put(w, "sys_jitter", "%.6f", sys.synchronised ? sys.jitter * 1e3 : 0.0);
+	if (WANT("tc"))
+		nts_m6_vw_put(w, "tc", "%d", sys.synchronised && sys.poll_log2 > 0 ? sys.poll_log2 : 6);
 }
 
 /* Split "192.0.2.1:123" or "[2001:db8::1]:123" into address and port. */

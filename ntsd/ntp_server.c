@@ -17,6 +17,7 @@
 #include "nts/ntp.h"
 #include "nts/nts_ef.h"
 #include "ntsd.h"
+#include "sources.h"
 
 #define BATCH 32
 #define RX_BUF 2048            /* larger than NTP_MAX_PACKET to see oversized datagrams */
@@ -50,6 +51,7 @@ struct ntp_worker {
 struct ntp_workers {
 	size_t n;
 	int wake_fd;
+	int8_t precision;
 	struct ntp_worker *w[NTSD_MAX_THREADS];
 };
 
@@ -119,21 +121,17 @@ static void server_header(const struct ntp_worker *w, const struct ntp_hdr *req,
 	const struct ntsd_config *c = &w->d->cfg;
 	struct timespec now;
 	memset(h, 0, sizeof *h);
-	h->leap = c->stratum >= 16 ? NTP_LEAP_UNSYNC : NTP_LEAP_NONE;
 	h->version = req->version;
 	h->mode = NTP_MODE_SERVER;
-	h->stratum = (uint8_t)(c->stratum >= 16 ? 16 : c->stratum);
 	h->poll = req->poll;
 	h->precision = w->precision;
-	h->root_delay = 0;
-	h->root_disp = ntp_short_from_double(0.001);
-	h->refid = c->refid;
 	h->org = req->xmt;
 	h->rec = ntp_ts_from_timespec(rx);
 	clock_gettime(CLOCK_REALTIME, &now);
 	h->xmt = ntp_ts_from_timespec(&now);
-	/* the local clock is its own reference: updated "this second" */
-	h->reftime = h->xmt & 0xFFFFFFFF00000000ull;
+	/* leap, stratum, refid, root delay/dispersion, reference time: from the
+	 * selected source, the `local` fallback, or unsynchronised */
+	ntsd_sources_server_vars(c, h);
 }
 
 /* Answer one datagram into out; returns the length, 0 to send nothing. */
@@ -314,7 +312,11 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 			serve_mode6(w, fd, idx, (size_t)i, &dst);
 			continue;
 		}
-		size_t len = handle(w, w->rx[i], w->rmsg[i].msg_len, &rx, w->tx[out]);
+		/* access rules and rate limits first (access.c): a RATE kiss or nothing */
+		int acc = ntsd_access_ntp(w->d, &w->peer[i], w->rx[i], w->rmsg[i].msg_len, w->tx[out],
+					  NTP_MAX_PACKET);
+		size_t len = acc == 0 ? handle(w, w->rx[i], w->rmsg[i].msg_len, &rx, w->tx[out])
+				      : acc > 0 ? (size_t)acc : 0;
 		if (len == 0)
 			continue;
 		struct msghdr *s = &w->smsg[out].msg_hdr;
@@ -403,6 +405,8 @@ static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precisio
 
 int ntsd_ntp_start(struct ntsd *d)
 {
+	if (d->cfg.threads == 0)
+		return NTS_OK;   /* `threads 0`: a client only, no NTP server */
 	struct ntp_workers *ws = calloc(1, sizeof *ws);
 	if (!ws)
 		return NTS_E_NOMEM;
@@ -417,13 +421,20 @@ int ntsd_ntp_start(struct ntsd *d)
 			return rc;
 		ws->n++;
 	}
+	ws->precision = precision;
+	return NTS_OK;
+}
+
+int ntsd_ntp_run(struct ntsd *d)
+{
+	struct ntp_workers *ws = d->ntp;
 	for (size_t i = 0; i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
 		ws->w[i]->started = true;
 	}
 	nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "%zu NTP worker(s) started, precision 2^%d s", ws->n,
-		precision);
+		ws->precision);
 	return NTS_OK;
 }
 

@@ -198,6 +198,11 @@ json_t *ntsd_report_json(const struct ntsd *d)
 				   sys.refid, "root_delay", num(sys.root_delay), "root_dispersion",
 				   num(sys.root_dispersion), "offset", num(sys.offset), "frequency_ppm",
 				   num(sys.frequency_ppm), "sys_peer", sys.sys_peer);
+	if (system && sys.synchronised) {
+		json_object_set_new(system, "jitter", num(sys.jitter));
+		json_object_set_new(system, "reftime", sys.reftime > 0 ? num(sys.reftime) : json_null());
+		json_object_set_new(system, "poll", json_integer(sys.poll_log2));
+	}
 	return json_pack("{s:s,s:s,s:I,s:I,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "schema", NTSD_REPORT_SCHEMA,
 			 "version", "ntsd " PACKAGE_VERSION, "time", (json_int_t)r.now, "started",
 			 (json_int_t)r.started, "nts", r.nts, "system", system ? system : json_object(),
