@@ -46,11 +46,11 @@ probe_grep "--check prints its summary" '^check +[0-9]+ PASS, [0-9]+ FAIL, [0-9]
 probe_grep "--check covers the NTP side" '^check +ntp\.unknown-cookie '
 probe_grep "--aead-scan: chrony accepts 15" '^aead 15 .* accepted'
 probe_grep "--aead-scan: the unassigned id is refused" '^aead 1000 .* refused'
-# the README's sample is this run's output
+# the sample in doc/ntske-probe.md is this run's output
 cut_check() { grep -E '^(check|aead) ' "$1"; }
-cut_check "$here/../README" > "$T/readme-check"
+cut_check "$here/../doc/ntske-probe.md" > "$T/readme-check"
 cut_check "$OUT" > "$T/real-check"
-nts_check "README's --check sample matches the real output ($(wc -l < "$T/readme-check") lines)" \
+nts_check "doc/ntske-probe.md's --check sample matches the real output ($(wc -l < "$T/readme-check") lines)" \
 	cmp -s "$T/readme-check" "$T/real-check"
 diff "$T/readme-check" "$T/real-check" | sed 's/^/#   /'
 probe_json "json --check --aead-scan" "$RC" $CA --check --aead-scan "localhost:$KE"
