@@ -111,6 +111,13 @@ void ntsd_creds_put(struct ntsd *d, struct ntsd_creds *c);
 bool ntsd_creds_check_mtime(struct ntsd *d);
 void ntsd_creds_fini(struct ntsd *d);
 
+/* ring.c: sync the cookie key ring with its file (or rotate it in memory)
+ * at 'now'; returns when to call again: the next rotation, or
+ * NTSD_RING_RETRY_SECS after a key file failure. *rc gets the sync's
+ * result (1 when there is no file); rc may be NULL. */
+#define NTSD_RING_RETRY_SECS 60
+time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc);
+
 /* ntp_server.c: bind the NTP sockets and start the workers. */
 int ntsd_ntp_start(struct ntsd *d);
 void ntsd_ntp_stop(struct ntsd *d);
