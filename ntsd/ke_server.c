@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -54,6 +55,10 @@ struct ke_worker {
 	bool started;
 	int ep;
 	unsigned nconns, max_conns;
+	bool accept_paused;            /* out of descriptors: listeners off */
+	int64_t resume_ms;             /* when to listen again */
+	int backoff_ms;                /* doubles while accept keeps failing */
+	int64_t warned_ms;
 	struct ke_conn *head, *tail;
 	struct ke_conn *dead;          /* closed in this batch, linked by next */
 };
@@ -264,14 +269,70 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 	}
 }
 
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+
+static void listeners_ctl(struct ke_worker *w, int op)
+{
+	struct ke_workers *ws = w->d->ke;
+	for (size_t k = 0; k < ws->nlisten; k++) {
+		/* EPOLLEXCLUSIVE: one worker wakes per new connection */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+					  .data.ptr = (void *)(uintptr_t)k };
+		if (epoll_ctl(w->ep, op, ws->listen_fds[k], &ev) != 0 && op == EPOLL_CTL_ADD)
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "NTS-KE listener: epoll: %s", strerror(errno));
+	}
+}
+
+/* accept() failed for want of descriptors or memory: the connection stays
+ * queued and the listener stays readable, so level-triggered epoll would
+ * wake us at once, forever. Stop listening for a while (doubling up to
+ * BACKOFF_MAX_MS) and let connections finish or time out meanwhile. */
+static void accept_pause(struct ke_worker *w, int err)
+{
+	int64_t now = ntsd_now_ms();
+	w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (w->backoff_ms > BACKOFF_MAX_MS)
+		w->backoff_ms = BACKOFF_MAX_MS;
+	w->resume_ms = now + w->backoff_ms;
+	if (!w->accept_paused)
+		listeners_ctl(w, EPOLL_CTL_DEL);
+	w->accept_paused = true;
+	nts_count(&w->d->counters.ke_serves_bad);
+	if (now - w->warned_ms >= 10000 || !w->warned_ms) {
+		w->warned_ms = now;
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+			"NTS-KE accept: %s (%u connections open): not accepting for %d ms; "
+			"raise the open-file limit or lower 'nts maxconn'", strerror(err), w->nconns,
+			w->backoff_ms);
+	}
+}
+
+static void accept_resume(struct ke_worker *w)
+{
+	if (!w->accept_paused || ntsd_now_ms() < w->resume_ms)
+		return;
+	w->accept_paused = false;
+	listeners_ctl(w, EPOLL_CTL_ADD);
+}
+
 /* Accept one connection; false when there was none to accept. */
 static bool accept_one(struct ke_worker *w, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
+	if (w->accept_paused)
+		return false;
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return errno == ECONNABORTED || errno == EINTR;
+	if (fd < 0) {
+		int e = errno;
+		if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+			accept_pause(w, e);
+			return false;
+		}
+		return e == ECONNABORTED || e == EINTR;
+	}
+	w->backoff_ms = 0;
 	if (w->nconns >= w->max_conns && w->head) {
 		/* at the bound: the oldest connection has had the longest chance */
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "connection limit reached, dropping %s",
@@ -336,6 +397,11 @@ static void *worker_main(void *arg)
 			int64_t left = w->head->deadline_ms - ntsd_now_ms();
 			timeout = left < 0 ? 0 : left < 1000 ? (int)left + 1 : 1000;
 		}
+		if (w->accept_paused) {
+			int64_t left = w->resume_ms - ntsd_now_ms();
+			int t = left < 0 ? 0 : (int)left + 1;
+			timeout = t < timeout ? t : timeout;
+		}
 		int n = epoll_wait(w->ep, evs, KE_EVENTS, timeout);
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
@@ -354,6 +420,7 @@ static void *worker_main(void *arg)
 		}
 		expire(w);
 		reap(w);
+		accept_resume(w);
 	}
 out:
 	while (w->head)
@@ -380,6 +447,38 @@ static int open_listener(const struct ntsd_addr *a)
 	return fd;
 }
 
+/* Descriptors kept for everything but KE connections: NTP sockets per
+ * worker, listeners, epoll and event fds, the key file, logs, control. */
+#define FD_RESERVE 64
+
+/* How many KE connections the open-file limit allows: raise the soft limit
+ * towards 'nts maxconn' if the hard limit lets us, else say so and bound
+ * the connections, so accept() does not run out of descriptors. */
+static unsigned fd_budget(const struct ntsd *d)
+{
+	const struct ntsd_config *c = &d->cfg;
+	rlim_t need = (rlim_t)c->ke_max_conns + FD_RESERVE + (rlim_t)c->threads * c->nntp;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return c->ke_max_conns;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (want > rl.rlim_cur) {
+		struct rlimit nl = { want, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+			rl.rlim_cur = want;
+	}
+	if (rl.rlim_cur >= need)
+		return c->ke_max_conns;
+	rlim_t other = FD_RESERVE + (rlim_t)c->threads * c->nntp;
+	unsigned fit = rl.rlim_cur > other + c->ke_threads ? (unsigned)(rl.rlim_cur - other)
+							   : c->ke_threads;
+	nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+		"nts maxconn %u needs about %llu open files but the limit is %llu (ulimit -n): "
+		"serving at most %u NTS-KE connections at once", c->ke_max_conns,
+		(unsigned long long)need, (unsigned long long)rl.rlim_cur, fit);
+	return fit;
+}
+
 int ntsd_ke_start(struct ntsd *d)
 {
 	struct ke_workers *ws = calloc(1, sizeof *ws);
@@ -400,7 +499,7 @@ int ntsd_ke_start(struct ntsd *d)
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "starting NTS-KE server listening on %s",
 			d->cfg.ke[i].text);
 	}
-	unsigned per = d->cfg.ke_max_conns / d->cfg.ke_threads;
+	unsigned per = fd_budget(d) / d->cfg.ke_threads;
 	for (unsigned i = 0; i < d->cfg.ke_threads; i++) {
 		struct ke_worker *w = calloc(1, sizeof *w);
 		if (!w)

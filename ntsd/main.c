@@ -248,6 +248,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static struct ntsd d;
+	/* GnuTLS appends every TLS secret to $SSLKEYLOGFILE when it is set: a
+	 * daemon must never inherit that. Unset before any GnuTLS use. */
+	bool had_keylog = getenv("SSLKEYLOGFILE") != NULL;
+	unsetenv("SSLKEYLOGFILE");
 	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL;
 	bool check = false, foreground = false, verbose = false;
 	int opt;
@@ -275,6 +279,8 @@ int main(int argc, char **argv)
 	int errors = ntsd_config_load(&d.cfg, conf, print_err, NULL);
 	if (errors == 0)
 		errors = ntsd_config_check(&d.cfg, print_err, NULL);
+	if (errors == 0 && check)
+		errors = ntsd_creds_check(&d.cfg, time(NULL), print_err, NULL);
 	if (errors > 0) {
 		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
 		return 1;
@@ -328,6 +334,9 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&d.creds_lock, NULL);
 	d.ctl_fd = -1;
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ntsd %s starting with %s", PACKAGE_VERSION, conf);
+	if (had_keylog)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SHARED,
+			"SSLKEYLOGFILE is set in the environment: ignored, no TLS secret is logged");
 	int rc = sfd < 0 ? NTS_E_IO : start(&d);
 	if (rc == NTS_OK && d.cfg.pidfile[0] && write_pidfile(d.cfg.pidfile) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "pid file %s: %s", d.cfg.pidfile, strerror(errno));
