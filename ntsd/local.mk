@@ -3,7 +3,7 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/status.h ntsd/status.c ntsd/ring.c
+	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c ntsd/ring.c
 ntsd_ntsd_LDADD = $(LIBNTS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
@@ -21,3 +21,9 @@ ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
+# unit tests of the main loop's scheduler
+check_PROGRAMS += ntsd/test_sched
+TESTS += ntsd/test_sched
+ntsd_test_sched_SOURCES = ntsd/test_sched.c ntsd/sched.c ntsd/sched.h
+ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_sched_LDADD = $(CHECK_LIBS) -lm
