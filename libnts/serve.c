@@ -1,12 +1,16 @@
-/* The NTP server's decisions (answer, NAK, plain, drop) without I/O. */
+/* The server's decisions without I/O: NTP (answer, NAK, plain, drop) and
+ * NTS-KE (records, errors, AEAD choice, Port/Server). */
 #include <config.h>
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "nts/aead.h"
+#include "nts/cookie.h"
 #include "nts/counters.h"
 #include "nts/err.h"
 #include "nts/ntp.h"
+#include "nts/ntske.h"
 #include "nts/nts_ef.h"
 #include "nts/serve.h"
 
@@ -147,4 +151,94 @@ int nts_serve_ntp(struct nts_serve *s, const struct nts_serve_in *in, uint8_t *o
 	    nts_server_build_nak(&s->req, out, cap, &olen) == NTS_OK)
 		result(res, NTS_SERVE_NAK, rc, olen);
 	return NTS_OK;
+}
+
+/* ---- NTS-KE */
+
+int nts_serve_ke(struct nts_cookie_ring *ring, const struct nts_serve_ke_config *cfg,
+		 const uint8_t *msg, size_t len, nts_serve_export_fn export_keys, void *ctx,
+		 uint8_t *out, size_t cap, struct nts_serve_ke_result *res)
+{
+	if (!ring || !cfg || (!msg && len) || !export_keys || !out || !res)
+		return NTS_E_INVAL;
+	memset(res, 0, sizeof *res);
+	/* a response holds eight cookies: too large for a worker's stack */
+	struct ke_scratch {
+		struct ntske_request req;
+		struct ntske_response resp;
+	} *k = calloc(1, sizeof *k);
+	if (!k)
+		return NTS_E_NOMEM;
+	uint16_t ke_error = NTSKE_ERR_BAD_REQUEST;
+	int rc = ntske_request_parse(msg, len, &k->req, &ke_error);
+	if (rc != NTS_OK) {
+		/* RFC 8915 section 4.1.3: a request we cannot accept gets an Error
+		 * record (0 for an unknown critical record, 1 otherwise) */
+		res->outcome = NTS_SERVE_KE_ERROR;
+		res->err = rc;
+		res->error_code = ke_error;
+		k->resp.has_error = true;
+		k->resp.error_code = ke_error;
+		goto build;
+	}
+	uint16_t proto = 0, aead = 0;
+	rc = ntske_select(&k->req, cfg->aeads, cfg->naeads, &proto, &aead);
+	/* RFC 8915 sections 4.1.2 and 4.1.5: nothing in common gives an empty
+	 * Next Protocol or AEAD record and no cookies */
+	k->resp.has_proto = rc != NTS_E_KE_PROTO_UNSUPP;
+	k->resp.proto = proto;
+	k->resp.has_aead = rc == NTS_OK;
+	k->resp.aead = aead;
+	if (rc != NTS_OK) {
+		res->outcome = NTS_SERVE_KE_NO_COMMON;
+		res->err = rc;
+	} else {
+		size_t klen = nts_aead_key_len(aead);
+		uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
+		rc = export_keys(ctx, proto, aead, c2s, s2c, klen);
+		for (size_t i = 0; rc == NTS_OK && i < NTS_MAX_COOKIES; i++) {
+			size_t clen = 0;
+			rc = nts_cookie_seal(ring, aead, c2s, s2c, klen, k->resp.cookies[i],
+					     sizeof k->resp.cookies[i], &clen);
+			k->resp.cookie_len[i] = (uint16_t)clen;
+			k->resp.ncookies = i + 1;
+		}
+		explicit_bzero(c2s, sizeof c2s);
+		explicit_bzero(s2c, sizeof s2c);
+		if (rc != NTS_OK) {
+			/* RFC 8915 section 4.1.3: Internal Server Error */
+			memset(&k->resp, 0, sizeof k->resp);
+			k->resp.has_error = true;
+			k->resp.error_code = NTSKE_ERR_INTERNAL;
+			res->outcome = NTS_SERVE_KE_ERROR;
+			res->err = rc;
+			res->error_code = NTSKE_ERR_INTERNAL;
+			goto build;
+		}
+		res->outcome = NTS_SERVE_KE_COOKIES;
+		res->aead = aead;
+	}
+	if (cfg->ntp_port && cfg->ntp_port != NTP_PORT) {
+		/* RFC 8915 section 4.1.8: tell the client our NTP port */
+		k->resp.has_port = true;
+		k->resp.port = cfg->ntp_port;
+	}
+	if (cfg->server && cfg->server[0]) {
+		size_t n = strlen(cfg->server);
+		if (n > NTSKE_MAX_SERVER) {
+			explicit_bzero(k, sizeof *k);
+			free(k);
+			return NTS_E_INVAL;
+		}
+		/* RFC 8915 section 4.1.7 */
+		k->resp.has_server = true;
+		memcpy(k->resp.server, cfg->server, n + 1);
+	}
+build:
+	rc = ntske_response_build(&k->resp, out, cap, &res->len);
+	explicit_bzero(k, sizeof *k);
+	free(k);
+	if (rc != NTS_OK)
+		res->len = 0;
+	return rc;
 }

@@ -23,6 +23,7 @@
 #include "nts/log.h"
 #include "nts/ntp.h"
 #include "nts/ntske.h"
+#include "nts/serve.h"
 #include "nts/tls.h"
 #include "ntsd.h"
 
@@ -132,73 +133,41 @@ static void conn_wait(struct ke_worker *w, struct ke_conn *c, bool write)
 		c->events = want;
 }
 
-/* Build the answer to a complete request in c->in[0..msg_len). */
+static int export_keys(void *ctx, uint16_t proto, uint16_t aead, uint8_t *c2s, uint8_t *s2c,
+		       size_t key_len)
+{
+	return nts_tls_export_keys(ctx, proto, aead, c2s, s2c, key_len);
+}
+
+/* Build the answer to a complete request in c->in[0..msg_len): the
+ * decisions are libnts's (nts_serve_ke); this logs them and queues bytes. */
 static void build_response(struct ke_worker *w, struct ke_conn *c, size_t msg_len)
 {
 	const struct ntsd_config *cfg = &w->d->cfg;
-	static __thread struct ntske_request req;
-	static __thread struct ntske_response resp;
-	uint16_t ke_error = NTSKE_ERR_BAD_REQUEST;
-	memset(&resp, 0, sizeof resp);
-	int rc = ntske_request_parse(c->in, msg_len, &req, &ke_error);
-	if (rc != NTS_OK) {
-		/* RFC 8915 section 4.1.3: answer a request we cannot accept with
-		 * an Error record (0 for an unknown critical record, 1 otherwise) */
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "bad NTS-KE request from %s: %s", c->peer,
+	struct nts_serve_ke_config kc = {
+		.aeads = cfg->aeads,
+		.naeads = cfg->naeads,
+		.ntp_port = cfg->nntp > 0 ? ntsd_addr_port(&cfg->ntp[0]) : 0,
+		.server = cfg->server_name,
+	};
+	struct nts_serve_ke_result res;
+	int rc = nts_serve_ke(w->d->ring, &kc, c->in, msg_len, export_keys, c->tls, c->out,
+			      sizeof c->out, &res);
+	c->good = rc == NTS_OK && res.outcome == NTS_SERVE_KE_COOKIES;
+	c->aead = c->good ? res.aead : 0;
+	c->outlen = rc == NTS_OK ? res.len : 0;
+	if (rc != NTS_OK)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "NTS-KE answer for %s: %s", c->peer,
 			nts_strerror(rc));
-		resp.has_error = true;
-		resp.error_code = ke_error;
-	} else {
-		uint16_t proto = 0, aead = 0;
-		rc = ntske_select(&req, cfg->aeads, cfg->naeads, &proto, &aead);
-		/* RFC 8915 sections 4.1.2 and 4.1.5: nothing in common gives an
-		 * empty Next Protocol or AEAD record and no cookies */
-		resp.has_proto = rc != NTS_E_KE_PROTO_UNSUPP;
-		resp.proto = proto;
-		resp.has_aead = rc == NTS_OK;
-		resp.aead = aead;
-		if (rc == NTS_OK) {
-			size_t klen = nts_aead_key_len(aead);
-			uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
-			rc = nts_tls_export_keys(c->tls, proto, aead, c2s, s2c, klen);
-			for (size_t i = 0; rc == NTS_OK && i < NTS_MAX_COOKIES; i++) {
-				size_t len = 0;
-				rc = nts_cookie_seal(w->d->ring, aead, c2s, s2c, klen, resp.cookies[i],
-						     sizeof resp.cookies[i], &len);
-				resp.cookie_len[i] = (uint16_t)len;
-				resp.ncookies = i + 1;
-			}
-			memset(c2s, 0, sizeof c2s);
-			memset(s2c, 0, sizeof s2c);
-			if (rc != NTS_OK) {
-				nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "making cookies for %s: %s", c->peer,
-					nts_strerror(rc));
-				memset(&resp, 0, sizeof resp);
-				resp.has_error = true;
-				resp.error_code = NTSKE_ERR_INTERNAL;
-			} else {
-				c->aead = aead;
-				c->good = true;
-			}
-		} else {
-			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE request from %s: %s", c->peer,
-				nts_strerror(rc));
-		}
-		if (!resp.has_error && cfg->nntp > 0 && ntsd_addr_port(&cfg->ntp[0]) != NTP_PORT) {
-			/* RFC 8915 section 4.1.8: tell the client our NTP port */
-			resp.has_port = true;
-			resp.port = ntsd_addr_port(&cfg->ntp[0]);
-		}
-		if (!resp.has_error && cfg->server_name[0]) {
-			resp.has_server = true;
-			strcpy(resp.server, cfg->server_name);
-		}
-	}
-	rc = ntske_response_build(&resp, c->out, sizeof c->out, &c->outlen);
-	if (rc != NTS_OK) {
-		c->outlen = 0;
-		c->good = false;
-	}
+	else if (res.outcome == NTS_SERVE_KE_NO_COMMON)
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE request from %s: %s", c->peer,
+			nts_strerror(res.err));
+	else if (res.outcome == NTS_SERVE_KE_ERROR && res.error_code == NTSKE_ERR_INTERNAL)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "making cookies for %s: %s", c->peer,
+			nts_strerror(res.err));
+	else if (res.outcome == NTS_SERVE_KE_ERROR)
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "bad NTS-KE request from %s: %s", c->peer,
+			nts_strerror(res.err));
 	c->outpos = 0;
 	c->state = KE_WRITE;
 }

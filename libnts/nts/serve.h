@@ -70,4 +70,42 @@ int nts_serve_ntp(struct nts_serve *s, const struct nts_serve_in *in, uint8_t *o
  * the cookie's key); every other refusal is dropped. */
 bool nts_serve_err_naks(int err);
 
+/* ---- NTS-KE (RFC 8915 section 4) */
+
+/* How the server answers a key establishment. */
+struct nts_serve_ke_config {
+	const uint16_t *aeads;  /* ours, in the order we prefer them */
+	size_t naeads;
+	uint16_t ntp_port;      /* 0 or 123: no Port record (4.1.8) */
+	const char *server;     /* NULL or "": no Server record (4.1.7) */
+};
+
+/* The caller's TLS exporter (RFC 8915 section 5.1): C2S and S2C keys of
+ * key_len octets for this protocol and AEAD; NTS_OK or an error. */
+typedef int (*nts_serve_export_fn)(void *ctx, uint16_t proto, uint16_t aead, uint8_t *c2s,
+				   uint8_t *s2c, size_t key_len);
+
+enum nts_serve_ke_outcome {
+	NTS_SERVE_KE_COOKIES = 0,  /* protocol and AEAD chosen, eight cookies */
+	NTS_SERVE_KE_NO_COMMON,    /* nothing in common: empty records, no cookies */
+	NTS_SERVE_KE_ERROR,        /* an Error record (bad request or internal) */
+};
+
+struct nts_serve_ke_result {
+	enum nts_serve_ke_outcome outcome;
+	int err;                /* why, for NO_COMMON and ERROR */
+	uint16_t error_code;    /* the Error record's code, for ERROR */
+	uint16_t aead;          /* chosen, for COOKIES */
+	size_t len;             /* octets written to out */
+};
+
+/* Answer one complete KE request msg[0..len) into out[cap]: which records,
+ * which errors, which AEAD, the Port and Server records, and cookies sealed
+ * under ring with keys from export(). Returns NTS_OK with res filled (the
+ * answer may be an Error record), or NTS_E_INVAL / NTS_E_NOSPACE / NTS_E_NOMEM
+ * when no answer could be built. */
+int nts_serve_ke(struct nts_cookie_ring *ring, const struct nts_serve_ke_config *cfg,
+		 const uint8_t *msg, size_t len, nts_serve_export_fn export_keys, void *ctx,
+		 uint8_t *out, size_t cap, struct nts_serve_ke_result *res);
+
 #endif

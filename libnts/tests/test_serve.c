@@ -9,6 +9,7 @@
 #include "nts/counters.h"
 #include "nts/err.h"
 #include "nts/nts_ef.h"
+#include "nts/ntske.h"
 #include "nts/serve.h"
 #include "suites.h"
 
@@ -288,6 +289,138 @@ START_TEST(bad_args)
 }
 END_TEST
 
+/* ---- NTS-KE */
+
+static int export_fixed(void *ctx, uint16_t proto, uint16_t aead, uint8_t *c2s, uint8_t *s2c,
+			size_t key_len)
+{
+	(void)proto;
+	(void)aead;
+	if (ctx)
+		return *(const int *)ctx;
+	memset(c2s, 0x11, key_len);
+	memset(s2c, 0x22, key_len);
+	return NTS_OK;
+}
+
+static const uint16_t ours[] = { NTS_AEAD_AES_SIV_CMAC_256, NTS_AEAD_AES_SIV_CMAC_512 };
+
+static size_t ke_request(const uint16_t *aeads, size_t naeads, uint16_t proto, uint8_t *out,
+			 size_t cap)
+{
+	struct ntske_request req = { .protos = { proto }, .nprotos = 1, .naeads = naeads };
+	memcpy(req.aeads, aeads, naeads * sizeof aeads[0]);
+	size_t len = 0;
+	ck_assert_int_eq(ntske_request_build(&req, out, cap, &len), NTS_OK);
+	return len;
+}
+
+/* The client's first AEAD we support is chosen; eight cookies carry the
+ * exported keys; Port and Server records as configured (RFC 8915 4.1). */
+START_TEST(ke_cookies)
+{
+	struct fx f;
+	static uint8_t msg[1024], out[NTSKE_MAX_MESSAGE];
+	static struct ntske_response resp;
+	struct nts_serve_ke_result res;
+	fx_init(&f, NTS_AEAD_AES_SIV_CMAC_256);
+	const uint16_t want[] = { 30, NTS_AEAD_AES_SIV_CMAC_512, NTS_AEAD_AES_SIV_CMAC_256 };
+	size_t len = ke_request(want, 3, NTSKE_PROTO_NTPV4, msg, sizeof msg);
+	struct nts_serve_ke_config kc = { ours, 2, 11123, "time.example" };
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, msg, len, export_fixed, NULL, out, sizeof out, &res),
+			 NTS_OK);
+	ck_assert_int_eq(res.outcome, NTS_SERVE_KE_COOKIES);
+	ck_assert_uint_eq(res.aead, NTS_AEAD_AES_SIV_CMAC_512);
+	ck_assert_int_eq(ntske_response_parse(out, res.len, &resp), NTS_OK);
+	ck_assert_uint_eq(resp.aead, NTS_AEAD_AES_SIV_CMAC_512);
+	ck_assert_uint_eq(resp.ncookies, NTS_MAX_COOKIES);
+	ck_assert(resp.has_port);
+	ck_assert_uint_eq(resp.port, 11123);
+	ck_assert(resp.has_server);
+	ck_assert_str_eq(resp.server, "time.example");
+	struct nts_cookie_keys k;
+	uint8_t c2s[64];
+	memset(c2s, 0x11, sizeof c2s);
+	ck_assert_int_eq(nts_cookie_open(f.ring, resp.cookies[7], resp.cookie_len[7], &k), NTS_OK);
+	ck_assert_uint_eq(k.aead, NTS_AEAD_AES_SIV_CMAC_512);
+	ck_assert_mem_eq(k.c2s, c2s, k.key_len);
+	/* the standard port and no name: neither record */
+	kc.ntp_port = NTP_PORT;
+	kc.server = "";
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, msg, len, export_fixed, NULL, out, sizeof out, &res),
+			 NTS_OK);
+	ck_assert_int_eq(ntske_response_parse(out, res.len, &resp), NTS_OK);
+	ck_assert(!resp.has_port && !resp.has_server);
+	fx_free(&f);
+}
+END_TEST
+
+/* Nothing in common: an empty AEAD (or Next Protocol) record, no cookies. */
+START_TEST(ke_no_common)
+{
+	struct fx f;
+	static uint8_t msg[1024], out[NTSKE_MAX_MESSAGE];
+	struct nts_serve_ke_result res;
+	fx_init(&f, NTS_AEAD_AES_SIV_CMAC_256);
+	const uint16_t only30[] = { 30 };
+	size_t len = ke_request(only30, 1, NTSKE_PROTO_NTPV4, msg, sizeof msg);
+	struct nts_serve_ke_config kc = { ours, 2, 0, NULL };
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, msg, len, export_fixed, NULL, out, sizeof out, &res),
+			 NTS_OK);
+	ck_assert_int_eq(res.outcome, NTS_SERVE_KE_NO_COMMON);
+	ck_assert_int_eq(res.err, NTS_E_KE_AEAD_UNSUPP);
+	static struct ntske_response resp;
+	ck_assert_int_ne(ntske_response_parse(out, res.len, &resp), NTS_OK);
+	ck_assert_uint_eq(resp.ncookies, 0);
+	len = ke_request(ours, 2, 0x7fff, msg, sizeof msg);
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, msg, len, export_fixed, NULL, out, sizeof out, &res),
+			 NTS_OK);
+	ck_assert_int_eq(res.outcome, NTS_SERVE_KE_NO_COMMON);
+	ck_assert_int_eq(res.err, NTS_E_KE_PROTO_UNSUPP);
+	fx_free(&f);
+}
+END_TEST
+
+/* Error records: 0 for an unknown critical record, 1 for a bad request, 2
+ * when the server fails (RFC 8915 section 4.1.3). */
+START_TEST(ke_errors)
+{
+	struct fx f;
+	static uint8_t msg[1024], out[NTSKE_MAX_MESSAGE];
+	static struct ntske_response resp;
+	struct nts_serve_ke_result res;
+	struct nts_serve_ke_config kc = { ours, 2, 0, NULL };
+	fx_init(&f, NTS_AEAD_AES_SIV_CMAC_256);
+	static const uint8_t no_eom[] = { 0x80, 1, 0, 2, 0, 0 };
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, no_eom, sizeof no_eom, export_fixed, NULL, out,
+				      sizeof out, &res), NTS_OK);
+	ck_assert_int_eq(res.outcome, NTS_SERVE_KE_ERROR);
+	ck_assert_uint_eq(res.error_code, NTSKE_ERR_BAD_REQUEST);
+	ck_assert_int_eq(ntske_response_parse(out, res.len, &resp), NTS_E_KE_ERROR_RECORD);
+	ck_assert_uint_eq(resp.error_code, NTSKE_ERR_BAD_REQUEST);
+	static const uint8_t crit[] = { 0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 2, 0, 15,
+					0xc0, 0x99, 0, 0, 0x80, 0, 0, 0 };
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, crit, sizeof crit, export_fixed, NULL, out,
+				      sizeof out, &res), NTS_OK);
+	ck_assert_uint_eq(res.error_code, NTSKE_ERR_UNRECOGNIZED_CRITICAL);
+	size_t len = ke_request(ours, 2, NTSKE_PROTO_NTPV4, msg, sizeof msg);
+	int fail = NTS_E_TLS;
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, msg, len, export_fixed, &fail, out, sizeof out,
+				      &res), NTS_OK);
+	ck_assert_int_eq(res.outcome, NTS_SERVE_KE_ERROR);
+	ck_assert_uint_eq(res.error_code, NTSKE_ERR_INTERNAL);
+	ck_assert_int_eq(res.err, NTS_E_TLS);
+	ck_assert_int_eq(ntske_response_parse(out, res.len, &resp), NTS_E_KE_ERROR_RECORD);
+	ck_assert_uint_eq(resp.error_code, NTSKE_ERR_INTERNAL);
+	/* an output buffer too small for eight cookies is the caller's bug */
+	ck_assert_int_eq(nts_serve_ke(f.ring, &kc, msg, len, export_fixed, NULL, out, 200, &res),
+			 NTS_E_NOSPACE);
+	ck_assert_int_eq(nts_serve_ke(NULL, &kc, msg, len, export_fixed, NULL, out, sizeof out, &res),
+			 NTS_E_INVAL);
+	fx_free(&f);
+}
+END_TEST
+
 Suite *serve_suite(void)
 {
 	Suite *s = suite_create("serve");
@@ -301,6 +434,9 @@ Suite *serve_suite(void)
 	tcase_add_test(tc, limited);
 	tcase_add_test(tc, nak_codes);
 	tcase_add_test(tc, bad_args);
+	tcase_add_test(tc, ke_cookies);
+	tcase_add_test(tc, ke_no_common);
+	tcase_add_test(tc, ke_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
