@@ -140,7 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc == NTS_OK) {
 		uint16_t proto = 0, aead = 0;
-		serve(data, size, rc, kerr, ntske_select(&req, ours, 2, &proto, &aead), aead);
+		int sel = ntske_select(&req, ours, 2, &proto, &aead);
+		serve(data, size, rc, kerr, sel, aead);
 	} else {
 		serve(data, size, rc, kerr, rc, 0);
 	}
