@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -279,9 +281,14 @@ static int keylog_cb(gnutls_session_t s, const char *label, const gnutls_datum_t
 	char cr[65], sec[129];
 	hex(cr, crand.data, 32);
 	hex(sec, secret->data, secret->size);
-	FILE *f = fopen(t->keylog, "a");
-	if (!f)
+	/* the log holds secrets: private to its owner however the umask is set */
+	int fd = open(t->keylog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return 0;   /* a key log is a debugging aid; never fail the handshake */
+	}
 	fprintf(f, "%s %s %s\n", label, cr, sec);
 	fclose(f);
 	return 0;
