@@ -1,8 +1,9 @@
 #!/bin/bash
 # ntsd -x as an NTS client (server ... nts) of chronyd's NTS server: NTS-KE with
 # the NTSc lines, the source selected, 8 cookies, its own NTP server answering
-# at stratum 2; a restart uses the cookies kept in statedir (no new NTS-KE); a
-# wrong CA gives no time and one clear NTSc line. Never touches the clock.
+# at stratum 2; a restart uses the cookies kept in statedir (no new NTS-KE);
+# chronyd restarted with new keys: NAK, re-KE, recovery; a wrong CA gives no
+# time and one clear NTSc line. Never touches the clock.
 # Usage: interop/test-ntsd-client-nts.sh BUILDDIR
 . "$(dirname "$0")/test-ntsd-common.inc" "$1"
 [ -x "$CHRONYD" ] || { echo "skip: chronyd missing"; exit 77; }
@@ -64,6 +65,17 @@ client_start || { echo "not ok - ntsd did not restart"; exit 1; }
 nts_check "restart: state restored" wait_for 5 log_has 'NTSc: localhost: restored [0-9]+ cookies and keys'
 nts_check "restart: selected again" wait_for 15 log_has 'NTSc: selected localhost'
 nts_check "restart: no new NTS-KE" bash -c "! grep -q 'NTS-KE req to' '$C/ntsd.log'"
+
+# chronyd restarted with new cookie keys: NAKs, then NTS-KE, then time again
+nts_stop "$CHRONY_PID"; CHRONY_PID=""
+rm -rf "$T/chrony/ntsdump"
+chrony_server_start "$T/chrony" "$CNTP" "$CKE" "$T/pki/server.pem" "$T/pki/server.key" ||
+	{ echo "not ok - chronyd did not restart"; exit 1; }
+nts_check "server with new keys: NTS NAK logged" wait_for 20 log_has 'NTSc: localhost: NTS NAK'
+nts_check "then NTS-KE because of the NAK" \
+	wait_for 20 log_has 'NTSc: NTS-KE with localhost:[0-9]+: NTS NAK and no authentic answer since'
+nts_check "recovery: new cookies and authentic answers" \
+	bash -c "for i in \$(seq 1 100); do g=\$(\"$NTSD\" -Q '$C/ctl.sock' counters | awk '/^NTS KE probes good:/ { print \$NF }'); [ \"\${g:-0}\" -ge 1 ] && exit 0; sleep 0.1; done; exit 1"
 nts_stop "$NTSD_PID"; NTSD_PID=""
 
 # wrong CA: no time from it, one clear line

@@ -2,7 +2,7 @@
 lib_LTLIBRARIES += libnts/libnts.la
 libnts_libnts_la_SOURCES = \
 	libnts/err.c libnts/buf.c libnts/log.c libnts/counters.c \
-	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/serve.c libnts/nts_assoc.c \
+	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/serve.c libnts/nts_assoc.c libnts/nts_rules.c \
 	libnts/aead.c libnts/cookie.c libnts/keyfile.c libnts/tls.c \
 	libnts/conf.c
 libnts_libnts_la_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
@@ -12,7 +12,7 @@ libntsincludedir = $(includedir)/nts
 libntsinclude_HEADERS = \
 	libnts/nts/err.h libnts/nts/buf.h libnts/nts/log.h libnts/nts/counters.h \
 	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/serve.h \
-	libnts/nts/nts_assoc.h \
+	libnts/nts/nts_assoc.h libnts/nts/rules.h \
 	libnts/nts/aead.h libnts/nts/cookie.h libnts/nts/tls.h \
 	libnts/nts/conf.h
 # In-tree programs link the library statically.

@@ -351,6 +351,19 @@ def keyfile_seeds():
     put("keyfile", "gen-raw-truncated", b"\x00" + hdr + key(1)[:40])
 
 
+def rules_seeds():
+    """rules: selector octet (0 KE request, 1 KE response, 2 NTP) + data;
+    every KE and NTS vector of testvectors/, so the walker starts from
+    each rule broken once."""
+    for sub, sel in (("ntske", None), ("nts", 2), ("ntp", 2)):
+        d = os.path.join(TV, sub)
+        for fn in sorted(os.listdir(d)):
+            if not fn.endswith(".hex"):
+                continue
+            s = sel if sel is not None else (1 if fn.startswith("resp-") else 0)
+            put("rules", "tv-%s-%s" % (sub, fn[:-4]), bytes([s]) + hexfile(os.path.join(d, fn)))
+
+
 def main():
     if "--clean" in sys.argv:
         for t in os.listdir(CORPUS) if os.path.isdir(CORPUS) else []:
@@ -369,6 +382,7 @@ def main():
     conf_seeds()
     pcap_seeds()
     keyfile_seeds()
+    rules_seeds()
     for t in sorted(os.listdir(CORPUS)):
         print("%-12s %d inputs" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 

@@ -18,6 +18,7 @@ Suite *tls_suite(void);
 Suite *conf_suite(void);
 Suite *serve_suite(void);
 Suite *nts_assoc_suite(void);
+Suite *rules_suite(void);
 
 /* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is
  * ignored). Aborts the test with a clear message if the file is missing or
