@@ -76,7 +76,7 @@ static void answer_header(const struct nts_serve *s, const struct ntp_hdr *q,
 {
 	const struct nts_serve_config *c = &s->cfg;
 	memset(h, 0, sizeof *h);
-	h->leap = c->stratum >= 16 ? NTP_LEAP_UNSYNC : NTP_LEAP_NONE;
+	h->leap = c->stratum >= 16 ? NTP_LEAP_UNSYNC : (uint8_t)(c->leap & 3);
 	h->version = q->version;
 	h->mode = NTP_MODE_SERVER;
 	h->stratum = c->stratum >= 16 ? 16 : c->stratum;

@@ -2,11 +2,13 @@
  * threads of their own, so handshakes never delay NTP answers. Each worker
  * runs an epoll loop over the shared listening sockets and its connections;
  * connections have a deadline, and a worker at its connection bound evicts
- * its oldest connection rather than leave new clients waiting. */
+ * the oldest connection of the address holding the most rather than leave
+ * new clients waiting. Per-address bounds are in access.c. */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include "nts/ntp.h"
 #include "nts/ntske.h"
 #include "nts/serve.h"
+#include "nts/throttle.h"
 #include "nts/tls.h"
 #include "ntsd.h"
 
@@ -46,6 +49,7 @@ struct ke_conn {
 	bool dead;                     /* closed; freed after this event batch */
 	size_t inlen, outlen, outpos;
 	char peer[80];
+	struct sockaddr_storage ss;
 	uint8_t in[NTSKE_MAX_MESSAGE];
 	uint8_t out[KE_OUT_MAX];
 };
@@ -62,7 +66,30 @@ struct ke_worker {
 	int64_t warned_ms;
 	struct ke_conn *head, *tail;
 	struct ke_conn *dead;          /* closed in this batch, linked by next */
+	struct nts_throttle logs;      /* failed connections: a few lines, then a summary */
 };
+
+#define LOG_WINDOW_MS 10000
+#define LOG_BURST 10
+
+/* Log one failure unless this window has had its share; the lines held
+ * back are counted in one summary (a flood must not become a log flood). */
+static void fail_log(struct ke_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_log(struct ke_worker *w, const char *fmt, ...)
+{
+	uint64_t held = 0;
+	bool ok = nts_throttle_allow(&w->logs, ntsd_now_ms(), &held);
+	if (held)
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
+			"%llu more failed NTS-KE connections not logged in the last %d s",
+			(unsigned long long)held, LOG_WINDOW_MS / 1000);
+	if (!ok)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	nts_vlog(NTS_LOG_INFO, NTS_TAG_SERVER, fmt, ap);
+	va_end(ap);
+}
 
 struct ke_workers {
 	size_t n, nlisten;
@@ -94,6 +121,7 @@ static void conn_close(struct ke_worker *w, struct ke_conn *c)
 	ntsd_creds_put(w->d, c->creds);
 	c->creds = NULL;
 	close(c->fd);
+	ntsd_access_ke_close(w->d, &c->ss);
 	w->nconns--;
 	/* later events of this epoll batch may still name c: keep the memory
 	 * until the batch is done (see reap()) */
@@ -115,11 +143,9 @@ static void conn_fail(struct ke_worker *w, struct ke_conn *c, const char *why)
 {
 	nts_count(&w->d->counters.ke_serves_bad);
 	if (c->state == KE_HANDSHAKE)
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "TLS accept from %s failed, %.3f sec: %s",
-			c->peer, since(&c->start), why);
+		fail_log(w, "TLS accept from %s failed, %.3f sec: %s", c->peer, since(&c->start), why);
 	else
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE with %s failed, %.3f sec: %s", c->peer,
-			since(&c->start), why);
+		fail_log(w, "NTS-KE with %s failed, %.3f sec: %s", c->peer, since(&c->start), why);
 	conn_close(w, c);
 }
 
@@ -285,6 +311,24 @@ static void accept_resume(struct ke_worker *w)
 	listeners_ctl(w, EPOLL_CTL_ADD);
 }
 
+/* Whom to evict at the connection bound: the oldest connection of the
+ * address that holds the most, so one address holding connections open
+ * cannot push out the clients of others; with one connection per address
+ * this is the oldest, which has had the longest chance. */
+static struct ke_conn *victim(struct ke_worker *w)
+{
+	struct ke_conn *best = w->head;
+	unsigned most = 0;
+	for (struct ke_conn *c = w->head; c; c = c->next) {
+		unsigned n = ntsd_access_ke_conns(w->d, &c->ss);
+		if (n > most) {
+			most = n;
+			best = c;
+		}
+	}
+	return best;
+}
+
 /* Accept one connection; false when there was none to accept. */
 static bool accept_one(struct ke_worker *w, int lfd)
 {
@@ -302,15 +346,24 @@ static bool accept_one(struct ke_worker *w, int lfd)
 		return e == ECONNABORTED || e == EINTR;
 	}
 	w->backoff_ms = 0;
+	if (!ntsd_access_ke_open(w->d, &ss)) {
+		char peer[80];
+		ntsd_addr_format((const struct sockaddr *)&ss, peer, sizeof peer);
+		fail_log(w, "NTS-KE connection from %s refused: over the per-address limit", peer);
+		nts_count(&w->d->counters.ke_serves_bad);
+		close(fd);
+		return true;
+	}
 	if (w->nconns >= w->max_conns && w->head) {
-		/* at the bound: the oldest connection has had the longest chance */
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "connection limit reached, dropping %s",
-			w->head->peer);
-		conn_fail(w, w->head, "evicted at the connection limit");
+		struct ke_conn *v = victim(w);
+		fail_log(w, "connection limit reached, dropping %s", v->peer);
+		nts_count(&w->d->ke_evicted);
+		conn_fail(w, v, "evicted at the connection limit");
 	}
 	struct ke_conn *c = calloc(1, sizeof *c);
 	struct ntsd_creds *cr = ntsd_creds_get(w->d);
 	if (!c || !cr || nts_tls_server_new(cr->tls, fd, &c->tls) != NTS_OK) {
+		ntsd_access_ke_close(w->d, &ss);
 		ntsd_creds_put(w->d, cr);
 		free(c);
 		close(fd);
@@ -326,6 +379,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	c->start_ms = ntsd_now_ms();
 	c->deadline_ms = c->start_ms + w->d->cfg.ke_timeout_ms;
 	ntsd_addr_format((const struct sockaddr *)&ss, c->peer, sizeof c->peer);
+	c->ss = ss;
 	c->prev = w->tail;
 	if (w->tail)
 		w->tail->next = c;
@@ -390,6 +444,11 @@ static void *worker_main(void *arg)
 		expire(w);
 		reap(w);
 		accept_resume(w);
+		uint64_t held = nts_throttle_flush(&w->logs, ntsd_now_ms());
+		if (held)
+			nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
+				"%llu more failed NTS-KE connections not logged in the last %d s",
+				(unsigned long long)held, LOG_WINDOW_MS / 1000);
 	}
 out:
 	while (w->head)
@@ -476,6 +535,7 @@ int ntsd_ke_start(struct ntsd *d)
 		ws->w[ws->n++] = w;
 		w->d = d;
 		w->max_conns = per ? per : 1;
+		nts_throttle_init(&w->logs, LOG_WINDOW_MS, LOG_BURST);
 		w->ep = epoll_create1(EPOLL_CLOEXEC);
 		if (w->ep < 0)
 			return NTS_E_IO;
@@ -490,7 +550,13 @@ int ntsd_ke_start(struct ntsd *d)
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, ws->wake_fd, &ev) != 0)
 			return NTS_E_IO;
 	}
-	for (size_t i = 0; i < ws->n; i++) {
+	return NTS_OK;
+}
+
+int ntsd_ke_run(struct ntsd *d)
+{
+	struct ke_workers *ws = d->ke;
+	for (size_t i = 0; ws && i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
 		ws->w[i]->started = true;

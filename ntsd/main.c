@@ -18,6 +18,7 @@
 #include "nts/log.h"
 #include "ntsd.h"
 #include "sched.h"
+#include "sources.h"
 
 #define DEFAULT_CONF "/etc/ntsd.conf"
 
@@ -124,20 +125,44 @@ static int start(struct ntsd *d)
 		if ((rc = ntsd_creds_load(d, true)) != NTS_OK)
 			return rc;
 	}
+	if ((rc = ntsd_access_start(d)) != NTS_OK)
+		return rc;
 	if ((rc = ntsd_ntp_start(d)) != NTS_OK)
+		return rc;
+	if ((rc = ntsd_sources_start(d)) != NTS_OK)
 		return rc;
 	if (d->cfg.nts_enable && (rc = ntsd_ke_start(d)) != NTS_OK)
 		return rc;
 	return ntsd_control_open(d);
 }
 
+/* Once bound and loaded: become the configured user, filter system calls,
+ * then start the worker threads (which inherit both). */
+static int drop_and_run(struct ntsd *d, const struct ntsd_privs *p)
+{
+	/* CAP_SYS_TIME only for a daemon that disciplines the clock: with
+	 * client sources and without -x. */
+	size_t nsources = d->cfg.nservers;
+	bool disciplines = !d->cfg.no_adjust && nsources > 0;
+	int rc = ntsd_privs_drop(&d->cfg, p, disciplines);
+	if (rc == NTS_OK && d->cfg.seccomp)
+		rc = ntsd_seccomp_load();
+	if (rc == NTS_OK)
+		rc = ntsd_ntp_run(d);
+	if (rc == NTS_OK)
+		rc = ntsd_ke_run(d);
+	return rc;
+}
+
 static void stop(struct ntsd *d)
 {
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
+	ntsd_sources_stop();
 	ntsd_ke_stop(d);
 	ntsd_ntp_stop(d);
 	ntsd_control_close(d);
 	ntsd_creds_fini(d);
+	ntsd_access_stop(d);
 	if (d->ring)
 		nts_cookie_ring_free(d->ring);
 	d->ring = NULL;
@@ -183,7 +208,9 @@ static void on_signal(int signo, void *arg)
 		ntsd_sched_quit();
 	} else if (signo == SIGHUP && d->cfg.nts_enable) {
 		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER, "SIGHUP: reloading certificate and key");
+		ntsd_notify_reloading();
 		ntsd_creds_load(d, false);
+		ntsd_notify_ready(d);
 	} else if (signo == SIGUSR1) {
 		log_counters(d);
 	}
@@ -243,13 +270,19 @@ static int daemonize(int *report_fd)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE]\n"
+		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-x] [-g] [-p PIDFILE] [-u USER[:GROUP]] [-S]\n"
 		"       ntsd -Q SOCKET [counters|keys]\n"
 		"  -c FILE     configuration (default " DEFAULT_CONF ")\n"
 		"  -n          check the configuration, print 'configuration OK' or the errors\n"
 		"  -d          stay in the foreground and log to stderr\n"
 		"  -v          log debug messages too\n"
+		"  -x          measure, select and serve time, but never adjust the clock\n"
+		"              (and keep no capability after dropping privileges)\n"
+		"  -g          allow the first correction to be a step of any size\n"
 		"  -p PIDFILE  write the pid here (overrides 'pidfile')\n"
+		"  -u USER[:GROUP]  run as USER once the ports are bound (overrides 'user';\n"
+		"              the installed configuration says " NTSD_USER ")\n"
+		"  -S          load the seccomp filter (as 'seccomp yes')\n"
 		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n");
 }
 
@@ -260,17 +293,22 @@ int main(int argc, char **argv)
 	 * daemon must never inherit that. Unset before any GnuTLS use. */
 	bool had_keylog = getenv("SSLKEYLOGFILE") != NULL;
 	unsetenv("SSLKEYLOGFILE");
-	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL;
-	bool check = false, foreground = false, verbose = false;
+	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL, *user = NULL;
+	bool check = false, foreground = false, verbose = false, seccomp = false, no_adjust = false;
+	bool big_step = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:ndvp:Q:hV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:ndvxgp:Q:u:ShV")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'n': check = true; break;
 		case 'd': foreground = true; break;
 		case 'v': verbose = true; break;
+		case 'x': no_adjust = true; break;
+		case 'g': big_step = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'Q': query = optarg; break;
+		case 'u': user = optarg; break;
+		case 'S': seccomp = true; break;
 		case 'V': printf("ntsd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -289,10 +327,20 @@ int main(int argc, char **argv)
 		errors = ntsd_config_check(&d.cfg, print_err, NULL);
 	if (errors == 0 && check)
 		errors = ntsd_creds_check(&d.cfg, time(NULL), print_err, NULL);
+	d.cfg.allow_big_step = big_step;
 	if (errors > 0) {
 		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
 		return 1;
 	}
+	if (user)
+		snprintf(d.cfg.user, sizeof d.cfg.user, "%s", user);
+	d.cfg.seccomp |= seccomp;
+	d.cfg.no_adjust |= no_adjust;
+	struct ntsd_privs privs = { 0 };
+	if (d.cfg.user[0] && ntsd_privs_resolve(d.cfg.user, &privs) != NTS_OK)
+		return 1;
+	if (ntsd_privs_check_files(&d.cfg, &privs) != NTS_OK)
+		return 1;
 	if (check) {
 		printf("configuration OK\n");
 		return 0;
@@ -351,6 +399,11 @@ int main(int argc, char **argv)
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "pid file %s: %s", d.cfg.pidfile, strerror(errno));
 		rc = NTS_E_IO;
 	}
+	if (rc == NTS_OK)
+		rc = drop_and_run(&d, &privs);
+	if (rc == NTS_OK && !privs.active && getuid() == 0)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SHARED,
+			"running as root: set 'user' in %s or start with -u (see ntsd(8))", conf);
 	if (report_fd >= 0) {
 		char ok = rc == NTS_OK ? 1 : 0;
 		if (write(report_fd, &ok, 1) != 1)
@@ -363,11 +416,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ready");
-	if (run(&d) != 0)
+	ntsd_notify_ready(&d);
+	int exit_code = EXIT_SUCCESS;
+	if (run(&d) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "main loop: %s", strerror(errno));
+		exit_code = EXIT_FAILURE;
+	}
+	if (ntsd_sources_panicked())
+		exit_code = EXIT_FAILURE;
+	ntsd_notify_stopping();
 	stop(&d);
 	if (d.cfg.pidfile[0])
 		unlink(d.cfg.pidfile);
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "stopped");
-	return 0;
+	return exit_code;
 }

@@ -17,6 +17,7 @@
 #include "nts/ntp.h"
 #include "nts/serve.h"
 #include "ntsd.h"
+#include "sources.h"
 
 #define BATCH 32
 #define RX_BUF 2048            /* requests may exceed NTP_MAX_PACKET (AEAD 17, 7 placeholders) */
@@ -48,6 +49,7 @@ struct ntp_worker {
 struct ntp_workers {
 	size_t n;
 	int wake_fd;
+	int8_t precision;
 	struct ntp_worker *w[NTSD_MAX_THREADS];
 };
 
@@ -119,6 +121,21 @@ static uint64_t xmt_now(void *ctx)
 	return ntp_ts_from_timespec(&now);
 }
 
+/* Leap, stratum, refid, root delay/dispersion and reference time come from
+ * the selected source, the `local` fallback, or say unsynchronised. */
+static void clock_vars(struct ntp_worker *w)
+{
+	struct ntp_hdr h = { 0 };
+	ntsd_sources_server_vars(&w->d->cfg, &h);
+	struct nts_serve_config sc = {
+		.stratum = h.stratum, .leap = h.leap, .refid = h.refid, .precision = w->d->ntp->precision,
+		.root_delay = h.root_delay, .root_disp = h.root_disp, .reftime = h.reftime,
+	};
+	if (h.leap == NTP_LEAP_UNSYNC)
+		sc.stratum = 16;
+	nts_serve_set_config(w->serve, &sc);
+}
+
 /* Answer one datagram into out; returns the length, 0 to send nothing. The
  * decision is libnts's (nts_serve_ntp); this only moves bytes and times. */
 static size_t handle(struct ntp_worker *w, const struct sockaddr_storage *peer,
@@ -127,9 +144,8 @@ static size_t handle(struct ntp_worker *w, const struct sockaddr_storage *peer,
 	struct nts_serve_in in = {
 		.pkt = pkt, .len = len, .rx = ntp_ts_from_timespec(rx), .xmt = xmt_now,
 	};
-	/* Hook for the per-client rate limiter (issue 12): decide from peer
-	 * and rx before any cryptography, and set in.limited to drop. */
-	(void)peer;
+	(void)peer;   /* access rules and rate limits ran before (access.c) */
+	clock_vars(w);
 	struct nts_serve_result res;
 	if (nts_serve_ntp(w->serve, &in, out, NTP_MAX_PACKET, &res) != NTS_OK)
 		return 0;
@@ -286,7 +302,12 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 			serve_mode6(w, fd, idx, (size_t)i, &dst);
 			continue;
 		}
-		size_t len = handle(w, &w->peer[i], w->rx[i], w->rmsg[i].msg_len, &rx, w->tx[out]);
+		/* access rules and rate limits first (access.c): a RATE kiss or nothing */
+		int acc = ntsd_access_ntp(w->d, &w->peer[i], w->rx[i], w->rmsg[i].msg_len, w->tx[out],
+					  NTP_MAX_PACKET);
+		size_t len = acc == 0 ? handle(w, &w->peer[i], w->rx[i], w->rmsg[i].msg_len, &rx,
+					       w->tx[out])
+				      : acc > 0 ? (size_t)acc : 0;
 		if (len == 0)
 			continue;
 		struct msghdr *s = &w->smsg[out].msg_hdr;
@@ -379,6 +400,8 @@ static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precisio
 
 int ntsd_ntp_start(struct ntsd *d)
 {
+	if (d->cfg.threads == 0)
+		return NTS_OK;   /* `threads 0`: a client only, no NTP server */
 	struct ntp_workers *ws = calloc(1, sizeof *ws);
 	if (!ws)
 		return NTS_E_NOMEM;
@@ -393,13 +416,20 @@ int ntsd_ntp_start(struct ntsd *d)
 			return rc;
 		ws->n++;
 	}
+	ws->precision = precision;
+	return NTS_OK;
+}
+
+int ntsd_ntp_run(struct ntsd *d)
+{
+	struct ntp_workers *ws = d->ntp;
 	for (size_t i = 0; i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
 		ws->w[i]->started = true;
 	}
 	nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "%zu NTP worker(s) started, precision 2^%d s", ws->n,
-		precision);
+		ws->precision);
 	return NTS_OK;
 }
 

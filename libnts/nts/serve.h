@@ -21,6 +21,7 @@ enum nts_serve_action {
 /* How the server describes its clock in every answer. */
 struct nts_serve_config {
 	uint8_t stratum;        /* 16 (or more): unsynchronised, leap 3 */
+	uint8_t leap;           /* leap indicator while synchronised (0..2; 3 = unsynchronised) */
 	uint32_t refid;
 	int8_t precision;       /* log2 seconds */
 	uint32_t root_delay;    /* 16.16 seconds */
