@@ -2,17 +2,20 @@
 lib_LTLIBRARIES += libnts/libnts.la
 libnts_libnts_la_SOURCES = \
 	libnts/err.c libnts/buf.c libnts/log.c libnts/counters.c \
-	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/nts_assoc.c libnts/nts_rules.c \
+	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/serve.c libnts/nts_assoc.c libnts/nts_rules.c \
 	libnts/aead.c libnts/cookie.c libnts/keyfile.c libnts/tls.c \
-	libnts/conf.c
+	libnts/conf.c libnts/ratelimit.c libnts/acl.c libnts/throttle.c \
+	libnts/filter.c libnts/select.c libnts/discipline.c
 libnts_libnts_la_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
-libnts_libnts_la_LIBADD = $(GNUTLS_LIBS) $(PTHREAD_LIBS)
+libnts_libnts_la_LIBADD = $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm
 libnts_libnts_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
 libntsincludedir = $(includedir)/nts
 libntsinclude_HEADERS = \
 	libnts/nts/err.h libnts/nts/buf.h libnts/nts/log.h libnts/nts/counters.h \
-	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/nts_assoc.h libnts/nts/rules.h \
+	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/serve.h \
+	libnts/nts/nts_assoc.h libnts/nts/rules.h \
 	libnts/nts/aead.h libnts/nts/cookie.h libnts/nts/tls.h \
-	libnts/nts/conf.h
+	libnts/nts/conf.h libnts/nts/ratelimit.h libnts/nts/acl.h libnts/nts/throttle.h \
+	libnts/nts/filter.h libnts/nts/select.h libnts/nts/discipline.h
 # In-tree programs link the library statically.
-LIBNTS = libnts/libnts.la $(GNUTLS_LIBS) $(PTHREAD_LIBS)
+LIBNTS = libnts/libnts.la $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm

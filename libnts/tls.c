@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -772,4 +773,25 @@ size_t nts_tls_peer_chain(const struct nts_tls *t, struct nts_tls_cert *out, siz
 		gnutls_x509_crt_deinit(crt);
 	}
 	return got;
+}
+
+int nts_tls_creds_leaf(const struct nts_tls_creds *c, struct nts_tls_cert *out)
+{
+	if (!c || !out)
+		return NTS_E_INVAL;
+	gnutls_datum_t der = {NULL, 0};
+	/* the raw DER stays owned by the credentials */
+	if (gnutls_certificate_get_crt_raw(c->cred, 0, 0, &der) < 0)
+		return NTS_E_TLS;
+	gnutls_x509_crt_t crt;
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return NTS_E_NOMEM;
+	int rc = NTS_E_TLS;
+	if (gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) == 0) {
+		memset(out, 0, sizeof *out);
+		cert_decode(crt, out);
+		rc = NTS_OK;
+	}
+	gnutls_x509_crt_deinit(crt);
+	return rc;
 }

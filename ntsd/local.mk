@@ -1,11 +1,14 @@
 # ntsd: the NTS server daemon (issue 4).
 sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
-	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
+	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/config_client.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c \
-	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c ntsd/resolve.h ntsd/resolve.c
-ntsd_ntsd_LDADD = $(LIBNTS) -lm
+	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c ntsd/ring.c \
+	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c ntsd/resolve.h ntsd/resolve.c \
+	ntsd/access.c ntsd/privs.c ntsd/seccomp.c ntsd/notify.c \
+	ntsd/assoc.h ntsd/assoc.c ntsd/sources.h ntsd/sources.c ntsd/clock.h ntsd/clock.c
+ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(CAPNG_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
+ntsd_ntsd_LDADD = $(LIBNTS) $(CAPNG_LIBS) $(SECCOMP_LIBS) $(SYSTEMD_LIBS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5
@@ -18,13 +21,14 @@ ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # interop/test-ntsd-client-*.sh (not installed)
 noinst_PROGRAMS += ntsd/ntsc-try
 ntsd_ntsc_try_SOURCES = ntsd/ntsc_try.c ntsd/ntsc.c ntsd/ntsc.h ntsd/ke_client.c ntsd/ke_client.h \
-	ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/ntsd.h
+	ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/config_client.c ntsd/ntsd.h
 ntsd_ntsc_try_LDADD = $(LIBNTS) $(PTHREAD_LIBS) -lm
 ntsd_ntsc_try_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
 TESTS += ntsd/test_ntsd
-ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
+ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h \
+	ntsd/status.c ntsd/status.h ntsd/ring.c
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static

@@ -9,10 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 
+#include "nts/acl.h"
 #include "nts/cookie.h"
 #include "nts/counters.h"
+#include "nts/ratelimit.h"
 
 #define NTSD_MAX_LISTEN 16
 #define NTSD_MAX_THREADS 64
@@ -20,11 +23,29 @@
 #define NTSD_PATH_MAX 1024
 
 struct nts_tls_creds;
+struct nts_conf_line;
 
 struct ntsd_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char text[80];            /* "127.0.0.1:123", "[::1]:4460" */
+};
+
+#define NTSD_MAX_SERVERS 32
+
+/* One `server` or `pool` line (ntsd.conf(5)); every option is parsed here,
+ * the NTS ones are read by ntsc.c. */
+struct ntsd_server_conf {
+	char host[256];           /* name or address, without the port */
+	uint16_t port;            /* NTP port, or with nts the NTS-KE port */
+	bool port_given;
+	bool ke_fallback;         /* nts with :1234 (the drafts' port): 4460 if 1234 fails */
+	bool pool;                /* a `pool` line: several addresses, replaced when unreachable */
+	bool nts, iburst, prefer, noselect, noval;
+	int minpoll, maxpoll;     /* log2 s */
+	char ca[NTSD_PATH_MAX];   /* per-server CA file or dir; "" = `nts ca` or the system store */
+	uint16_t aead;            /* 0 = default preference (15, then 17) */
+	unsigned line;            /* where it was configured, for messages */
 };
 
 struct ntsd_config {
@@ -54,6 +75,26 @@ struct ntsd_config {
 	char state_dir[NTSD_PATH_MAX];   /* statedir: NTS client cookies and keys; "" none */
 	unsigned state_dir_line;
 	int loglevel;
+	/* access.c: allow/deny/restrict rules and the limits of ntsd.conf(5) */
+	struct nts_acl acl;
+	struct nts_rl_config ntp_rl;  /* ratelimit / discard */
+	bool ratelimit_all;           /* 'ratelimit' limits every allowed client */
+	bool ratelimit_kod;           /* ... with RATE kisses */
+	struct nts_rl_config ke_rl;   /* nts ke-limit: per-address connections and rate */
+	/* privs.c: who to run as after start-up */
+	char user[64];                /* "USER[:GROUP]"; "" keeps root */
+	unsigned user_line;
+	bool seccomp;
+	bool no_adjust;               /* -x: never adjust the clock, keep no CAP_SYS_TIME */
+	/* time client (config_client.c) */
+	struct ntsd_server_conf servers[NTSD_MAX_SERVERS];
+	size_t nservers;
+	char nts_ca[NTSD_PATH_MAX];   /* `nts ca FILE|DIR`; "" = system trust store */
+	char driftfile[NTSD_PATH_MAX];
+	double step_threshold;    /* `tinker step S`: larger offsets are stepped (0: never) */
+	double panic_threshold;   /* `tinker panic S`: larger offsets stop ntsd (0: never) */
+	bool local_set;           /* `local stratum N` given: the fallback while unsynchronised */
+	bool allow_big_step;      /* -g: the first correction may be a step of any size */
 };
 
 /* Defaults: nothing enabled, stratum 16 until configured, 1 worker each. */
@@ -73,6 +114,12 @@ int ntsd_parse_addr(const char *s, uint16_t default_port, struct ntsd_addr *out,
 		    size_t *n);
 void ntsd_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 uint16_t ntsd_addr_port(const struct ntsd_addr *a);
+
+/* An AEAD name ("AES_SIV_CMAC_256") or IANA number; -1 if unknown. */
+int ntsd_aead_from_word(const char *w);
+/* config_client.c: `server`, `pool`, `driftfile`, `tinker` (and `nts ca`). */
+int ntsd_config_client(struct ntsd_config *cfg, const struct nts_conf_line *l, char *err,
+		       size_t errlen);
 
 /* Certificate and key, shared by KE workers; reference counted so a reload
  * never frees credentials a session still uses. */
@@ -103,23 +150,83 @@ struct ntsd {
 	struct ntp_workers *ntp;
 	struct ke_workers *ke;
 	int ctl_fd;
+	struct nts_rl *ntp_rl, *ke_rl;
+	uint64_t ntp_denied;      /* dropped by a deny/restrict ignore rule */
+	uint64_t ke_evicted;      /* connections closed to make room at nts maxconn */
 };
 
 /* creds.c */
 int ntsd_creds_load(struct ntsd *d, bool initial);
 struct ntsd_creds *ntsd_creds_get(struct ntsd *d);
 void ntsd_creds_put(struct ntsd *d, struct ntsd_creds *c);
+/* The certificate's validity in words into msg ("valid from .. until ..:
+ * N days left", or EXPIRED / NOT YET VALID with the dates); returns the log
+ * level it deserves: NTS_LOG_ERR when clients will refuse it, NTS_LOG_WARNING
+ * under NTSD_CERT_WARN_DAYS days left, else NTS_LOG_INFO. */
+#define NTSD_CERT_WARN_DAYS 14
+int ntsd_creds_describe(const struct nts_tls_creds *tls, const char *cert_file, time_t now,
+			char *msg, size_t len);
+/* For -n: load and match certificate and key as the daemon will, and check
+ * the certificate's dates and the key file's mode; each problem is one
+ * "FILE:LINE: reason" line to errf. Returns the number of errors. */
+int ntsd_creds_check(const struct ntsd_config *c, time_t now,
+		     void (*errf)(void *ctx, const char *msg), void *ctx);
 /* Reload when the certificate or key file changed on disk; true if it did. */
 bool ntsd_creds_check_mtime(struct ntsd *d);
 void ntsd_creds_fini(struct ntsd *d);
 
-/* ntp_server.c: bind the NTP sockets and start the workers. */
+/* ring.c: sync the cookie key ring with its file (or rotate it in memory)
+ * at 'now'; returns when to call again: the next rotation, or
+ * NTSD_RING_RETRY_SECS after a key file failure. *rc gets the sync's
+ * result (1 when there is no file); rc may be NULL. */
+#define NTSD_RING_RETRY_SECS 60
+time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc);
+
+/* ntp_server.c: bind the NTP sockets (as root), then start the workers
+ * (after the privilege drop: capabilities and seccomp are per thread). */
 int ntsd_ntp_start(struct ntsd *d);
+int ntsd_ntp_run(struct ntsd *d);
 void ntsd_ntp_stop(struct ntsd *d);
 
-/* ke_server.c: bind the NTS-KE sockets and start the workers. */
+/* ke_server.c: bind the NTS-KE sockets, then start the workers. */
 int ntsd_ke_start(struct ntsd *d);
+int ntsd_ke_run(struct ntsd *d);
 void ntsd_ke_stop(struct ntsd *d);
+
+/* access.c: access rules and per-client limits in front of the servers. */
+int ntsd_access_start(struct ntsd *d);
+void ntsd_access_stop(struct ntsd *d);
+/* Before answering an NTP request from peer: 0 to answer it, -1 to send
+ * nothing, N > 0 when a RATE kiss-o'-death of N octets is in out. */
+int ntsd_access_ntp(struct ntsd *d, const struct sockaddr_storage *peer, const uint8_t *pkt,
+		    size_t len, uint8_t *out, size_t cap);
+/* A new NTS-KE connection from peer: true if it may go on (then call
+ * ntsd_access_ke_close when it ends). */
+bool ntsd_access_ke_open(struct ntsd *d, const struct sockaddr_storage *peer);
+void ntsd_access_ke_close(struct ntsd *d, const struct sockaddr_storage *peer);
+unsigned ntsd_access_ke_conns(struct ntsd *d, const struct sockaddr_storage *peer);
+
+/* privs.c: the user to run as, checks of the key files, the drop. */
+struct ntsd_privs {
+	bool active;
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+/* "USER[:GROUP]" to ids; NTS_E_CONF (logged) when unknown. */
+int ntsd_privs_resolve(const char *spec, struct ntsd_privs *p);
+/* Owner, mode and symlink checks of the key files (as root, at start). */
+int ntsd_privs_check_files(const struct ntsd_config *c, const struct ntsd_privs *p);
+/* Switch to p's user keeping CAP_SYS_TIME only if keep_sys_time; then
+ * check that the certificate, key and cookie directory stay usable. */
+int ntsd_privs_drop(const struct ntsd_config *c, const struct ntsd_privs *p, bool keep_sys_time);
+/* seccomp.c: allow only the system calls ntsd makes. */
+int ntsd_seccomp_load(void);
+
+/* notify.c: sd_notify READY=1 / RELOADING=1 / STOPPING=1 with a STATUS. */
+void ntsd_notify_ready(const struct ntsd *d);
+void ntsd_notify_reloading(void);
+void ntsd_notify_stopping(void);
 
 /* mode6.c: answer an ntpq mode 6 request (READSTAT, READVAR of the system
  * association) in up to max_frags fragments; returns how many (0: drop). */
