@@ -423,6 +423,8 @@ int ntsd_ntp_start(struct ntsd *d)
 int ntsd_ntp_run(struct ntsd *d)
 {
 	struct ntp_workers *ws = d->ntp;
+	if (!ws)        /* `threads 0`: a client only, no NTP server */
+		return NTS_OK;
 	for (size_t i = 0; i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
