@@ -421,6 +421,9 @@ START_TEST(ring_retry_keeps_cookies)
 	unlink(d.cfg.cookie_file);
 	unlink(lock);
 	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(config_servers)
 {
 	static struct ntsd_config c;
