@@ -85,7 +85,7 @@ int ntsd_creds_check(const struct ntsd_config *c, time_t now,
 	/* the key file: the daemon refuses one others may read (ring.c) */
 	struct stat st;
 	if (c->cookie_file[0] && stat(c->cookie_file, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
-		snprintf(msg, sizeof msg, "%s:%u: nts cookie %s: mode %04o lets others read the keys; "
+		snprintf(msg, sizeof msg, "%s:%u: nts cookie %s: mode %04o: readable or writable by group or others; "
 			 "ntsd will not start with it (chmod 600 it)", name, c->cookie_line,
 			 c->cookie_file, (unsigned)st.st_mode & 07777);
 		errf(ctx, msg);
