@@ -78,6 +78,7 @@ static const struct err_desc errs[] = {
 	E(NTS_E_NTS_TOO_MANY, "too many NTS cookies or placeholders"),
 	E(NTS_E_NTS_INNER_MALFORMED, "encrypted extension fields malformed"),
 	E(NTS_E_NTS_ORIGIN, "origin timestamp does not match the request"),
+	E(NTS_E_RATE_LIMITED, "client over its rate limit"),
 
 	E(NTS_E_COOKIE_SHORT, "cookie too short"),
 	E(NTS_E_COOKIE_UNKNOWN_KEY, "cookie key unknown or expired"),

@@ -2,7 +2,7 @@
 lib_LTLIBRARIES += libnts/libnts.la
 libnts_libnts_la_SOURCES = \
 	libnts/err.c libnts/buf.c libnts/log.c libnts/counters.c \
-	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/nts_assoc.c libnts/nts_rules.c \
+	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/serve.c libnts/nts_assoc.c libnts/nts_rules.c \
 	libnts/aead.c libnts/cookie.c libnts/keyfile.c libnts/tls.c \
 	libnts/conf.c libnts/mode6.c libnts/ratelimit.c libnts/acl.c libnts/throttle.c \
 	libnts/filter.c libnts/select.c libnts/discipline.c
@@ -12,7 +12,8 @@ libnts_libnts_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
 libntsincludedir = $(includedir)/nts
 libntsinclude_HEADERS = \
 	libnts/nts/err.h libnts/nts/buf.h libnts/nts/log.h libnts/nts/counters.h \
-	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/nts_assoc.h libnts/nts/rules.h \
+	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/serve.h \
+	libnts/nts/nts_assoc.h libnts/nts/rules.h \
 	libnts/nts/aead.h libnts/nts/cookie.h libnts/nts/tls.h \
 	libnts/nts/conf.h libnts/nts/mode6.h libnts/nts/ratelimit.h libnts/nts/acl.h libnts/nts/throttle.h \
 	libnts/nts/filter.h libnts/nts/select.h libnts/nts/discipline.h

@@ -35,7 +35,7 @@ nts_fuzz_replay_ntp_ef_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_ntp_ef_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_ntp_ef_LDADD = $(LIBNTS)
 
-nts_fuzz_replay_ke_request_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c
+nts_fuzz_replay_ke_request_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c $(FUZZ_KEYS)
 nts_fuzz_replay_ke_request_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"ke_request"'
 nts_fuzz_replay_ke_request_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_ke_request_LDFLAGS = $(FUZZ_REPLAY_LD)
@@ -122,7 +122,7 @@ nts_fuzz_fuzz_ntp_ef_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_ntp_ef_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_ntp_ef_LDADD = $(LIBNTS)
 
-nts_fuzz_fuzz_ke_request_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c
+nts_fuzz_fuzz_ke_request_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c $(FUZZ_KEYS)
 nts_fuzz_fuzz_ke_request_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_ke_request_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_ke_request_LDADD = $(LIBNTS)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "nts/log.h"
 #include "nts/ntp.h"
 #include "nts/ntske.h"
+#include "nts/serve.h"
 #include "nts/throttle.h"
 #include "nts/tls.h"
 #include "ntsd.h"
@@ -58,6 +60,10 @@ struct ke_worker {
 	bool started;
 	int ep;
 	unsigned nconns, max_conns;
+	bool accept_paused;            /* out of descriptors: listeners off */
+	int64_t resume_ms;             /* when to listen again */
+	int backoff_ms;                /* doubles while accept keeps failing */
+	int64_t warned_ms;
 	struct ke_conn *head, *tail;
 	struct ke_conn *dead;          /* closed in this batch, linked by next */
 	struct nts_throttle logs;      /* failed connections: a few lines, then a summary */
@@ -154,73 +160,41 @@ static void conn_wait(struct ke_worker *w, struct ke_conn *c, bool write)
 		c->events = want;
 }
 
-/* Build the answer to a complete request in c->in[0..msg_len). */
+static int export_keys(void *ctx, uint16_t proto, uint16_t aead, uint8_t *c2s, uint8_t *s2c,
+		       size_t key_len)
+{
+	return nts_tls_export_keys(ctx, proto, aead, c2s, s2c, key_len);
+}
+
+/* Build the answer to a complete request in c->in[0..msg_len): the
+ * decisions are libnts's (nts_serve_ke); this logs them and queues bytes. */
 static void build_response(struct ke_worker *w, struct ke_conn *c, size_t msg_len)
 {
 	const struct ntsd_config *cfg = &w->d->cfg;
-	static __thread struct ntske_request req;
-	static __thread struct ntske_response resp;
-	uint16_t ke_error = NTSKE_ERR_BAD_REQUEST;
-	memset(&resp, 0, sizeof resp);
-	int rc = ntske_request_parse(c->in, msg_len, &req, &ke_error);
-	if (rc != NTS_OK) {
-		/* RFC 8915 section 4.1.3: answer a request we cannot accept with
-		 * an Error record (0 for an unknown critical record, 1 otherwise) */
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "bad NTS-KE request from %s: %s", c->peer,
+	struct nts_serve_ke_config kc = {
+		.aeads = cfg->aeads,
+		.naeads = cfg->naeads,
+		.ntp_port = cfg->nntp > 0 ? ntsd_addr_port(&cfg->ntp[0]) : 0,
+		.server = cfg->server_name,
+	};
+	struct nts_serve_ke_result res;
+	int rc = nts_serve_ke(w->d->ring, &kc, c->in, msg_len, export_keys, c->tls, c->out,
+			      sizeof c->out, &res);
+	c->good = rc == NTS_OK && res.outcome == NTS_SERVE_KE_COOKIES;
+	c->aead = c->good ? res.aead : 0;
+	c->outlen = rc == NTS_OK ? res.len : 0;
+	if (rc != NTS_OK)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "NTS-KE answer for %s: %s", c->peer,
 			nts_strerror(rc));
-		resp.has_error = true;
-		resp.error_code = ke_error;
-	} else {
-		uint16_t proto = 0, aead = 0;
-		rc = ntske_select(&req, cfg->aeads, cfg->naeads, &proto, &aead);
-		/* RFC 8915 sections 4.1.2 and 4.1.5: nothing in common gives an
-		 * empty Next Protocol or AEAD record and no cookies */
-		resp.has_proto = rc != NTS_E_KE_PROTO_UNSUPP;
-		resp.proto = proto;
-		resp.has_aead = rc == NTS_OK;
-		resp.aead = aead;
-		if (rc == NTS_OK) {
-			size_t klen = nts_aead_key_len(aead);
-			uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
-			rc = nts_tls_export_keys(c->tls, proto, aead, c2s, s2c, klen);
-			for (size_t i = 0; rc == NTS_OK && i < NTS_MAX_COOKIES; i++) {
-				size_t len = 0;
-				rc = nts_cookie_seal(w->d->ring, aead, c2s, s2c, klen, resp.cookies[i],
-						     sizeof resp.cookies[i], &len);
-				resp.cookie_len[i] = (uint16_t)len;
-				resp.ncookies = i + 1;
-			}
-			memset(c2s, 0, sizeof c2s);
-			memset(s2c, 0, sizeof s2c);
-			if (rc != NTS_OK) {
-				nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "making cookies for %s: %s", c->peer,
-					nts_strerror(rc));
-				memset(&resp, 0, sizeof resp);
-				resp.has_error = true;
-				resp.error_code = NTSKE_ERR_INTERNAL;
-			} else {
-				c->aead = aead;
-				c->good = true;
-			}
-		} else {
-			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE request from %s: %s", c->peer,
-				nts_strerror(rc));
-		}
-		if (!resp.has_error && cfg->nntp > 0 && ntsd_addr_port(&cfg->ntp[0]) != NTP_PORT) {
-			/* RFC 8915 section 4.1.8: tell the client our NTP port */
-			resp.has_port = true;
-			resp.port = ntsd_addr_port(&cfg->ntp[0]);
-		}
-		if (!resp.has_error && cfg->server_name[0]) {
-			resp.has_server = true;
-			strcpy(resp.server, cfg->server_name);
-		}
-	}
-	rc = ntske_response_build(&resp, c->out, sizeof c->out, &c->outlen);
-	if (rc != NTS_OK) {
-		c->outlen = 0;
-		c->good = false;
-	}
+	else if (res.outcome == NTS_SERVE_KE_NO_COMMON)
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE request from %s: %s", c->peer,
+			nts_strerror(res.err));
+	else if (res.outcome == NTS_SERVE_KE_ERROR && res.error_code == NTSKE_ERR_INTERNAL)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "making cookies for %s: %s", c->peer,
+			nts_strerror(res.err));
+	else if (res.outcome == NTS_SERVE_KE_ERROR)
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "bad NTS-KE request from %s: %s", c->peer,
+			nts_strerror(res.err));
 	c->outpos = 0;
 	c->state = KE_WRITE;
 }
@@ -292,6 +266,53 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 	}
 }
 
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+
+static void listeners_ctl(struct ke_worker *w, int op)
+{
+	struct ke_workers *ws = w->d->ke;
+	for (size_t k = 0; k < ws->nlisten; k++) {
+		/* EPOLLEXCLUSIVE: one worker wakes per new connection */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+					  .data.ptr = (void *)(uintptr_t)k };
+		if (epoll_ctl(w->ep, op, ws->listen_fds[k], &ev) != 0 && op == EPOLL_CTL_ADD)
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "NTS-KE listener: epoll: %s", strerror(errno));
+	}
+}
+
+/* accept() failed for want of descriptors or memory: the connection stays
+ * queued and the listener stays readable, so level-triggered epoll would
+ * wake us at once, forever. Stop listening for a while (doubling up to
+ * BACKOFF_MAX_MS) and let connections finish or time out meanwhile. */
+static void accept_pause(struct ke_worker *w, int err)
+{
+	int64_t now = ntsd_now_ms();
+	w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (w->backoff_ms > BACKOFF_MAX_MS)
+		w->backoff_ms = BACKOFF_MAX_MS;
+	w->resume_ms = now + w->backoff_ms;
+	if (!w->accept_paused)
+		listeners_ctl(w, EPOLL_CTL_DEL);
+	w->accept_paused = true;
+	nts_count(&w->d->counters.ke_serves_bad);
+	if (now - w->warned_ms >= 10000 || !w->warned_ms) {
+		w->warned_ms = now;
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+			"NTS-KE accept: %s (%u connections open): not accepting for %d ms; "
+			"raise the open-file limit or lower 'nts maxconn'", strerror(err), w->nconns,
+			w->backoff_ms);
+	}
+}
+
+static void accept_resume(struct ke_worker *w)
+{
+	if (!w->accept_paused || ntsd_now_ms() < w->resume_ms)
+		return;
+	w->accept_paused = false;
+	listeners_ctl(w, EPOLL_CTL_ADD);
+}
+
 /* Whom to evict at the connection bound: the oldest connection of the
  * address that holds the most, so one address holding connections open
  * cannot push out the clients of others; with one connection per address
@@ -315,9 +336,18 @@ static bool accept_one(struct ke_worker *w, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
+	if (w->accept_paused)
+		return false;
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return errno == ECONNABORTED || errno == EINTR;
+	if (fd < 0) {
+		int e = errno;
+		if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+			accept_pause(w, e);
+			return false;
+		}
+		return e == ECONNABORTED || e == EINTR;
+	}
+	w->backoff_ms = 0;
 	if (!ntsd_access_ke_open(w->d, &ss)) {
 		char peer[80];
 		ntsd_addr_format((const struct sockaddr *)&ss, peer, sizeof peer);
@@ -394,6 +424,11 @@ static void *worker_main(void *arg)
 			int64_t left = w->head->deadline_ms - ntsd_now_ms();
 			timeout = left < 0 ? 0 : left < 1000 ? (int)left + 1 : 1000;
 		}
+		if (w->accept_paused) {
+			int64_t left = w->resume_ms - ntsd_now_ms();
+			int t = left < 0 ? 0 : (int)left + 1;
+			timeout = t < timeout ? t : timeout;
+		}
 		int n = epoll_wait(w->ep, evs, KE_EVENTS, timeout);
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
@@ -412,6 +447,7 @@ static void *worker_main(void *arg)
 		}
 		expire(w);
 		reap(w);
+		accept_resume(w);
 		uint64_t held = nts_throttle_flush(&w->logs, ntsd_now_ms());
 		if (held)
 			nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
@@ -443,6 +479,38 @@ static int open_listener(const struct ntsd_addr *a)
 	return fd;
 }
 
+/* Descriptors kept for everything but KE connections: NTP sockets per
+ * worker, listeners, epoll and event fds, the key file, logs, control. */
+#define FD_RESERVE 64
+
+/* How many KE connections the open-file limit allows: raise the soft limit
+ * towards 'nts maxconn' if the hard limit lets us, else say so and bound
+ * the connections, so accept() does not run out of descriptors. */
+static unsigned fd_budget(const struct ntsd *d)
+{
+	const struct ntsd_config *c = &d->cfg;
+	rlim_t need = (rlim_t)c->ke_max_conns + FD_RESERVE + (rlim_t)c->threads * c->nntp;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return c->ke_max_conns;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (want > rl.rlim_cur) {
+		struct rlimit nl = { want, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+			rl.rlim_cur = want;
+	}
+	if (rl.rlim_cur >= need)
+		return c->ke_max_conns;
+	rlim_t other = FD_RESERVE + (rlim_t)c->threads * c->nntp;
+	unsigned fit = rl.rlim_cur > other + c->ke_threads ? (unsigned)(rl.rlim_cur - other)
+							   : c->ke_threads;
+	nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+		"nts maxconn %u needs about %llu open files but the limit is %llu (ulimit -n): "
+		"serving at most %u NTS-KE connections at once", c->ke_max_conns,
+		(unsigned long long)need, (unsigned long long)rl.rlim_cur, fit);
+	return fit;
+}
+
 int ntsd_ke_start(struct ntsd *d)
 {
 	struct ke_workers *ws = calloc(1, sizeof *ws);
@@ -463,7 +531,7 @@ int ntsd_ke_start(struct ntsd *d)
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "starting NTS-KE server listening on %s",
 			d->cfg.ke[i].text);
 	}
-	unsigned per = d->cfg.ke_max_conns / d->cfg.ke_threads;
+	unsigned per = fd_budget(d) / d->cfg.ke_threads;
 	for (unsigned i = 0; i < d->cfg.ke_threads; i++) {
 		struct ke_worker *w = calloc(1, sizeof *w);
 		if (!w)

@@ -3,7 +3,7 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/config_client.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c \
+	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c ntsd/ring.c \
 	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c ntsd/resolve.h ntsd/resolve.c \
 	ntsd/access.c ntsd/privs.c ntsd/seccomp.c ntsd/notify.c \
 	ntsd/assoc.h ntsd/assoc.c ntsd/sources.h ntsd/sources.c ntsd/clock.h ntsd/clock.c \
@@ -28,8 +28,8 @@ ntsd_ntsc_try_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
 TESTS += ntsd/test_ntsd
-ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h \
-	ntsd/report.c ntsd/report.h ntsd/metrics.c
+ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h \
+	ntsd/status.c ntsd/status.h ntsd/report.c ntsd/report.h ntsd/metrics.c ntsd/ring.c
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static

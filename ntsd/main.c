@@ -96,34 +96,6 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
-/* Keep the ring current: load/rotate/save through the key file when there
- * is one, so a restart (or a second server) keeps every issued cookie valid.
- * If the file cannot be used, rotate in memory so cookies stay fresh, and
- * try the file again a minute later. Returns when to call again. */
-#define RING_RETRY_SECS 60
-static time_t ring_tick(struct ntsd *d, bool initial)
-{
-	time_t now = time(NULL);
-	int rc = 1;
-	if (d->cfg.cookie_file[0]) {
-		rc = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
-		if (rc < 0)
-			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key file %s: %s", d->cfg.cookie_file,
-				nts_strerror(rc));
-	}
-	if (rc < 0 || !d->cfg.cookie_file[0])
-		rc = nts_cookie_ring_rotate(d->ring, now, false);
-	if (rc < 0)
-		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key ring: %s", nts_strerror(rc));
-	else if (rc > 0 || initial)
-		nts_log(initial ? NTS_LOG_INFO : NTS_LOG_NOTICE, NTS_TAG_SERVER,
-			"cookie master key %08x current, %zu key(s) held, next rotation in %lld s",
-			nts_cookie_ring_current_id(d->ring), nts_cookie_ring_size(d->ring),
-			(long long)(nts_cookie_ring_next_rotation(d->ring) - now));
-	time_t next = nts_cookie_ring_next_rotation(d->ring);
-	return next > now ? next : now + RING_RETRY_SECS;
-}
-
 static int start(struct ntsd *d)
 {
 	int rc;
@@ -131,7 +103,20 @@ static int start(struct ntsd *d)
 		rc = nts_cookie_ring_new(&d->cfg.ring, &d->counters, &d->ring);
 		if (rc != NTS_OK)
 			return rc;
-		d->ring_due = ring_tick(d, true);
+		int frc = NTS_OK;
+		d->ring_due = ntsd_ring_tick(d, time(NULL), true, &frc);
+		if (frc == NTS_E_KEYFILE_PERM) {
+			/* never replace keys silently: every cookie issued under them
+			 * would die with this restart */
+			struct stat st;
+			unsigned mode = stat(d->cfg.cookie_file, &st) == 0 ? (unsigned)st.st_mode & 07777 : 0;
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER,
+				"cookie key file %s has mode %04o: others may have read the keys; "
+				"not starting (the file is left as it is). Make it 0600 (chmod 600 %s) "
+				"to keep its keys, or remove it to start with fresh ones",
+				d->cfg.cookie_file, mode, d->cfg.cookie_file);
+			return NTS_E_KEYFILE_PERM;
+		}
 		if (nts_cookie_ring_size(d->ring) == 0)
 			return NTS_E_RING_EMPTY;
 		if (!d->cfg.cookie_file[0])
@@ -199,7 +184,7 @@ static void log_counters(struct ntsd *d)
 static void ring_timer(void *arg)
 {
 	struct ntsd *d = arg;
-	d->ring_due = ring_tick(d, false);
+	d->ring_due = ntsd_ring_tick(d, time(NULL), false, NULL);
 	time_t now = time(NULL);
 	ntsd_sched_timer(d->ring_due > now ? (double)(d->ring_due - now) : 0, ring_timer, d);
 }
@@ -301,6 +286,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static struct ntsd d;
+	/* GnuTLS appends every TLS secret to $SSLKEYLOGFILE when it is set: a
+	 * daemon must never inherit that. Unset before any GnuTLS use. */
+	bool had_keylog = getenv("SSLKEYLOGFILE") != NULL;
+	unsetenv("SSLKEYLOGFILE");
 	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL, *user = NULL;
 	bool check = false, foreground = false, verbose = false, seccomp = false, no_adjust = false;
 	bool big_step = false, json = false;
@@ -348,6 +337,8 @@ int main(int argc, char **argv)
 	int errors = ntsd_config_load(&d.cfg, conf, print_err, NULL);
 	if (errors == 0)
 		errors = ntsd_config_check(&d.cfg, print_err, NULL);
+	if (errors == 0 && check)
+		errors = ntsd_creds_check(&d.cfg, time(NULL), print_err, NULL);
 	d.cfg.allow_big_step = big_step;
 	if (errors > 0) {
 		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
@@ -413,6 +404,9 @@ int main(int argc, char **argv)
 	d.started = time(NULL);
 	d.ctl_fd = -1;
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ntsd %s starting with %s", PACKAGE_VERSION, conf);
+	if (had_keylog)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SHARED,
+			"SSLKEYLOGFILE is set in the environment: ignored, no TLS secret is logged");
 	int rc = start(&d);
 	if (rc == NTS_OK && d.cfg.pidfile[0] && write_pidfile(d.cfg.pidfile) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "pid file %s: %s", d.cfg.pidfile, strerror(errno));

@@ -182,9 +182,28 @@ struct ntsd {
 int ntsd_creds_load(struct ntsd *d, bool initial);
 struct ntsd_creds *ntsd_creds_get(struct ntsd *d);
 void ntsd_creds_put(struct ntsd *d, struct ntsd_creds *c);
+/* The certificate's validity in words into msg ("valid from .. until ..:
+ * N days left", or EXPIRED / NOT YET VALID with the dates); returns the log
+ * level it deserves: NTS_LOG_ERR when clients will refuse it, NTS_LOG_WARNING
+ * under NTSD_CERT_WARN_DAYS days left, else NTS_LOG_INFO. */
+#define NTSD_CERT_WARN_DAYS 14
+int ntsd_creds_describe(const struct nts_tls_creds *tls, const char *cert_file, time_t now,
+			char *msg, size_t len);
+/* For -n: load and match certificate and key as the daemon will, and check
+ * the certificate's dates and the key file's mode; each problem is one
+ * "FILE:LINE: reason" line to errf. Returns the number of errors. */
+int ntsd_creds_check(const struct ntsd_config *c, time_t now,
+		     void (*errf)(void *ctx, const char *msg), void *ctx);
 /* Reload when the certificate or key file changed on disk; true if it did. */
 bool ntsd_creds_check_mtime(struct ntsd *d);
 void ntsd_creds_fini(struct ntsd *d);
+
+/* ring.c: sync the cookie key ring with its file (or rotate it in memory)
+ * at 'now'; returns when to call again: the next rotation, or
+ * NTSD_RING_RETRY_SECS after a key file failure. *rc gets the sync's
+ * result (1 when there is no file); rc may be NULL. */
+#define NTSD_RING_RETRY_SECS 60
+time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc);
 
 /* ntp_server.c: bind the NTP sockets (as root), then start the workers
  * (after the privilege drop: capabilities and seccomp are per thread). */

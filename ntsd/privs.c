@@ -71,8 +71,13 @@ static int check_cookie_file(const struct ntsd_config *c, const struct ntsd_priv
 		why = "is not a regular file";
 	else if (st.st_uid != 0 && !(p->active && st.st_uid == p->uid) && st.st_uid != geteuid())
 		why = "belongs to another user (chown it to root or the ntsd user)";
-	else if (st.st_mode & 077)
-		why = "is readable or writable by group or others (chmod 600)";
+	else if (st.st_mode & 077) {
+		/* name the mode, as `ntsd -n` does */
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER,
+			"cookie key file %s has mode %04o: readable or writable by group or others "
+			"(chmod 600)", c->cookie_file, (unsigned)st.st_mode & 07777);
+		return NTS_E_CONF;
+	}
 	if (!why)
 		return NTS_OK;
 	nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key file %s %s", c->cookie_file, why);

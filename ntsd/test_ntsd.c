@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nts/aead.h"
 #include "nts/buf.h"
+#include "nts/cookie.h"
+#include "nts/ntske.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "ntsd.h"
@@ -532,6 +536,54 @@ START_TEST(status_publish_read)
 }
 END_TEST
 
+/* Issue 13 item 15: after a key-file failure the ring is retried 60 s
+ * later (not at the next rotation, a day away), and the good sync then
+ * keeps the key made in memory meanwhile, so its cookies stay valid. */
+START_TEST(ring_retry_keeps_cookies)
+{
+	static struct ntsd d;
+	char dir[] = "/tmp/ntsd-ring.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ntsd_config_defaults(&d.cfg);
+	snprintf(d.cfg.cookie_file, sizeof d.cfg.cookie_file, "%s/keys", dir);
+	ck_assert_int_eq(nts_cookie_ring_new(&d.cfg.ring, NULL, &d.ring), NTS_OK);
+	FILE *f = fopen(d.cfg.cookie_file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("not a key file\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(d.cfg.cookie_file, 0600), 0);
+	const time_t t0 = 1700000000;
+	int rc = 0;
+	ck_assert_int_eq(ntsd_ring_tick(&d, t0, true, &rc), t0 + NTSD_RING_RETRY_SECS);
+	ck_assert_int_eq(rc, NTS_E_KEYFILE_FORMAT);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 1);   /* rotated in memory */
+	uint8_t k[32] = { 7 }, cookie[NTS_COOKIE_MAX];
+	size_t clen;
+	struct nts_cookie_keys keys;
+	ck_assert_int_eq(nts_cookie_seal(d.ring, 15, k, k, 32, cookie, sizeof cookie, &clen), NTS_OK);
+	/* still broken a minute later: again in a minute, same key */
+	ck_assert_int_eq(ntsd_ring_tick(&d, t0 + 60, false, &rc), t0 + 120);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 1);
+	/* repaired (removed): the next try writes the ring, cookie intact */
+	ck_assert_int_eq(unlink(d.cfg.cookie_file), 0);
+	ck_assert_int_eq(ntsd_ring_tick(&d, t0 + 120, false, &rc), t0 + (time_t)d.cfg.ring.rotate_secs);
+	ck_assert_int_ge(rc, 0);
+	ck_assert_int_eq(nts_cookie_open(d.ring, cookie, clen, &keys), NTS_OK);
+	struct nts_cookie_ring *fresh;
+	ck_assert_int_eq(nts_cookie_ring_new(&d.cfg.ring, NULL, &fresh), NTS_OK);
+	ck_assert_int_eq(nts_cookie_ring_load(fresh, d.cfg.cookie_file), NTS_OK);
+	ck_assert_int_eq(nts_cookie_open(fresh, cookie, clen, &keys), NTS_OK);
+	nts_cookie_ring_free(fresh);
+	nts_cookie_ring_free(d.ring);
+	d.ring = NULL;
+	char lock[NTSD_PATH_MAX + 8];
+	snprintf(lock, sizeof lock, "%s.lock", d.cfg.cookie_file);
+	unlink(d.cfg.cookie_file);
+	unlink(lock);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(config_servers)
 {
 	static struct ntsd_config c;
@@ -587,6 +639,7 @@ int main(void)
 	tcase_add_test(tc, mode6_sources);
 	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, status_publish_read);
+	tcase_add_test(tc, ring_retry_keeps_cookies);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -64,7 +64,7 @@ enum nts_err {
 	NTS_E_NTS_AUTH_NOT_LAST = -86, /* fields follow the authenticator */
 	NTS_E_NTS_AUTH_MALFORMED = -87,/* nonce/ciphertext lengths inconsistent */
 	NTS_E_NTS_NONCE_SHORT = -88,   /* nonce under 16 octets */
-	NTS_E_NTS_AUTH_FAIL = -89,     /* AEAD verification failed */
+	NTS_E_NTS_AUTH_FAIL = -89,     /* Authenticator did not verify under the session key */
 	NTS_E_NTS_UID_MISMATCH = -90,  /* response UID does not match request */
 	NTS_E_NTS_PLACEHOLDER_SIZE = -91, /* placeholder body not as long as cookie */
 	NTS_E_NTS_NAK = -92,           /* response is an NTS NAK (kiss code NTSN) */
@@ -72,6 +72,7 @@ enum nts_err {
 	NTS_E_NTS_TOO_MANY = -94,      /* more cookies/placeholders than we accept */
 	NTS_E_NTS_INNER_MALFORMED = -95, /* decrypted extension fields malformed */
 	NTS_E_NTS_ORIGIN = -96,        /* response origin timestamp mismatch */
+	NTS_E_RATE_LIMITED = -97,      /* the caller's rate limiter refused the client */
 
 	/* cookies and the master-key ring (RFC 8915 section 6) */
 	NTS_E_COOKIE_SHORT = -110,     /* cookie too short to hold its header */

@@ -17,6 +17,7 @@ Suite *nts_ef_suite(void);
 Suite *tls_suite(void);
 Suite *conf_suite(void);
 Suite *mode6_suite(void);
+Suite *serve_suite(void);
 Suite *ratelimit_suite(void);
 Suite *time_suite(void);
 Suite *nts_assoc_suite(void);
