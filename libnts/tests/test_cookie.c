@@ -2,6 +2,9 @@
 #include <config.h>
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -402,6 +405,110 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* Readers that never pause cannot hold rotation off: seal and open take no
+ * lock, so a writer publishing new key sets (rotate, and import as the key
+ * file sync does) finishes while every reader runs flat out, and no reader
+ * ever sees anything but a whole set (a cookie sealed a moment ago opens,
+ * or its key was rotated out: never a wrong or torn key). */
+struct spinner {
+	struct nts_cookie_ring *r;
+	const int *stop;
+	uint8_t seed;
+	long ops, expired, failures;
+};
+
+static void *spinner_run(void *arg)
+{
+	struct spinner *w = arg;
+	uint8_t ck[200], c2s[32], s2c[32];
+	fill(c2s, 32, w->seed);
+	fill(s2c, 32, (uint8_t)(w->seed + 7));
+	/* bounded: the main thread sets stop; 10 M operations at most */
+	while (!__atomic_load_n(w->stop, __ATOMIC_ACQUIRE) && w->ops < 10000000) {
+		size_t len;
+		struct nts_cookie_keys k;
+		int rc = nts_cookie_seal(w->r, 15, c2s, s2c, 32, ck, sizeof ck, &len);
+		if (rc == NTS_OK)
+			rc = nts_cookie_open(w->r, ck, len, &k);
+		if (rc == NTS_E_COOKIE_UNKNOWN_KEY)
+			w->expired++;   /* rotated past retain between seal and open */
+		else if (rc != NTS_OK || memcmp(k.c2s, c2s, 32) != 0 || memcmp(k.s2c, s2c, 32) != 0)
+			w->failures++;
+		__atomic_store_n(&w->ops, w->ops + 1, __ATOMIC_RELAXED);   /* read by the main thread */
+	}
+	return NULL;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void rotate_under_readers(int nreaders, int rotations)
+{
+	struct nts_cookie_ring *r = ring_with_key(86400, 2, NULL, 1000);
+	int stop = 0;
+	pthread_t *t = calloc((size_t)nreaders, sizeof *t);
+	struct spinner *w = calloc((size_t)nreaders, sizeof *w);
+	ck_assert(t && w);
+	for (int i = 0; i < nreaders; i++) {
+		w[i] = (struct spinner){ .r = r, .stop = &stop, .seed = (uint8_t)(i * 13) };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, spinner_run, &w[i]), 0);
+	}
+	/* the readers are running before the first rotation */
+	for (int i = 0; i < 100000 && __atomic_load_n(&w[0].ops, __ATOMIC_RELAXED) == 0; i++)
+		sched_yield();
+	double t0 = mono_now(), worst = 0;
+	struct nts_ring_key keys[NTS_RING_MAX_KEYS];
+	for (int i = 0; i < rotations; i++) {
+		double a = mono_now();
+		ck_assert_int_eq(nts_cookie_ring_rotate(r, 1001 + i, true), 1);
+		if (i % 10 == 9) {
+			/* a key file sync: the same keys again, as new objects */
+			size_t n;
+			ck_assert_int_eq(nts_cookie_ring_export(r, keys, NTS_RING_MAX_KEYS, &n), NTS_OK);
+			ck_assert_int_eq(nts_cookie_ring_import(r, keys, n), NTS_OK);
+		}
+		double d = mono_now() - a;
+		worst = d > worst ? d : worst;
+	}
+	double took = mono_now() - t0;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	long ops = 0, expired = 0;
+	for (int i = 0; i < nreaders; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(w[i].failures, 0);
+		ops += w[i].ops;
+		expired += w[i].expired;
+	}
+	/* generous bounds: sanitizer builds on a shared 2-CPU box; a rotation
+	 * takes microseconds, a starved one would take the whole run */
+	ck_assert_msg(took < 20.0, "%d rotations took %.3f s with %d readers", rotations, took, nreaders);
+	ck_assert_msg(worst < 2.0, "one rotation took %.3f s with %d readers", worst, nreaders);
+	ck_assert_msg(ops > 0, "the readers never ran");
+	ck_assert_msg(expired <= ops / 2, "%ld of %ld round trips expired", expired, ops);
+	ck_assert_uint_eq(nts_cookie_ring_size(r), 3);
+	free(t);
+	free(w);
+	nts_cookie_ring_free(r);
+}
+
+START_TEST(test_rotation_not_starved)
+{
+	rotate_under_readers(4, 300);
+}
+END_TEST
+
+/* More readers than hazard slots (64): the extra ones wait for a free slot
+ * and nothing breaks. */
+START_TEST(test_more_readers_than_slots)
+{
+	rotate_under_readers(80, 50);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 Suite *cookie_suite(void)
@@ -418,6 +525,8 @@ Suite *cookie_suite(void)
 	suite_add_tcase(s, tc);
 	TCase *ring = tcase_create("ring");
 	tcase_add_test(ring, test_rotation);
+	tcase_add_test(ring, test_rotation_not_starved);
+	tcase_add_test(ring, test_more_readers_than_slots);
 	tcase_add_test(ring, test_export_import);
 	tcase_add_test(ring, test_threads);
 	suite_add_tcase(s, ring);
