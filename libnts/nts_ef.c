@@ -361,7 +361,18 @@ static int server_verify(struct nts_server *s, const uint8_t *pkt, const struct 
 		return rc;
 	if (av.ct_len - NTS_AEAD_TAG_LEN > sizeof req->inner)
 		return NTS_E_NOSPACE;
-	if ((rc = nts_cookie_open(s->ring, req->cookie, req->cookie_len, &keys)) != NTS_OK)
+	rc = nts_cookie_open(s->ring, req->cookie, req->cookie_len, &keys);
+	if (s->counters) {
+		if (rc == NTS_E_COOKIE_UNKNOWN_KEY)
+			nts_count(&s->counters->cookie_decode_too_old);
+		else if (rc != NTS_OK)
+			nts_count(&s->counters->cookie_decode_error);
+		else
+			nts_count(&s->counters->cookie_decode);
+		if (rc == NTS_OK && keys.old)
+			nts_count(&s->counters->cookie_decode_old);
+	}
+	if (rc != NTS_OK)
 		return rc;
 	req->aead = keys.aead;
 	req->key_len = keys.key_len;
@@ -426,6 +437,8 @@ static int seal_cookies(struct nts_server *s, const struct nts_server_request *r
 	for (size_t i = 0; i < n && rc == NTS_OK; i++) {
 		rc = nts_cookie_seal(s->ring, req->aead, req->c2s, req->s2c, req->key_len, cookie,
 				     sizeof cookie, &clen);
+		if (rc == NTS_OK && s->counters)
+			nts_count(&s->counters->cookie_make);
 		if (rc == NTS_OK)
 			rc = ntp_ef_write(&w, NTP_EF_NTS_COOKIE, cookie, clen);
 	}

@@ -202,6 +202,8 @@ int nts_serve_ke(struct nts_cookie_ring *ring, const struct nts_serve_ke_config 
 					     sizeof k->resp.cookies[i], &clen);
 			k->resp.cookie_len[i] = (uint16_t)clen;
 			k->resp.ncookies = i + 1;
+			if (rc == NTS_OK)
+				res->ncookies++;
 		}
 		explicit_bzero(c2s, sizeof c2s);
 		explicit_bzero(s2c, sizeof s2c);

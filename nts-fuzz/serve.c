@@ -329,7 +329,7 @@ int cmd_serve(struct fuzz_opts *o)
 		fprintf(stderr, "nts-fuzz serve: %s\n", err);
 		return 2;
 	}
-	if (nts_cookie_ring_new(&cfg, &sv.counters, &sv.ring) != NTS_OK ||
+	if (nts_cookie_ring_new(&cfg, NULL, &sv.ring) != NTS_OK ||
 	    nts_cookie_ring_rotate(sv.ring, time(NULL), true) < 0 ||
 	    nts_server_new(sv.ring, &sv.counters, &sv.srv) != NTS_OK) {
 		fprintf(stderr, "nts-fuzz serve: cannot set up the cookie ring\n");

@@ -44,9 +44,9 @@ struct ntsd_ctl {
 
 size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len)
 {
-	const struct nts_counters *src = &d->counters;
-	struct nts_counters c;
-	nts_counters_snapshot(src, &c);
+	struct ntsd_totals t;
+	ntsd_totals(d, &t);
+	const struct nts_counters c = t.c;
 	struct nts_rl_stats nl = { 0 }, kl = { 0 };
 	if (d->ntp_rl)
 		nts_rl_get_stats(d->ntp_rl, &nl);
@@ -73,16 +73,16 @@ size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len)
 		{ "NTS KE serves good:", c.ke_serves_good },
 		{ "NTS KE serves bad:", c.ke_serves_bad },
 		/* ntsd's own, beyond NTPsec's list */
-		{ "NTS NAKs sent:", nts_counter_get(&d->naks_sent) },
-		{ "NTP plain requests:", nts_counter_get(&d->plain_requests) },
-		{ "NTP datagrams sent:", nts_counter_get(&d->datagrams_sent) },
+		{ "NTS NAKs sent:", t.naks_sent },
+		{ "NTP plain requests:", t.plain_requests },
+		{ "NTP datagrams sent:", t.datagrams_sent },
 		{ "NTP denied (access rules):", nts_counter_get(&d->ntp_denied) },
 		{ "NTP rate limited, dropped:", nl.dropped },
 		{ "NTP rate limited, RATE KoD:", nl.kod },
 		{ "NTP rate limited, leaked:", nl.leaked },
 		{ "NTP rate table evictions:", nl.evicted },
 		{ "NTS-KE refused (per address):", kl.conn_refused },
-		{ "NTS-KE evicted at maxconn:", nts_counter_get(&d->ke_evicted) },
+		{ "NTS-KE evicted at maxconn:", t.ke_evicted },
 	};
 	size_t n = 0;
 	if (len)

@@ -56,6 +56,7 @@ struct ke_conn {
 
 struct ke_worker {
 	struct ntsd *d;
+	struct ntsd_wcount *wc;        /* this worker's counters */
 	pthread_t th;
 	bool started;
 	int ep;
@@ -141,8 +142,8 @@ static void reap(struct ke_worker *w)
 
 static void conn_fail(struct ke_worker *w, struct ke_conn *c, enum ntsd_ke_fail f, const char *why)
 {
-	nts_count(&w->d->counters.ke_serves_bad);
-	nts_count(&w->d->ke_fail[f]);
+	ntsd_bump(&w->wc->nts.ke_serves_bad, 1);
+	ntsd_bump(&w->wc->ke_fail[f], 1);
 	if (c->state == KE_HANDSHAKE)
 		fail_log(w, "TLS accept from %s failed, %.3f sec: %s", c->peer, since(&c->start), why);
 	else
@@ -181,6 +182,8 @@ static void build_response(struct ke_worker *w, struct ke_conn *c, size_t msg_le
 	int rc = nts_serve_ke(w->d->ring, &kc, c->in, msg_len, export_keys, c->tls, c->out,
 			      sizeof c->out, &res);
 	c->good = rc == NTS_OK && res.outcome == NTS_SERVE_KE_COOKIES;
+	if (rc == NTS_OK && res.ncookies)
+		ntsd_bump(&w->wc->nts.cookie_make, res.ncookies);
 	c->aead = c->good ? res.aead : 0;
 	c->outlen = rc == NTS_OK ? res.len : 0;
 	if (rc != NTS_OK)
@@ -203,13 +206,13 @@ static void finish(struct ke_worker *w, struct ke_conn *c)
 {
 	nts_tls_bye(c->tls);
 	if (c->good) {
-		nts_count(&w->d->counters.ke_serves_good);
+		ntsd_bump(&w->wc->nts.ke_serves_good, 1);
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "Read %zu, wrote %zu bytes.  AEAD=%u", c->inlen,
 			c->outlen, c->aead);
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE server took %.3f sec", since(&c->start));
 	} else {
-		nts_count(&w->d->counters.ke_serves_bad);
-		nts_count(&w->d->ke_fail[NTSD_KE_FAIL_REFUSED]);
+		ntsd_bump(&w->wc->nts.ke_serves_bad, 1);
+		ntsd_bump(&w->wc->ke_fail[NTSD_KE_FAIL_REFUSED], 1);
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE with %s refused: read %zu, wrote %zu bytes, %.3f sec",
 			c->peer, c->inlen, c->outlen, since(&c->start));
 	}
@@ -295,7 +298,7 @@ static void accept_pause(struct ke_worker *w, int err)
 	if (!w->accept_paused)
 		listeners_ctl(w, EPOLL_CTL_DEL);
 	w->accept_paused = true;
-	nts_count(&w->d->counters.ke_serves_bad);
+	ntsd_bump(&w->wc->nts.ke_serves_bad, 1);
 	if (now - w->warned_ms >= 10000 || !w->warned_ms) {
 		w->warned_ms = now;
 		nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
@@ -352,7 +355,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 		char peer[80];
 		ntsd_addr_format((const struct sockaddr *)&ss, peer, sizeof peer);
 		fail_log(w, "NTS-KE connection from %s refused: over the per-address limit", peer);
-		nts_count(&w->d->counters.ke_serves_bad);
+		ntsd_bump(&w->wc->nts.ke_serves_bad, 1);
 		close(fd);
 		return true;
 	}
@@ -360,7 +363,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 		/* at the bound: evict the connection victim() picks */
 		struct ke_conn *v = victim(w);
 		fail_log(w, "connection limit reached, dropping %s", v->peer);
-		nts_count(&w->d->ke_evicted);
+		ntsd_bump(&w->wc->ke_evicted, 1);
 		conn_fail(w, v, NTSD_KE_FAIL_EVICTED, "evicted at the connection limit");
 	}
 	struct ke_conn *c = calloc(1, sizeof *c);
@@ -370,8 +373,8 @@ static bool accept_one(struct ke_worker *w, int lfd)
 		ntsd_creds_put(w->d, cr);
 		free(c);
 		close(fd);
-		nts_count(&w->d->counters.ke_serves_bad);
-		nts_count(&w->d->ke_fail[NTSD_KE_FAIL_INTERNAL]);
+		ntsd_bump(&w->wc->nts.ke_serves_bad, 1);
+		ntsd_bump(&w->wc->ke_fail[NTSD_KE_FAIL_INTERNAL], 1);
 		return true;
 	}
 	int one = 1;
@@ -536,8 +539,9 @@ int ntsd_ke_start(struct ntsd *d)
 		struct ke_worker *w = calloc(1, sizeof *w);
 		if (!w)
 			return NTS_E_NOMEM;
-		ws->w[ws->n++] = w;
 		w->d = d;
+		w->wc = &d->wc[NTSD_WCOUNT_KE + ws->n];
+		ws->w[ws->n++] = w;
 		w->max_conns = per ? per : 1;
 		nts_throttle_init(&w->logs, LOG_WINDOW_MS, LOG_BURST);
 		w->ep = epoll_create1(EPOLL_CLOEXEC);

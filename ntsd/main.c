@@ -100,7 +100,9 @@ static int start(struct ntsd *d)
 {
 	int rc;
 	if (d->cfg.nts_enable) {
-		rc = nts_cookie_ring_new(&d->cfg.ring, &d->counters, &d->ring);
+		/* no shared counters on the ring: the workers count cookies in
+		 * their own blocks (nts_server and ke_server.c) */
+		rc = nts_cookie_ring_new(&d->cfg.ring, NULL, &d->ring);
 		if (rc != NTS_OK)
 			return rc;
 		int frc = NTS_OK;

@@ -20,8 +20,9 @@
 /* Counter variables under NTPsec's names (ntpq's ntsinfo table). */
 static void put_counters(const struct ntsd *d, struct nts_m6_vw *w, const char *only, bool *found)
 {
-	struct nts_counters c;
-	nts_counters_snapshot(&d->counters, &c);
+	struct ntsd_totals t;
+	ntsd_totals(d, &t);
+	const struct nts_counters c = t.c;
 	const struct {
 		const char *name;
 		uint64_t v;

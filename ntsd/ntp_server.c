@@ -18,6 +18,7 @@
 #include "nts/serve.h"
 #include "ntsd.h"
 #include "sources.h"
+#include "status.h"
 
 #define BATCH 32
 #define RX_BUF 2048            /* requests may exceed NTP_MAX_PACKET (AEAD 17, 7 placeholders) */
@@ -31,6 +32,7 @@ union ctlbuf {
 
 struct ntp_worker {
 	struct ntsd *d;
+	struct ntsd_wcount *wc;   /* this worker's counters (d->wc[index]) */
 	pthread_t th;
 	bool started;
 	int wake_fd;
@@ -38,6 +40,7 @@ struct ntp_worker {
 	int fds[NTSD_MAX_LISTEN];
 	bool wildcard[NTSD_MAX_LISTEN];
 	struct nts_serve *serve;
+	uint64_t status_gen;      /* ntsd_status_generation() of the vars in serve; 0 none */
 	uint8_t rx[BATCH][RX_BUF];
 	uint8_t tx[BATCH][NTP_MAX_PACKET];
 	struct sockaddr_storage peer[BATCH];
@@ -125,6 +128,12 @@ static uint64_t xmt_now(void *ctx)
  * the selected source, the `local` fallback, or say unsynchronised. */
 static void clock_vars(struct ntp_worker *w)
 {
+	/* the copy is redone only when the main loop published new variables:
+	 * no lock (status.c's mutex) taken per request */
+	uint64_t gen = ntsd_status_generation();
+	if (gen == w->status_gen)
+		return;
+	w->status_gen = gen;
 	struct ntp_hdr h = { 0 };
 	ntsd_sources_server_vars(&w->d->cfg, &h);
 	struct nts_serve_config sc = {
@@ -153,10 +162,10 @@ static size_t handle(struct ntp_worker *w, const struct sockaddr_storage *peer,
 	case NTS_SERVE_PLAIN:
 		/* nts_server_parse_request() and _build_response() keep the NTS
 		 * server counters; the plain ones are ours */
-		nts_count(&w->d->plain_requests);
+		ntsd_bump(&w->wc->plain_requests, 1);
 		break;
 	case NTS_SERVE_NAK:
-		nts_count(&w->d->naks_sent);
+		ntsd_bump(&w->wc->naks_sent, 1);
 		break;
 	case NTS_SERVE_NTS:
 		break;
@@ -230,7 +239,7 @@ static void send_batch(struct ntp_worker *w, int fd, unsigned count)
 	for (int tries = 0; done < count && tries < BATCH * 2; tries++) {
 		int r = sendmmsg(fd, w->smsg + done, count - done, 0);
 		if (r > 0) {
-			__atomic_fetch_add(&w->d->datagrams_sent, (uint64_t)r, __ATOMIC_RELAXED);
+			ntsd_bump(&w->wc->datagrams_sent, (uint64_t)r);
 			done += (unsigned)r;
 		} else if (r < 0 && errno == EINTR) {
 			continue;
@@ -365,6 +374,7 @@ static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precisio
 	if (!w)
 		return NTS_E_NOMEM;
 	w->d = d;
+	w->wc = &d->wc[index];
 	w->wake_fd = wake_fd;
 	bool reuse = d->cfg.threads > 1;
 	for (size_t i = 0; i < d->cfg.nntp; i++) {
@@ -389,7 +399,7 @@ static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precisio
 		.precision = precision,
 		.root_disp = ntp_short_from_double(0.001),
 	};
-	int rc = nts_serve_new(d->ring, &d->counters, &sc, &w->serve);
+	int rc = nts_serve_new(d->ring, &w->wc->nts, &sc, &w->serve);
 	if (rc != NTS_OK) {
 		worker_free(w);
 		return rc;

@@ -154,9 +154,29 @@ enum ntsd_ke_fail {
 };
 const char *ntsd_ke_fail_name(enum ntsd_ke_fail f);
 
+/* What one NTP or NTS-KE worker counts on every request. Each block is
+ * written by its worker only and sits on its own cache lines, so no request
+ * writes a line another thread writes; readers (control socket, mode 6,
+ * metrics) sum the blocks with ntsd_totals(). */
+struct ntsd_wcount {
+	_Alignas(64) struct nts_counters nts;   /* server_*, cookie_*, ke_serves_* */
+	uint64_t plain_requests, naks_sent, datagrams_sent, ke_evicted;
+	uint64_t ke_fail[NTSD_KE_FAIL_MAX];
+};
+/* NTP workers use blocks [0, NTSD_MAX_THREADS), NTS-KE workers the rest. */
+#define NTSD_WCOUNT_KE NTSD_MAX_THREADS
+#define NTSD_MAX_WCOUNT (2 * NTSD_MAX_THREADS)
+
+/* A counter only its own thread writes: a plain load and store (atomic, so
+ * readers on other threads see whole values), no locked read-modify-write. */
+static inline void ntsd_bump(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
 struct ntsd {
 	struct ntsd_config cfg;
-	struct nts_counters counters;
+	struct nts_counters counters;   /* the client side's, and shared rare events */
 	uint64_t plain_requests;  /* answered as plain NTPv4 */
 	uint64_t naks_sent;       /* NTS NAKs (RFC 8915 section 5.7) */
 	uint64_t datagrams_sent;  /* every NTP answer sendmmsg() delivered */
@@ -176,7 +196,35 @@ struct ntsd {
 	struct nts_rl *ntp_rl, *ke_rl;
 	uint64_t ntp_denied;      /* dropped by a deny/restrict ignore rule */
 	uint64_t ke_evicted;      /* connections closed to make room at nts maxconn */
+	struct ntsd_wcount wc[NTSD_MAX_WCOUNT];   /* per worker, summed by ntsd_totals() */
 };
+
+/* Every counter: the shared ones plus each worker's block. */
+struct ntsd_totals {
+	struct nts_counters c;
+	uint64_t naks_sent, plain_requests, datagrams_sent, ke_evicted;
+	uint64_t ke_fail[NTSD_KE_FAIL_MAX];
+};
+static inline void ntsd_totals(const struct ntsd *d, struct ntsd_totals *t)
+{
+	nts_counters_snapshot(&d->counters, &t->c);
+	t->naks_sent = nts_counter_get(&d->naks_sent);
+	t->plain_requests = nts_counter_get(&d->plain_requests);
+	t->datagrams_sent = nts_counter_get(&d->datagrams_sent);
+	t->ke_evicted = nts_counter_get(&d->ke_evicted);
+	for (int k = 0; k < NTSD_KE_FAIL_MAX; k++)
+		t->ke_fail[k] = nts_counter_get(&d->ke_fail[k]);
+	for (int i = 0; i < NTSD_MAX_WCOUNT; i++) {
+		const struct ntsd_wcount *w = &d->wc[i];
+		nts_counters_add(&t->c, &w->nts);
+		t->naks_sent += nts_counter_get(&w->naks_sent);
+		t->plain_requests += nts_counter_get(&w->plain_requests);
+		t->datagrams_sent += nts_counter_get(&w->datagrams_sent);
+		t->ke_evicted += nts_counter_get(&w->ke_evicted);
+		for (int k = 0; k < NTSD_KE_FAIL_MAX; k++)
+			t->ke_fail[k] += nts_counter_get(&w->ke_fail[k]);
+	}
+}
 
 /* creds.c */
 int ntsd_creds_load(struct ntsd *d, bool initial);

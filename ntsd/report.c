@@ -58,12 +58,14 @@ void ntsd_report_server(const struct ntsd *d, struct ntsd_server_report *r)
 	r->now = (int64_t)time(NULL);
 	r->started = (int64_t)d->started;
 	r->nts = d->cfg.nts_enable;
-	nts_counters_snapshot(&d->counters, &r->c);
-	r->naks_sent = nts_counter_get(&d->naks_sent);
-	r->plain_requests = nts_counter_get(&d->plain_requests);
-	r->datagrams_sent = nts_counter_get(&d->datagrams_sent);
+	struct ntsd_totals t;
+	ntsd_totals(d, &t);
+	r->c = t.c;
+	r->naks_sent = t.naks_sent;
+	r->plain_requests = t.plain_requests;
+	r->datagrams_sent = t.datagrams_sent;
 	for (int i = 0; i < NTSD_KE_FAIL_MAX; i++)
-		r->ke_fail[i] = nts_counter_get(&d->ke_fail[i]);
+		r->ke_fail[i] = t.ke_fail[i];
 	if (d->ring) {
 		static __thread struct nts_ring_key keys[NTS_RING_MAX_KEYS];
 		size_t n = 0;

@@ -12,6 +12,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ntsd_source_status sources[NTSD_STATUS_MAX_SOURCES];
 static size_t nsources;
 static struct ntsd_system_status sys_status = { .stratum = 16, .leap = 3, .refid = "INIT" };
+static uint64_t generation = 1;   /* atomic; bumped after sys_status changes */
 
 void ntsd_status_publish(const struct ntsd_source_status *src, size_t n,
 			 const struct ntsd_system_status *sys)
@@ -22,8 +23,10 @@ void ntsd_status_publish(const struct ntsd_source_status *src, size_t n,
 	if (n)
 		memcpy(sources, src, n * sizeof *src);
 	nsources = n;
-	if (sys)
+	if (sys) {
 		sys_status = *sys;
+		__atomic_add_fetch(&generation, 1, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&lock);
 }
 
@@ -42,4 +45,9 @@ void ntsd_status_system(struct ntsd_system_status *out)
 	pthread_mutex_lock(&lock);
 	*out = sys_status;
 	pthread_mutex_unlock(&lock);
+}
+
+uint64_t ntsd_status_generation(void)
+{
+	return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 }

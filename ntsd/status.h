@@ -64,5 +64,9 @@ void ntsd_status_publish(const struct ntsd_source_status *src, size_t n,
 size_t ntsd_status_sources(struct ntsd_source_status *out, size_t max);
 /* The system variables; thread-safe. */
 void ntsd_status_system(struct ntsd_system_status *out);
+/* Changes whenever the system variables may have: a reader on the hot path
+ * (the NTP workers) keeps its copy until it changes, instead of taking the
+ * lock for every request. Read it before copying the variables. */
+uint64_t ntsd_status_generation(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include "nts/err.h"
 #include "nts/log.h"
 #include "ntsd.h"
+#include "report.h"
 #include "status.h"
 
 struct errs {
@@ -279,8 +280,12 @@ START_TEST(mode6_readvar)
 	static struct ntsd d;
 	ntsd_config_defaults(&d.cfg);
 	d.cfg.stratum = 1;
-	d.counters.ke_serves_good = 42;
-	d.counters.cookie_decode_old = 7;
+	/* the shared block plus the workers' blocks (NTP and NTS-KE) */
+	d.counters.ke_serves_good = 30;
+	d.wc[NTSD_WCOUNT_KE].nts.ke_serves_good = 10;
+	d.wc[NTSD_MAX_WCOUNT - 1].nts.ke_serves_good = 2;
+	d.wc[0].nts.cookie_decode_old = 3;
+	d.wc[1].nts.cookie_decode_old = 4;
 	uint8_t req[2048];
 	size_t lens[NTSD_MODE6_MAX_FRAGS];
 	size_t len = m6_request(req, sizeof req, 2, 0, "nts_ke_serves_good,nts_cookie_decode_old, stratum");
@@ -463,12 +468,44 @@ END_TEST
 /* The exposition: counters named _total in the Prometheus text format and
  * as their family without it in OpenMetrics, which ends in # EOF; source
  * labels escaped; the 'metrics' directive defaults to loopback. */
+/* Per-worker counters are summed on read: the totals (control socket text,
+ * report, metrics, mode 6) are the shared block plus every worker's block. */
+START_TEST(counters_summed)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	d.plain_requests = 1;
+	for (int i = 0; i < NTSD_MAX_WCOUNT; i++) {
+		d.wc[i].plain_requests = 2;
+		d.wc[i].nts.server_sends = (uint64_t)i;
+		d.wc[i].naks_sent = i == 5;
+		d.wc[i].datagrams_sent = 3;
+	}
+	ntsd_bump(&d.wc[7].datagrams_sent, 10);
+	struct ntsd_totals t;
+	ntsd_totals(&d, &t);
+	ck_assert_uint_eq(t.plain_requests, 1 + 2 * NTSD_MAX_WCOUNT);
+	ck_assert_uint_eq(t.c.server_sends, NTSD_MAX_WCOUNT * (NTSD_MAX_WCOUNT - 1) / 2);
+	ck_assert_uint_eq(t.naks_sent, 1);
+	ck_assert_uint_eq(t.datagrams_sent, 3 * NTSD_MAX_WCOUNT + 10);
+	/* the report (control socket JSON, metrics) carries the same totals */
+	static struct ntsd_server_report r;
+	ntsd_report_server(&d, &r);
+	ck_assert_uint_eq(r.plain_requests, t.plain_requests);
+	ck_assert_uint_eq(r.c.server_sends, t.c.server_sends);
+	ck_assert_uint_eq(r.naks_sent, 1);
+	ck_assert_uint_eq(r.datagrams_sent, t.datagrams_sent);
+}
+END_TEST
+
 START_TEST(metrics_text)
 {
 	static struct ntsd d;
 	ntsd_config_defaults(&d.cfg);
-	d.counters.ke_serves_good = 5;
-	d.ke_fail[NTSD_KE_FAIL_TIMEOUT] = 2;
+	d.counters.ke_serves_good = 4;
+	d.wc[NTSD_WCOUNT_KE + 1].nts.ke_serves_good = 1;
+	d.ke_fail[NTSD_KE_FAIL_TIMEOUT] = 1;
+	d.wc[NTSD_WCOUNT_KE].ke_fail[NTSD_KE_FAIL_TIMEOUT] = 1;
 	static struct ntsd_source_status src[1];
 	memset(src, 0, sizeof src);
 	src[0].associd = 1;
@@ -700,6 +737,7 @@ int main(void)
 	tcase_add_test(tc, status_publish_read);
 	tcase_add_test(tc, ring_retry_keeps_cookies);
 	tcase_add_test(tc, ring_rotate_now);
+	tcase_add_test(tc, counters_summed);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

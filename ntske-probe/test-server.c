@@ -271,7 +271,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "probe-test-server: %s\n", err);
 		return 1;
 	}
-	if (nts_cookie_ring_new(&cfg, &s.counters, &s.ring) != NTS_OK ||
+	if (nts_cookie_ring_new(&cfg, NULL, &s.ring) != NTS_OK ||
 	    nts_cookie_ring_rotate(s.ring, time(NULL), true) < 0 ||
 	    nts_server_new(s.ring, &s.counters, &s.ntp) != NTS_OK) {
 		fprintf(stderr, "probe-test-server: cannot set up cookies\n");

@@ -27,7 +27,9 @@ struct nts_ring_config {
 struct nts_cookie_ring;
 
 /* A ring with no keys; call nts_cookie_ring_rotate() or _load() next.
- * counters may be NULL; when set, cookie_* counters are updated there. */
+ * counters may be NULL; when set, cookie_* counters are updated there (one
+ * block for every thread: servers pass NULL and count in nts_server's
+ * per-worker counters instead). seal and open take no lock (cookie.c). */
 int nts_cookie_ring_new(const struct nts_ring_config *cfg, struct nts_counters *counters,
 			struct nts_cookie_ring **out);
 void nts_cookie_ring_free(struct nts_cookie_ring *r);

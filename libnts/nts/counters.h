@@ -27,5 +27,8 @@ static inline void nts_count(uint64_t *c) { __atomic_fetch_add(c, 1, __ATOMIC_RE
 static inline uint64_t nts_counter_get(const uint64_t *c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
 /* Copy a consistent-enough snapshot (each field read atomically). */
 void nts_counters_snapshot(const struct nts_counters *src, struct nts_counters *dst);
+/* dst += src, each field of src read atomically: per-thread counters are
+ * summed this way when they are read. */
+void nts_counters_add(struct nts_counters *dst, const struct nts_counters *src);
 
 #endif

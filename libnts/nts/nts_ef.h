@@ -65,6 +65,10 @@ int nts_client_parse_response(const uint8_t *pkt, size_t len, const uint8_t *uid
 
 struct nts_server;   /* per-worker: ring reference and reusable AEAD handles */
 
+/* counters (may be NULL) gets server_* and cookie_* events: give each
+ * worker its own block and sum them when reading (a shared block is one
+ * contended cache line per request); the ring is then created without
+ * counters, or cookie events would be counted twice. */
 int nts_server_new(struct nts_cookie_ring *ring, struct nts_counters *counters,
 		   struct nts_server **out);
 void nts_server_free(struct nts_server *s);

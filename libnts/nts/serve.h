@@ -97,6 +97,7 @@ struct nts_serve_ke_result {
 	int err;                /* why, for NO_COMMON and ERROR */
 	uint16_t error_code;    /* the Error record's code, for ERROR */
 	uint16_t aead;          /* chosen, for COOKIES */
+	size_t ncookies;        /* cookies sealed (for the caller's cookie_make counter) */
 	size_t len;             /* octets written to out */
 };
 
