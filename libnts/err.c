@@ -94,6 +94,26 @@ static const struct err_desc errs[] = {
 	E(NTS_E_TLS_CERT, "TLS certificate verification failed"),
 	E(NTS_E_TLS_EOF, "TLS peer closed the connection"),
 
+	E(NTS_E_NMEA_SYNTAX, "not an NMEA sentence"),
+	E(NTS_E_NMEA_LONG, "NMEA line too long"),
+	E(NTS_E_NMEA_CHECKSUM, "NMEA checksum missing or wrong"),
+	E(NTS_E_NMEA_UNSUPP, "NMEA sentence type carries no time"),
+	E(NTS_E_NMEA_FIELD, "NMEA time or date field malformed"),
+	E(NTS_E_NMEA_NOFIX, "NMEA receiver reports no valid fix"),
+	E(NTS_E_NMEA_LEAP, "NMEA time in a leap second"),
+	E(NTS_E_SHM_SHORT, "SHM segment too small"),
+	E(NTS_E_SHM_MODE, "SHM mode neither 0 nor 1"),
+	E(NTS_E_SHM_EMPTY, "SHM holds no new sample"),
+	E(NTS_E_SHM_TORN, "SHM sample changed while being read"),
+	E(NTS_E_SHM_RANGE, "SHM field out of range"),
+	E(NTS_E_SOCK_SIZE, "SOCK sample has the wrong size"),
+	E(NTS_E_SOCK_MAGIC, "SOCK sample has a bad magic number"),
+	E(NTS_E_SOCK_RANGE, "SOCK sample field out of range"),
+	E(NTS_E_PPS_NOEDGE, "PPS no new pulse"),
+	E(NTS_E_PPS_RANGE, "PPS timestamp missing or out of range"),
+	E(NTS_E_PPS_STALE, "PPS pulse too old"),
+	E(NTS_E_PPS_AMBIGUOUS, "PPS second cannot be numbered from the coarse time"),
+
 	E(NTS_E_CONF, "configuration error"),
 };
 
