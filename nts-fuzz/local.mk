@@ -17,7 +17,8 @@ FUZZ_REPLAYS = \
 	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
 	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open \
 	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client \
-	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile
+	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile \
+	nts-fuzz/replay-nmea nts-fuzz/replay-shm nts-fuzz/replay-refsock nts-fuzz/replay-pps
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -69,6 +70,31 @@ nts_fuzz_replay_keyfile_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_keyfile_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_keyfile_LDADD = $(LIBNTS)
 
+# reference clock decoders (libnts/nmea.c shm.c refsock.c pps.c)
+nts_fuzz_replay_nmea_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_nmea.c
+nts_fuzz_replay_nmea_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"nmea"'
+nts_fuzz_replay_nmea_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_nmea_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_nmea_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_shm_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_shm.c
+nts_fuzz_replay_shm_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"shm"'
+nts_fuzz_replay_shm_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_shm_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_shm_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_refsock_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_refsock.c
+nts_fuzz_replay_refsock_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"refsock"'
+nts_fuzz_replay_refsock_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_refsock_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_refsock_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_pps_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pps.c
+nts_fuzz_replay_pps_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"pps"'
+nts_fuzz_replay_pps_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_pps_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_pps_LDADD = $(LIBNTS)
+
 # nts-pcap's decoders and file parsers, linked from its sources.
 FUZZ_PCAP_CPP = -I$(top_srcdir)/nts-pcap $(PCAP_CFLAGS)
 nts_fuzz_replay_pcap_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_CORE)
@@ -88,7 +114,8 @@ noinst_PROGRAMS += \
 	nts-fuzz/fuzz-conf nts-fuzz/fuzz-ntp_ef nts-fuzz/fuzz-ke_request \
 	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open \
 	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client \
-	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile
+	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile \
+	nts-fuzz/fuzz-nmea nts-fuzz/fuzz-shm nts-fuzz/fuzz-refsock nts-fuzz/fuzz-pps
 
 nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
 nts_fuzz_fuzz_conf_CFLAGS = $(FUZZ_LIBFUZZER_CC)
@@ -140,6 +167,26 @@ nts_fuzz_fuzz_pcap_keys_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)
 nts_fuzz_fuzz_pcap_keys_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_pcap_keys_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS)
+
+nts_fuzz_fuzz_nmea_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_nmea.c
+nts_fuzz_fuzz_nmea_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_nmea_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_nmea_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_shm_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_shm.c
+nts_fuzz_fuzz_shm_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_shm_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_shm_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_refsock_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_refsock.c
+nts_fuzz_fuzz_refsock_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_refsock_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_refsock_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_pps_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pps.c
+nts_fuzz_fuzz_pps_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_pps_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_pps_LDADD = $(LIBNTS)
 endif
 
 EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict
