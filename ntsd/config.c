@@ -379,13 +379,19 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 	return NTS_OK;
 }
 
+/* reference clocks: parsed in refclock_conf.c */
+static int do_refclock(struct ctx *x, const struct nts_conf_line *l)
+{
+	return ntsd_config_refclock(x->cfg, l, x->err, sizeof x->err);
+}
+
 static const struct {
 	const char *keyword;
 	int (*fn)(struct ctx *x, const struct nts_conf_line *l);
 } directives[] = {
 	{ "nts", do_nts },         { "listen", do_listen },   { "local", do_local },
 	{ "threads", do_simple },  { "pidfile", do_simple },  { "control", do_simple },
-	{ "loglevel", do_simple },
+	{ "loglevel", do_simple },  { "refclock", do_refclock },
 };
 
 int ntsd_config_parse(struct ntsd_config *cfg, const char *name, const char *text, size_t len,

@@ -3,7 +3,8 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/status.h ntsd/status.c
+	ntsd/sched.h ntsd/status.h ntsd/status.c \
+	ntsd/refclock.h ntsd/refclock_conf.c
 ntsd_ntsd_LDADD = $(LIBNTS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
@@ -16,7 +17,16 @@ ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
 TESTS += ntsd/test_ntsd
-ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
+ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h \
+	ntsd/refclock_conf.c ntsd/refclock.h
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
+# unit tests of the reference clock core and its config on a fake scheduler
+check_PROGRAMS += ntsd/test_refclock
+TESTS += ntsd/test_refclock
+ntsd_test_refclock_SOURCES = ntsd/test_refclock.c ntsd/refclock.c ntsd/refclock_conf.c ntsd/refclock.h \
+	ntsd/config.c ntsd/ntsd.h ntsd/status.c ntsd/status.h ntsd/sched.h
+ntsd_test_refclock_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_refclock_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
+ntsd_test_refclock_LDFLAGS = $(AM_LDFLAGS) -static

@@ -13,6 +13,7 @@
 
 #include "nts/cookie.h"
 #include "nts/counters.h"
+#include "refclock.h"
 
 #define NTSD_MAX_LISTEN 16
 #define NTSD_MAX_THREADS 64
@@ -52,6 +53,8 @@ struct ntsd_config {
 	char pidfile[NTSD_PATH_MAX];
 	char control[NTSD_PATH_MAX];
 	int loglevel;
+	struct ntsd_refclock_conf refclock[NTSD_MAX_REFCLOCKS];
+	size_t nrefclock;
 };
 
 /* Defaults: nothing enabled, stratum 16 until configured, 1 worker each. */
@@ -66,6 +69,10 @@ int ntsd_config_load(struct ntsd_config *cfg, const char *path,
 /* Checks across directives (e.g. nts enable without cert); returns errors. */
 int ntsd_config_check(const struct ntsd_config *cfg, void (*errf)(void *ctx, const char *msg),
 		      void *ctx);
+/* refclock_conf.c: one "refclock" line into cfg->refclock[]. */
+struct nts_conf_line;
+int ntsd_config_refclock(struct ntsd_config *cfg, const struct nts_conf_line *l, char *err,
+			 size_t errlen);
 /* Parse "ADDR", "ADDR:PORT", "[V6]:PORT", "*:PORT" into one or two addresses. */
 int ntsd_parse_addr(const char *s, uint16_t default_port, struct ntsd_addr *out, size_t max,
 		    size_t *n);
