@@ -17,6 +17,7 @@
 #include "nts/ntp.h"
 #include "nts/nts_ef.h"
 #include "ntsd.h"
+#include "status.h"
 
 #define BATCH 32
 #define RX_BUF 2048            /* larger than NTP_MAX_PACKET to see oversized datagrams */
@@ -45,6 +46,8 @@ struct ntp_worker {
 	struct iovec riov[BATCH], siov[BATCH];
 	struct mmsghdr rmsg[BATCH], smsg[BATCH];
 	struct nts_server_request req;
+	struct ntsd_system_status sys;   /* what we serve: refreshed once per batch */
+	uint32_t sys_refid;
 };
 
 struct ntp_workers {
@@ -119,15 +122,26 @@ static void server_header(const struct ntp_worker *w, const struct ntp_hdr *req,
 	const struct ntsd_config *c = &w->d->cfg;
 	struct timespec now;
 	memset(h, 0, sizeof *h);
-	h->leap = c->stratum >= 16 ? NTP_LEAP_UNSYNC : NTP_LEAP_NONE;
 	h->version = req->version;
 	h->mode = NTP_MODE_SERVER;
-	h->stratum = (uint8_t)(c->stratum >= 16 ? 16 : c->stratum);
 	h->poll = req->poll;
 	h->precision = w->precision;
 	h->root_delay = 0;
-	h->root_disp = ntp_short_from_double(0.001);
-	h->refid = c->refid;
+	if (w->sys.synchronised) {
+		/* synchronised to a source (a reference clock: stratum 1 with
+		 * its refid, RFC 5905 section 7.3) */
+		h->leap = (uint8_t)(w->sys.leap & 3);
+		h->stratum = (uint8_t)(w->sys.stratum >= 16 ? 16 : w->sys.stratum);
+		h->root_delay = ntp_short_from_double(w->sys.root_delay);
+		h->root_disp = ntp_short_from_double(w->sys.root_dispersion + 0.0001);
+		h->refid = w->sys_refid;
+	} else {
+		/* the local fallback, or unsynchronised */
+		h->leap = c->stratum >= 16 ? NTP_LEAP_UNSYNC : NTP_LEAP_NONE;
+		h->stratum = (uint8_t)(c->stratum >= 16 ? 16 : c->stratum);
+		h->root_disp = ntp_short_from_double(0.001);
+		h->refid = c->refid;
+	}
 	h->org = req->xmt;
 	h->rec = ntp_ts_from_timespec(rx);
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -302,6 +316,8 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 	int n = recvmmsg(fd, w->rmsg, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return 0;
+	ntsd_status_system(&w->sys);
+	w->sys_refid = ntsd_status_refid_word(w->sys.refid);
 	unsigned out = 0;
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &w->rmsg[i].msg_hdr;

@@ -415,6 +415,16 @@ START_TEST(core_device_retry)
 }
 END_TEST
 
+START_TEST(refid_word)
+{
+	ck_assert_uint_eq(ntsd_status_refid_word("GPS"), 0x47505300u);
+	ck_assert_uint_eq(ntsd_status_refid_word("PPS"), 0x50505300u);
+	ck_assert_uint_eq(ntsd_status_refid_word("LOCL"), 0x4c4f434cu);
+	ck_assert_uint_eq(ntsd_status_refid_word("192.0.2.1"), 0xc0000201u);
+	ck_assert_uint_eq(ntsd_status_refid_word(""), 0);
+}
+END_TEST
+
 static Suite *refclock_suite(void)
 {
 	Suite *s = suite_create("ntsd-refclock");
@@ -430,6 +440,7 @@ static Suite *refclock_suite(void)
 	tcase_add_test(t, core_bad_input_logged_once_a_minute);
 	tcase_add_test(t, core_select_prefer_pps_noselect);
 	tcase_add_test(t, core_device_retry);
+	tcase_add_test(t, refid_word);
 	suite_add_tcase(s, t);
 	return s;
 }
