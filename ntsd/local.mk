@@ -3,8 +3,9 @@ sbin_PROGRAMS += ntsd/ntsd
 ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
-	ntsd/sched.h ntsd/status.h ntsd/status.c \
-	ntsd/refclock.h ntsd/refclock_conf.c
+	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c \
+	ntsd/refclock.h ntsd/refclock.c ntsd/refclock_conf.c ntsd/refclock_shm.c \
+	ntsd/refclock_pps.c ntsd/refclock_nmea.c ntsd/refclock_sock.c
 ntsd_ntsd_LDADD = $(LIBNTS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
@@ -30,3 +31,9 @@ ntsd_test_refclock_SOURCES = ntsd/test_refclock.c ntsd/refclock.c ntsd/refclock_
 ntsd_test_refclock_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_refclock_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntsd_test_refclock_LDFLAGS = $(AM_LDFLAGS) -static
+# unit tests of the main loop's scheduler
+check_PROGRAMS += ntsd/test_sched
+TESTS += ntsd/test_sched
+ntsd_test_sched_SOURCES = ntsd/test_sched.c ntsd/sched.c ntsd/sched.h
+ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_sched_LDADD = $(CHECK_LIBS) -lm

@@ -9,18 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "nts/buf.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "ntsd.h"
+#include "sched.h"
 
 #define DEFAULT_CONF "/etc/ntsd.conf"
-#define MAX_SLEEP_MS 60000
 
 int64_t ntsd_now_ms(void)
 {
@@ -167,53 +167,69 @@ static void log_counters(struct ntsd *d)
 		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER, "%s", line);
 }
 
-/* Milliseconds until the next timer: rotation or certificate check. */
-static int next_timeout(struct ntsd *d, int64_t next_cert_ms)
+/* Timers and handlers on the scheduler (sched.h): key rotation, the
+ * certificate check, the control socket and the signals. */
+static void ring_timer(void *arg)
 {
-	int64_t ms = MAX_SLEEP_MS;
-	if (d->ring) {
-		int64_t r = ((int64_t)d->ring_due - time(NULL)) * 1000;
-		ms = r < ms ? r : ms;
-	}
-	if (d->cfg.nts_enable) {
-		int64_t c = next_cert_ms - ntsd_now_ms();
-		ms = c < ms ? c : ms;
-	}
-	return ms < 0 ? 0 : (int)ms + 5;
+	struct ntsd *d = arg;
+	d->ring_due = ring_tick(d, false);
+	time_t now = time(NULL);
+	ntsd_sched_timer(d->ring_due > now ? (double)(d->ring_due - now) : 0, ring_timer, d);
 }
 
-static int run(struct ntsd *d, int sfd)
+static void cert_timer(void *arg)
 {
-	int64_t next_cert_ms = ntsd_now_ms() + (int64_t)d->cfg.cert_check_secs * 1000;
-	for (;;) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = d->ctl_fd, .events = POLLIN } };
-		int n = poll(p, d->ctl_fd >= 0 ? 2 : 1, next_timeout(d, next_cert_ms));
-		if (n > 0 && (p[0].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-					nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "signal %u: exiting",
-						si.ssi_signo);
-					return 0;
-				}
-				if (si.ssi_signo == SIGHUP && d->cfg.nts_enable) {
-					nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
-						"SIGHUP: reloading certificate and key");
-					ntsd_creds_load(d, false);
-				}
-				if (si.ssi_signo == SIGUSR1)
-					log_counters(d);
-			}
-		}
-		if (n > 0 && d->ctl_fd >= 0 && (p[1].revents & POLLIN))
-			ntsd_control_serve(d);
-		if (d->ring && time(NULL) >= d->ring_due)
-			d->ring_due = ring_tick(d, false);
-		if (d->cfg.nts_enable && ntsd_now_ms() >= next_cert_ms) {
-			ntsd_creds_check_mtime(d);
-			next_cert_ms = ntsd_now_ms() + (int64_t)d->cfg.cert_check_secs * 1000;
-		}
+	struct ntsd *d = arg;
+	ntsd_creds_check_mtime(d);
+	ntsd_sched_timer(d->cfg.cert_check_secs, cert_timer, d);
+}
+
+static void control_ready(int fd, short revents, void *arg)
+{
+	(void)fd;
+	(void)revents;
+	ntsd_control_serve(arg);
+}
+
+static void on_signal(int signo, void *arg)
+{
+	struct ntsd *d = arg;
+	if (signo == SIGTERM || signo == SIGINT) {
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "signal %d: exiting", signo);
+		ntsd_sched_quit();
+	} else if (signo == SIGHUP && d->cfg.nts_enable) {
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER, "SIGHUP: reloading certificate and key");
+		ntsd_creds_load(d, false);
+	} else if (signo == SIGUSR1) {
+		log_counters(d);
 	}
+}
+
+static const int loop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+
+static int run(struct ntsd *d)
+{
+	if (ntsd_sched_signals(loop_signals, (int)(sizeof loop_signals / sizeof loop_signals[0]),
+			       on_signal, d) != 0) {
+		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "signal handlers: %s", strerror(errno));
+		return -1;
+	}
+	if (d->ring) {
+		time_t now = time(NULL);
+		ntsd_sched_timer(d->ring_due > now ? (double)(d->ring_due - now) : 0, ring_timer, d);
+	}
+	if (d->cfg.nts_enable)
+		ntsd_sched_timer(d->cfg.cert_check_secs, cert_timer, d);
+	if (d->ctl_fd >= 0 && ntsd_sched_fd(d->ctl_fd, POLLIN, control_ready, d) != 0)
+		return -1;
+	/* reference clocks, with `local stratum N` as the fallback source */
+	char refid[5] = { 0 };
+	nts_put32((uint8_t *)refid, d->cfg.refid);
+	ntsd_refclock_local((int)d->cfg.stratum, refid);
+	ntsd_refclock_start(d->cfg.refclock, d->cfg.nrefclock, NTSD_REFCLOCK_ASSOCID);
+	int rc = ntsd_sched_run();
+	ntsd_refclock_stop();
+	return rc;
 }
 
 /* Detach; the parent waits until the child reports that start-up worked. */
@@ -329,21 +345,21 @@ int main(int argc, char **argv)
 		nts_log_set_sink(syslog_sink, NULL);
 	}
 
-	/* signals go to the main loop only: block them before threads start */
+	/* Signals go to the main loop only: block them before threads start
+	 * (workers inherit the mask); ntsd_sched_signals() unblocks them in
+	 * this thread and routes them through its self-pipe. */
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
+	for (size_t i = 0; i < sizeof loop_signals / sizeof loop_signals[0]; i++)
+		sigaddset(&set, loop_signals[i]);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	ntsd_sched_init();
 
 	pthread_mutex_init(&d.creds_lock, NULL);
 	d.ctl_fd = -1;
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ntsd %s starting with %s", PACKAGE_VERSION, conf);
-	int rc = sfd < 0 ? NTS_E_IO : start(&d);
+	int rc = start(&d);
 	if (rc == NTS_OK && d.cfg.pidfile[0] && write_pidfile(d.cfg.pidfile) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "pid file %s: %s", d.cfg.pidfile, strerror(errno));
 		rc = NTS_E_IO;
@@ -360,7 +376,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ready");
-	run(&d, sfd);
+	if (run(&d) != 0)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "main loop: %s", strerror(errno));
 	stop(&d);
 	if (d.cfg.pidfile[0])
 		unlink(d.cfg.pidfile);

@@ -14,7 +14,10 @@
 #include "status.h"
 
 #define NTSD_MAX_REFCLOCKS 8
-#define NTSD_REFCLOCK_MAX_SAMPLES 128   /* per poll interval (2^7 s at 1/s) */
+#define NTSD_REFCLOCK_MAX_SAMPLES 128
+/* mode 6 association ids of refclocks start here (clear of the client
+ * associations, which count up from 1) */
+#define NTSD_REFCLOCK_ASSOCID 0x8000   /* per poll interval (2^7 s at 1/s) */
 
 /* One "refclock" line (ntsd.conf(5), REFERENCE CLOCKS). */
 struct ntsd_refclock_conf {
