@@ -157,6 +157,8 @@ static void poll_timer(void *arg)
 		rc->meas.when = rc->newest;
 		rc->have_meas = true;
 		rc->meas_mono = ntsd_sched_now();
+		nts_log(NTS_LOG_DEBUG, NTS_TAG_SHARED, "refclock %s: offset %+.6f jitter %.6f (%u samples)",
+			rc->name, offset, jitter, rc->meas.nsamples);
 		rc->n = 0;
 		if (sink_fn)
 			sink_fn(sink_arg, rc, &rc->meas);
@@ -250,11 +252,18 @@ void ntsd_refclock_set_sink(ntsd_refclock_sink fn, void *arg)
 	sink_arg = arg;
 }
 
-/* Usable for selection: measured in the last interval and not too old. */
+/* Reachable: measured in the last interval, and its newest sample is
+ * younger than one poll interval, so a refclock that went silent stops
+ * being a source within its poll (the publish tick re-checks every second). */
+static bool fresh(const struct ntsd_refclock *rc, double now)
+{
+	return rc->have_meas && (rc->reach & 1) && now - rc->meas_mono <= poll_secs(rc) + 1.0 &&
+	       now - rc->last_mono <= poll_secs(rc);
+}
+
 static bool usable(const struct ntsd_refclock *rc, double now)
 {
-	return !rc->conf.noselect && rc->have_meas && (rc->reach & 1) &&
-	       now - rc->meas_mono <= poll_secs(rc) + 1.0;
+	return !rc->conf.noselect && fresh(rc, now);
 }
 
 struct ntsd_refclock *ntsd_refclock_select(void)
@@ -301,7 +310,7 @@ size_t ntsd_refclock_status(struct ntsd_source_status *out, size_t max)
 		else
 			snprintf(s->addr, sizeof s->addr, "%s", rc->conf.path);
 		s->type = 'l';
-		s->reachable = (rc->reach & 1) && rc->have_meas && now - rc->meas_mono <= poll_secs(rc) + 1.0;
+		s->reachable = fresh(rc, now);
 		s->reach = rc->reach;
 		s->stratum = 0;
 		snprintf(s->refid, sizeof s->refid, ".%s.", rc->conf.refid);
