@@ -106,7 +106,7 @@ cap_stop
 kill -INT "$LIVE_PID"; wait "$LIVE_PID"
 sed 's/^/#   live: /' "$W/live.out"
 nts_check "live capture (-i lo): KE decrypted as chrony wrote its key log" \
-	grep -q "NTS-KE TLS1.3 .*cookies=8x100 port=$NP ok" "$W/live.out"
+	grep -q "NTS-KE TLS1.3 .*cookies=8x100 port=$NP .*ok" "$W/live.out"
 nts_check "live capture (-i lo): NTS exchanges verified" \
 	test "$(grep -c ' NTS cookies 1/0/1 .* verified (frames' "$W/live.out")" -ge 3
 save chrony-chrony "$W/cc.pcap" "$W/cc/keylog"
@@ -121,7 +121,7 @@ any_type=$(tcpdump -r "$W/cc-any.pcap" 2>&1 >/dev/null | grep -o 'link-type [A-Z
 any_drops=$(awk '/dropped by kernel/ { print $1 }' "$W/cc-any.pcap.tcpdump.log")
 if [ "${any_drops:-0}" -eq 0 ]; then
 	nts_check "chrony-chrony captured on 'any' ($any_type): KE and exchanges verified" \
-		bash -c "test \$(grep -c ' verified (frames' '$W/any.out') -ge 3 && grep -q 'cookies=8x100 port=$NP ok' '$W/any.out'"
+		bash -c "test \$(grep -c ' verified (frames' '$W/any.out') -ge 3 && grep -q 'cookies=8x100 port=$NP .*ok' '$W/any.out'"
 else
 	# the kernel lost packets of this capture (a loaded machine): then the
 	# decoder must say so rather than verify
@@ -130,7 +130,7 @@ else
 fi
 "$NTSPCAP" --ntp-port $NP --ke-port $KP --keylog "$W/cc/keylog" -v "$W/cc.pcap" > "$W/cc.v" 2>&1
 nts_check "chrony-chrony: KE decrypted, 8 cookies, NTPv4 and AES-SIV-CMAC-256" \
-	grep -q "NTS-KE TLS1.3 .* alpn=ntske/1 .*aead=AEAD_AES_SIV_CMAC_256 cookies=8x100 port=$NP ok" "$W/cc.v"
+	grep -q "NTS-KE TLS1.3 .* alpn=ntske/1 .*aead=AEAD_AES_SIV_CMAC_256 cookies=8x100 port=$NP .*ok" "$W/cc.v"
 nts_check "chrony-chrony: every KE record named" \
 	grep -q "C End of Message (0), 0 octets" "$W/cc.v"
 nts_check "chrony-chrony: verifies with the server's key log too" \
@@ -150,7 +150,7 @@ if ntpsec_server_start "$W/ns" "$W/pki/server-chain.pem" "$W/pki/server.key"; th
 	save chrony-ntpsec "$W/cn.pcap" "$W/cn/keylog"
 	check chrony-ntpsec "$W/cn.pcap" 123 4460 3 --keylog "$W/cn/keylog"
 	nts_check "chrony-ntpsec: NTPsec cookies (104 octets) decrypted from the KE" \
-		bash -c "'$NTSPCAP' --keylog '$W/cn/keylog' '$W/cn.pcap' | grep -q 'cookies=8x104 ok'"
+		bash -c "'$NTSPCAP' --keylog '$W/cn/keylog' '$W/cn.pcap' | grep -q 'cookies=8x104 .*ok'"
 else
 	cap_stop
 	nts_notok "NTPsec server did not start"

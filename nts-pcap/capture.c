@@ -2,9 +2,13 @@
 #include <config.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -21,6 +25,47 @@ static bool port_in(const uint16_t *ports, size_t n, uint16_t p)
 	return false;
 }
 
+static bool ep_in(const struct np_addr *eps, size_t n, const struct np_addr *a)
+{
+	if (n > NP_MAX_LEARNED)
+		n = NP_MAX_LEARNED;
+	for (size_t i = 0; i < n; i++)
+		if (np_addr_eq(&eps[i], a, true))
+			return true;
+	return false;
+}
+
+bool np_is_ke_endpoint(const struct np_ctx *c, const struct np_addr *a)
+{
+	return port_in(c->opts.ke_ports, c->opts.n_ke_ports, a->port) ||
+	       ep_in(c->ke_eps, c->n_ke_eps, a);
+}
+
+bool np_is_ntp_endpoint(const struct np_ctx *c, const struct np_addr *a)
+{
+	return port_in(c->opts.ntp_ports, c->opts.n_ntp_ports, a->port) ||
+	       ep_in(c->ntp_eps, c->n_ntp_eps, a);
+}
+
+static void learn(struct np_addr *eps, size_t *n, const struct np_addr *a)
+{
+	if (ep_in(eps, *n, a))
+		return;
+	eps[*n % NP_MAX_LEARNED] = *a;   /* full: the oldest goes */
+	(*n)++;
+}
+
+void np_learn_ke(struct np_ctx *c, const struct np_addr *server)
+{
+	learn(c->ke_eps, &c->n_ke_eps, server);
+}
+
+void np_learn_ntp(struct np_ctx *c, const struct np_addr *server)
+{
+	if (!port_in(c->opts.ntp_ports, c->opts.n_ntp_ports, server->port))
+		learn(c->ntp_eps, &c->n_ntp_eps, server);
+}
+
 void np_dispatch(struct np_ctx *c, int dlt, const struct timespec *ts, const uint8_t *data,
 		 size_t caplen, size_t wirelen)
 {
@@ -30,6 +75,12 @@ void np_dispatch(struct np_ctx *c, int dlt, const struct timespec *ts, const uin
 	c->n_frames++;
 	c->ts = *ts;
 	int rc = np_frame_decode(dlt, data, caplen, wirelen, &f, &why);
+	if (rc == NP_FRAME_BAD && caplen < wirelen && strstr(why, "truncated")) {
+		/* the snap length, not the sender, cut the headers short */
+		c->n_cut++;
+		np_out_cut_frame(c, caplen, wirelen);
+		return;
+	}
 	if (rc == NP_FRAME_BAD) {
 		c->n_bad_frames++;
 		np_out_bad_frame(c, why);
@@ -39,17 +90,32 @@ void np_dispatch(struct np_ctx *c, int dlt, const struct timespec *ts, const uin
 		c->n_skipped++;
 		return;
 	}
-	const struct np_opts *o = &c->opts;
-	if (f.l4 == NP_L4_UDP && (port_in(o->ntp_ports, o->n_ntp_ports, f.dst.port) ||
-				  port_in(o->ntp_ports, o->n_ntp_ports, f.src.port))) {
-		np_ntp_packet(c, &f);
-		return;
-	}
-	if (f.l4 == NP_L4_TCP && (port_in(o->ke_ports, o->n_ke_ports, f.dst.port) ||
-				  port_in(o->ke_ports, o->n_ke_ports, f.src.port))) {
-		c->n_ke_segments++;
-		np_tcp_segment(c, &f);
-		return;
+	if (f.l4 == NP_L4_UDP) {
+		if (np_is_ntp_endpoint(c, &f.dst) || np_is_ntp_endpoint(c, &f.src)) {
+			np_ntp_packet(c, &f);
+			return;
+		}
+		/* NTS on a port nobody named: NTPv4 whose extension fields are
+		 * NTS fields; its server side is then followed (plain too) */
+		unsigned mode = np_ntp_nts_shape(f.payload, f.len);
+		if (mode) {
+			np_learn_ntp(c, mode == NTP_MODE_CLIENT ? &f.dst : &f.src);
+			np_ntp_packet(c, &f);
+			return;
+		}
+	} else if (f.l4 == NP_L4_TCP) {
+		bool known = np_is_ke_endpoint(c, &f.dst) || np_is_ke_endpoint(c, &f.src);
+		/* NTS-KE on any port: a ClientHello offering ALPN "ntske/1"
+		 * (RFC 8915 section 4) makes its destination a KE server */
+		if (!known && f.len && np_ke_is_ntske_hello(f.payload, f.len)) {
+			np_learn_ke(c, &f.dst);
+			known = true;
+		}
+		if (known) {
+			c->n_ke_segments++;
+			np_tcp_segment(c, &f);
+			return;
+		}
 	}
 	c->n_skipped++;
 }
@@ -80,6 +146,7 @@ int np_read_file(struct np_ctx *c, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	struct np_capture_run run = { c, pcap_datalink(p), true };
+	c->snaplen = pcap_snapshot(p) > 0 ? (unsigned)pcap_snapshot(p) : 0;
 	int rc = pcap_loop(p, -1, on_packet, (u_char *)&run);
 	if (rc == PCAP_ERROR)
 		snprintf(err, errlen, "%s: %s", path, pcap_geterr(p));
@@ -103,6 +170,59 @@ static void build_filter(const struct np_opts *o, char *buf, size_t len)
 		p += (size_t)snprintf(buf + p, len - p, "%sudp port %u", p ? " or " : "", o->ntp_ports[i]);
 	for (size_t i = 0; i < o->n_ke_ports && p < len; i++)
 		p += (size_t)snprintf(buf + p, len - p, "%stcp port %u", p ? " or " : "", o->ke_ports[i]);
+}
+
+/* The user to run as: a name in /etc/passwd (read with fgetpwent, which
+ * works in this static binary where getpwnam's NSS modules may not) or a
+ * numeric uid, with its group. */
+static int find_user(const char *user, uid_t *uid, gid_t *gid)
+{
+	char *end;
+	unsigned long v = strtoul(user, &end, 10);
+	if (*user && !*end && v > 0 && v < 0xffffffffUL) {
+		*uid = (uid_t)v;
+		*gid = (gid_t)v;
+		return 0;
+	}
+	FILE *f = fopen("/etc/passwd", "r");
+	if (!f)
+		return -1;
+	struct passwd *pw;
+	int rc = -1;
+	while ((pw = fgetpwent(f)) != NULL)
+		if (strcmp(pw->pw_name, user) == 0) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			rc = 0;
+			break;
+		}
+	fclose(f);
+	return rc;
+}
+
+/* Once the capture is open, root is no longer needed: a decoder of hostile
+ * input should not hold it (tcpdump -Z does the same). Key files are
+ * already open, so they stay readable. */
+static int drop_root(const char *user, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() != 0 || !user || strcmp(user, "root") == 0)
+		return 0;
+	if (find_user(user, &uid, &gid) != 0) {
+		snprintf(err, errlen, "--user %s: no such user in /etc/passwd", user);
+		return -1;
+	}
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+		snprintf(err, errlen, "--user %s: cannot switch to uid %u: %s", user, (unsigned)uid,
+			 strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && setuid(0) == 0) {
+		snprintf(err, errlen, "--user %s: root could be regained", user);
+		return -1;
+	}
+	return 0;
 }
 
 int np_live(struct np_ctx *c, const char *iface, long count, char *err, size_t errlen)
@@ -130,6 +250,11 @@ int np_live(struct np_ctx *c, const char *iface, long count, char *err, size_t e
 		return -1;
 	}
 	pcap_freecode(&prog);
+	if (drop_root(c->opts.user, err, errlen)) {
+		pcap_close(p);
+		return -1;
+	}
+	c->snaplen = pcap_snapshot(p) > 0 ? (unsigned)pcap_snapshot(p) : 0;
 	bool nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 	struct np_capture_run run = { c, pcap_datalink(p), nano };
 	live_handle = p;

@@ -19,9 +19,12 @@ int np_read_file(struct np_ctx *c, const char *path, char *err, size_t errlen);
  * SIGINT/SIGTERM or count packets (0: no limit). */
 int np_live(struct np_ctx *c, const char *iface, long count, char *err, size_t errlen);
 
+#define NP_KEYLOG_MAX_FILES 8
+
 /* ---- ctx.c */
 struct np_inputs {
-	const char *keylog;
+	const char *keylogs[NP_KEYLOG_MAX_FILES];
+	size_t nkeylogs;
 	const char *server_key;
 	const char *keys[8];
 	size_t nkeys;
@@ -49,6 +52,10 @@ struct np_ke *np_ke_new(const struct np_addr *client, const struct np_addr *serv
 /* In-order stream octets of one direction (0 client->server, 1 back);
  * returns how many were consumed (whole TLS records). */
 size_t np_ke_stream(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t *p, size_t n);
+/* Is this the start of a TLS ClientHello that offers ALPN "ntske/1"? */
+bool np_ke_is_ntske_hello(const uint8_t *p, size_t n);
+/* A snap length cut a segment of this connection: its streams stop there. */
+void np_ke_cut(struct np_ke *k, unsigned snaplen);
 /* A hole in a direction's stream: decoding of that direction stops. */
 void np_ke_gap(struct np_ke *k, int dir);
 /* Connection over (or input ended): print it and free it. */
@@ -67,7 +74,15 @@ struct np_secrets {
 	uint8_t len[NP_S_COUNT];        /* 0 when not in the log */
 	uint8_t s[NP_S_COUNT][64];
 };
+/* Add a key log file to *kl (made on the first call); the file stays open
+ * so that a live capture reads on after dropping privileges. Refuses
+ * directories. */
 int np_keylog_load(struct np_keylog **kl, const char *path, char *err, size_t errlen);
+size_t np_keylog_files(const struct np_keylog *kl);
+/* File i: its path, key log lines read, lines that were not key log lines,
+ * and the captured sessions it unlocked so far. */
+void np_keylog_file_use(const struct np_keylog *kl, size_t i, const char **path, size_t *lines,
+			size_t *bad_lines, size_t *used);
 void np_keylog_free(struct np_keylog *kl);
 /* Secrets of the session with this ClientHello random, or NULL. A miss
  * reads lines appended to the file since (live captures). */

@@ -31,6 +31,9 @@ static const struct {
 	[NP_F_KE_CRITICAL] = { "ke-critical",
 			       "KE record critical bit wrong, or unknown critical record (RFC 8915 4.1)" },
 	[NP_F_AUTH_FAIL] = { "auth-fail", "NTS authenticator did not verify with the known keys" },
+	[NP_F_NO_COOKIE] = { "no-cookie", "NTS request without an NTS Cookie (RFC 8915 5.7)" },
+	[NP_F_NO_AUTH] = { "no-authenticator",
+			   "NTS request without an NTS Authenticator (RFC 8915 5.7)" },
 };
 
 const char *np_finding_name(enum np_finding f)

@@ -111,7 +111,7 @@ static int transport(struct nts_rd *r, uint8_t proto, size_t l4len, struct np_fr
 		f->len = ulen - 8u;
 		if (f->len > have - 8) {
 			f->len = have - 8;
-			f->truncated = true;
+			f->truncated = f->cut = true;
 		}
 		return NP_FRAME_OK;
 	}
@@ -134,7 +134,7 @@ static int transport(struct nts_rd *r, uint8_t proto, size_t l4len, struct np_fr
 		f->len = l4len - hlen;
 		if (f->len > have - hlen) {
 			f->len = have - hlen;
-			f->truncated = true;
+			f->truncated = f->cut = true;
 		}
 		return NP_FRAME_OK;
 	}

@@ -74,9 +74,19 @@ struct np_ke {
 	uint8_t c2s[64], s2c[64];
 	size_t key_len;
 	uint32_t findings;
+	uint64_t req_frame, resp_frame;   /* first frame of the KE request / response */
+	uint8_t *hs_buf[2];     /* decrypted handshake octets not yet a whole message */
+	size_t hs_len[2];
+	bool have_cert;
+	struct np_cert cert;    /* the server's end-entity certificate */
+	unsigned cut;           /* snap length that cut a segment of it, 0 if none */
+	bool followed;          /* the negotiated NTP endpoint was learned */
 };
 
 /* ke_out.c: the session line, -v tree and JSON object. */
 void np_ke_print(struct np_ctx *c, const struct np_ke *k);
+/* Every verdict np_ke_print can give, NULL-terminated (the man page lists them). */
+extern const char *const np_ke_verdicts[];
+
 
 #endif

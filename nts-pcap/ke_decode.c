@@ -1,6 +1,7 @@
 /* NTS-KE over TLS: record layer, ClientHello/ServerHello, decryption with a key log, key export. */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #define HS_CLIENT_HELLO 1
 #define HS_SERVER_HELLO 2
 #define HS_ENC_EXT 8
+#define HS_CERTIFICATE 11
+#define HS_BUF_MAX (64 * 1024)
 #define HS_FINISHED 20
 
 #define EXT_SNI 0
@@ -46,6 +49,7 @@ static void ke_free(struct np_ke *k)
 		np_tls13_dir_free(k->hs[d]);
 		np_tls13_dir_free(k->app[d]);
 		free(k->msg[d]);
+		free(k->hs_buf[d]);
 	}
 	memset(k->exporter, 0, sizeof k->exporter);
 	free(k);
@@ -55,6 +59,47 @@ void np_ke_gap(struct np_ke *k, int dir)
 {
 	if (k)
 		k->gap[dir] = true;
+}
+
+void np_ke_cut(struct np_ke *k, unsigned snaplen)
+{
+	if (k && !k->cut)
+		k->cut = snaplen ? snaplen : 1;
+}
+
+/* A lenient look at the first segment of a connection: a TLS handshake
+ * record holding a ClientHello whose ALPN extension lists "ntske/1". A
+ * ClientHello longer than the segment is read as far as it goes. */
+bool np_ke_is_ntske_hello(const uint8_t *p, size_t n)
+{
+	struct nts_rd r, ext, e;
+	uint8_t type, sid, comp, l3[3];
+	uint16_t len, ver, suites, total, et, el, list;
+	if (n < 9 || p[0] != TLS_HANDSHAKE || p[1] != 3 || p[5] != HS_CLIENT_HELLO)
+		return false;
+	nts_rd_init(&r, p + 5, n - 5);
+	if (!(nts_rd_u8(&r, &type) && nts_rd_bytes(&r, l3, 3) && nts_rd_u16(&r, &ver) &&
+	      nts_rd_skip(&r, 32) && nts_rd_u8(&r, &sid) && nts_rd_skip(&r, sid) &&
+	      nts_rd_u16(&r, &suites) && nts_rd_skip(&r, suites) && nts_rd_u8(&r, &comp) &&
+	      nts_rd_skip(&r, comp) && nts_rd_u16(&r, &total)))
+		return false;
+	size_t have = nts_rd_left(&r);
+	if (!nts_rd_sub(&r, total < have ? total : have, &ext))
+		return false;
+	while (nts_rd_u16(&ext, &et) && nts_rd_u16(&ext, &el) && nts_rd_sub(&ext, el, &e)) {
+		if (et != EXT_ALPN)
+			continue;
+		uint8_t l;
+		const uint8_t *name;
+		if (!nts_rd_u16(&e, &list))
+			return false;
+		(void)len;
+		while (nts_rd_u8(&e, &l) && nts_rd_view(&e, l, &name))
+			if (l == strlen(NTSKE_ALPN) && memcmp(name, NTSKE_ALPN, l) == 0)
+				return true;
+		return false;
+	}
+	return false;
 }
 
 /* ---- ClientHello / ServerHello / EncryptedExtensions (RFC 8446 section 4) */
@@ -153,6 +198,20 @@ static void hello(struct np_ctx *c, struct np_ke *k, int type, struct nts_rd *r)
 	keys_from_log(c, k);
 }
 
+/* TLS 1.3 Certificate (RFC 8446 section 4.4.2): request context, then the
+ * list; the first entry is the server's own certificate. */
+static void certificate(struct np_ke *k, struct nts_rd *r)
+{
+	uint8_t ctx, l3[3];
+	const uint8_t *der;
+	if (k->have_cert || !(nts_rd_u8(r, &ctx) && nts_rd_skip(r, ctx) && nts_rd_bytes(r, l3, 3) &&
+			      nts_rd_bytes(r, l3, 3)))
+		return;
+	size_t len = (size_t)l3[0] << 16 | (size_t)l3[1] << 8 | l3[2];
+	if (nts_rd_view(r, len, &der) && np_tls13_cert_info(der, len, &k->cert) == NTS_OK)
+		k->have_cert = true;
+}
+
 /* Handshake messages in one record (plaintext or decrypted). */
 static void handshake(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t *p, size_t n)
 {
@@ -168,6 +227,8 @@ static void handshake(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t 
 			hello(c, k, type, &body);
 		else if (type == HS_ENC_EXT)
 			extensions(k, &body, type);
+		else if (type == HS_CERTIFICATE && dir == 1)
+			certificate(k, &body);
 		else if (type == HS_FINISHED)
 			k->t_fin[dir] = c->ts;
 	}
@@ -211,6 +272,30 @@ static void app_data(struct np_ke *k, int dir, const uint8_t *p, size_t n)
 }
 
 static void export_keys(struct np_ctx *c, struct np_ke *k);
+static void follow(struct np_ctx *c, struct np_ke *k);
+
+/* Encrypted handshake messages may span records (a certificate chain
+ * often does): gather them, then walk the whole messages. */
+static void enc_handshake(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t *p, size_t n)
+{
+	if (k->hs_len[dir] + n > HS_BUF_MAX)
+		return;
+	if (!k->hs_buf[dir] && !(k->hs_buf[dir] = malloc(HS_BUF_MAX)))
+		return;
+	memcpy(k->hs_buf[dir] + k->hs_len[dir], p, n);
+	k->hs_len[dir] += n;
+	size_t used = 0;
+	uint8_t *b = k->hs_buf[dir];
+	while (k->hs_len[dir] - used >= 4) {
+		size_t len = (size_t)b[used + 1] << 16 | (size_t)b[used + 2] << 8 | b[used + 3];
+		if (k->hs_len[dir] - used - 4 < len)
+			break;
+		handshake(c, k, dir, b + used, 4 + len);
+		used += 4 + len;
+	}
+	memmove(b, b + used, k->hs_len[dir] - used);
+	k->hs_len[dir] -= used;
+}
 
 static void encrypted(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t *hdr,
 		      const uint8_t *ct, size_t n)
@@ -228,7 +313,7 @@ static void encrypted(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t 
 	    np_tls13_open(k->hs[dir], hdr, ct, n, pt, sizeof pt, &len, &type) == NTS_OK) {
 		k->decrypted[dir]++;
 		if (type == TLS_HANDSHAKE)
-			handshake(c, k, dir, pt, len);
+			enc_handshake(c, k, dir, pt, len);
 		return;
 	}
 	/* the first record the application keys open ends the handshake;
@@ -241,6 +326,12 @@ static void encrypted(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t 
 	k->decrypted[dir]++;
 	if (type == TLS_APPDATA) {
 		size_t ml;
+		if (!k->msg_len[dir]) {
+			if (dir == 0)
+				k->req_frame = c->frame;
+			else
+				k->resp_frame = c->frame;
+		}
 		app_data(k, dir, pt, len);
 		/* derive keys as soon as the response is whole: the NTP exchanges
 		 * may start before the connection closes */
@@ -248,6 +339,7 @@ static void encrypted(struct np_ctx *c, struct np_ke *k, int dir, const uint8_t 
 		    ntske_message_complete(k->msg[1], k->msg_len[1], &ml) == 1) {
 			np_ke_msg_decode(k->msg[1], k->msg_len[1], true, &k->km[1]);
 			export_keys(c, k);
+			follow(c, k);
 		}
 	} else if (type == TLS_ALERT && len >= 2)
 		k->alert[dir] = pt[0] << 8 | pt[1];
@@ -319,6 +411,32 @@ static void export_keys(struct np_ctx *c, struct np_ke *k)
 		np_verify_bind_cookie(c->ver, m->cookies[i], m->cookie_len[i], k->keys);
 }
 
+/* RFC 8915 section 4.1.7 and 4.1.8: the NTP server the KE negotiated (the
+ * Server record when it is an address, else the KE server) and its port
+ * (the Port record, else 123): follow NTP there whatever the port. */
+static void follow(struct np_ctx *c, struct np_ke *k)
+{
+	const struct np_ke_msg *m = &k->km[1];
+	if (!c || k->followed || m->has_error)
+		return;
+	k->followed = true;
+	struct np_addr a = k->srv;
+	a.port = m->has_port ? m->port : NTP_PORT;
+	if (m->has_server) {
+		uint8_t ip[16];
+		if (inet_pton(AF_INET, m->server, ip) == 1) {
+			a.family = 4;
+			memset(a.ip, 0, sizeof a.ip);
+			memcpy(a.ip, ip, 4);
+		} else if (inet_pton(AF_INET6, m->server, ip) == 1) {
+			a.family = 6;
+			memcpy(a.ip, ip, 16);
+		}
+	}
+	if (a.port)
+		np_learn_ntp(c, &a);
+}
+
 void np_ke_finish(struct np_ctx *c, struct np_ke *k)
 {
 	if (!k)
@@ -329,10 +447,16 @@ void np_ke_finish(struct np_ctx *c, struct np_ke *k)
 			k->findings |= k->km[d].findings;
 			k->decoded = true;
 		}
-	if (k->msg_over[0] || k->msg_over[1] || k->bad[0] || k->bad[1] || k->gap[0] || k->gap[1])
+	/* a stream the snap length cut is the capture's fault, not the peers' */
+	if (k->msg_over[0] || k->msg_over[1] ||
+	    (!k->cut && (k->bad[0] || k->bad[1] || k->gap[0] || k->gap[1])))
 		k->findings |= 1u << NP_F_MALFORMED;
 	if (c) {
 		export_keys(c, k);
+		if (k->msg_len[1])
+			follow(c, k);
+		if (k->records[0] || k->records[1])
+			c->n_ke_sessions++;
 		np_count_findings(c, k->findings);
 		/* connections that carried nothing (port probes) are not KE attempts */
 		if (k->records[0] || k->records[1])

@@ -26,11 +26,29 @@ static double ms(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
+/* Every verdict below, in the order it tests them (nts-pcap(1) lists them). */
+const char *const np_ke_verdicts[] = {
+	"no-data", "truncated", "no-clienthello", "client-alert", "server-alert", "no-serverhello",
+	"encrypted", "incomplete", "undecrypted", "error", "bad-response", "no-cookies", "ok", NULL,
+};
+
+static void date_str(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t <= 0 || !gmtime_r(&tt, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 static const char *verdict(const struct np_ke *k)
 {
 	const struct np_ke_msg *r = &k->km[1];
 	if (!k->records[0] && !k->records[1])
-		return "no-data";   /* e.g. a port probe */
+		return k->cut ? "truncated" : "no-data";   /* e.g. a port probe */
 	if (!k->have_ch)
 		return "no-clienthello";
 	if (k->alert[0] >= 0 && (k->alert[0] >> 8) == 2)
@@ -40,9 +58,9 @@ static const char *verdict(const struct np_ke *k)
 	if (!k->have_sh)
 		return "no-serverhello";
 	if (!k->keylog_hit)
-		return k->enc_records[1] ? "encrypted" : "incomplete";
+		return k->enc_records[1] ? "encrypted" : k->cut ? "truncated" : "incomplete";
 	if (!k->msg_len[1])
-		return k->enc_records[1] ? "undecrypted" : "incomplete";
+		return k->cut ? "truncated" : k->enc_records[1] ? "undecrypted" : "incomplete";
 	if (r->has_error)
 		return "error";
 	if (r->findings & ~(1u << NP_F_KE_CRITICAL))
@@ -133,11 +151,27 @@ static void text(struct np_ctx *c, const struct np_ke *k)
 		if (r->has_error)
 			fprintf(out, " error=%u", r->error);
 	}
-	fprintf(out, " %s", verdict(k));
+	if (k->have_cert) {
+		char nb[64], na[64];
+		date_str(k->cert.not_before, nb, sizeof nb);
+		date_str(k->cert.not_after, na, sizeof na);
+		fprintf(out, " cert \"%s\" issuer \"%s\" valid %.10s..%.10s", k->cert.subject,
+			k->cert.issuer, nb, na);
+	}
+	const char *v = verdict(k);
+	if (strcmp(v, "truncated") == 0)
+		fprintf(out, " truncated by capture (snaplen %u)", k->cut);
+	else
+		fprintf(out, " %s", v);
 	np_findings_str(k->findings, fs, sizeof fs);
 	if (fs[0])
 		fprintf(out, " [%s]", fs);
-	fprintf(out, " (frame %" PRIu64 ")\n", k->first_frame);
+	fprintf(out, " (frame %" PRIu64, k->first_frame);
+	if (k->req_frame)
+		fprintf(out, "; request frame %" PRIu64, k->req_frame);
+	if (k->resp_frame)
+		fprintf(out, ", response frame %" PRIu64, k->resp_frame);
+	fputs(")\n", out);
 	if (c->opts.verbose)
 		text_tree(out, k);
 }
@@ -175,9 +209,26 @@ static void json(struct np_ctx *c, const struct np_ke *k)
 	np_time_str(&k->t_start, t, sizeof t);
 	np_addr_str(&k->cli, false, cl, sizeof cl);
 	np_addr_str(&k->srv, false, sv, sizeof sv);
-	fprintf(out, "{\"type\":\"ke\",\"frame\":%" PRIu64 ",\"time\":\"%s\",\"client\":\"%s\","
-		"\"client_port\":%u,\"server\":\"%s\",\"server_port\":%u,\"sni\":", k->first_frame, t,
-		cl, k->cli.port, sv, k->srv.port);
+	fprintf(out, "{\"type\":\"ke\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%" PRIu64
+		",\"time\":\"%s\",\"client\":\"%s\",\"client_port\":%u,\"server\":\"%s\","
+		"\"server_port\":%u", k->first_frame, t, cl, k->cli.port, sv, k->srv.port);
+	if (k->req_frame)
+		fprintf(out, ",\"request_frame\":%" PRIu64, k->req_frame);
+	if (k->resp_frame)
+		fprintf(out, ",\"response_frame\":%" PRIu64, k->resp_frame);
+	if (k->cut)
+		fprintf(out, ",\"snaplen\":%u", k->cut);
+	if (k->have_cert) {
+		char nb[64], na[64];
+		date_str(k->cert.not_before, nb, sizeof nb);
+		date_str(k->cert.not_after, na, sizeof na);
+		fputs(",\"certificate\":{\"subject\":", out);
+		np_json_str(out, k->cert.subject);
+		fputs(",\"issuer\":", out);
+		np_json_str(out, k->cert.issuer);
+		fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}", nb, na);
+	}
+	fputs(",\"sni\":", out);
 	np_json_str(out, k->sni);
 	fputs(",\"alpn_offered\":", out);
 	np_json_str(out, k->alpn);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nts/aead.h"
 #include "nts/err.h"
@@ -75,7 +76,8 @@ static int parse_aead(const char *v)
 }
 
 /* Hand a complete set to the verifier; cookies bind it, or it floats. */
-static int flush(struct np_verify *v, struct kset *s, const char *path, char *err, size_t errlen)
+static int flush(struct np_verify *v, struct kset *s, int src, size_t *nsets, const char *path,
+		 char *err, size_t errlen)
 {
 	if (!s->have_c2s && !s->have_s2c && !s->ncookies)
 		return NTS_OK;
@@ -89,6 +91,8 @@ static int flush(struct np_verify *v, struct kset *s, const char *path, char *er
 		snprintf(err, errlen, "%s: too many key sets", path);
 		return NTS_E_NOMEM;
 	}
+	np_verify_set_src(v, idx, src);
+	(*nsets)++;
 	for (size_t i = 0; i < s->ncookies; i++)
 		np_verify_bind_cookie(v, s->cookies[i], s->cookie_len[i], idx);
 	np_verify_float(v, idx);
@@ -96,13 +100,13 @@ static int flush(struct np_verify *v, struct kset *s, const char *path, char *er
 	return NTS_OK;
 }
 
-static int line(struct np_verify *v, struct kset *s, char *key, char *val, const char *where,
-		char *err, size_t errlen)
+static int line(struct np_verify *v, struct kset *s, int src, size_t *nsets, char *key,
+		char *val, const char *where, char *err, size_t errlen)
 {
 	size_t n;
 	int rc = NTS_OK;
 	if (strcmp(key, "c2s") == 0 && s->have_c2s && s->have_s2c)
-		rc = flush(v, s, where, err, errlen);
+		rc = flush(v, s, src, nsets, where, err, errlen);
 	if (rc)
 		return rc;
 	if (strcmp(key, "aead") == 0) {
@@ -136,9 +140,24 @@ bad:
 
 int np_verify_load_keys(struct np_verify *v, const char *path, char *err, size_t errlen)
 {
+	return np_verify_load_keys_src(v, path, -1, err, errlen);
+}
+
+int np_verify_load_keys_src(struct np_verify *v, const char *path, int src, char *err,
+			    size_t errlen)
+{
+	struct stat st;
+	size_t nsets = 0;
 	FILE *f = fopen(path, "r");
-	if (!f) {
+	if (!f || fstat(fileno(f), &st) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return NTS_E_IO;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a key file", path);
+		fclose(f);
 		return NTS_E_IO;
 	}
 	struct kset *s = calloc(1, sizeof *s);
@@ -155,7 +174,7 @@ int np_verify_load_keys(struct np_verify *v, const char *path, char *err, size_t
 		if (*p == '#')
 			continue;
 		if (*p == 0 || strcmp(p, "end") == 0) {
-			rc = flush(v, s, where, err, errlen);
+			rc = flush(v, s, src, &nsets, where, err, errlen);
 			continue;
 		}
 		char *eq = strpbrk(p, "=:");
@@ -169,10 +188,16 @@ int np_verify_load_keys(struct np_verify *v, const char *path, char *err, size_t
 			val++;
 		for (char *k = key; *k; k++)
 			*k = (char)tolower((unsigned char)*k);
-		rc = line(v, s, key, val, where, err, errlen);
+		rc = line(v, s, src, &nsets, key, val, where, err, errlen);
 	}
 	if (rc == NTS_OK && s)
-		rc = flush(v, s, path, err, errlen);
+		rc = flush(v, s, src, &nsets, path, err, errlen);
+	if (rc == NTS_OK && nsets == 0) {
+		/* a file with no aead/c2s/s2c lines is not a key file at all */
+		snprintf(err, errlen, "%s: no key sets (aead=, c2s=, s2c= lines): not an "
+			 "ntske-probe --export-keys file", path);
+		rc = NTS_E_KEYFILE_FORMAT;
+	}
 	fclose(f);
 	free(s);
 	return rc;

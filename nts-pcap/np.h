@@ -38,7 +38,8 @@ struct np_frame {
 	uint32_t seq;
 	const uint8_t *payload;
 	size_t len;
-	bool truncated;         /* the capture cut the payload short */
+	bool truncated;         /* the payload is not whole (snap length or IP fragment) */
+	bool cut;               /* the capture's snap length cut it (not a fragment) */
 };
 
 enum np_frame_rc {
@@ -67,6 +68,8 @@ enum np_finding {
 	NP_F_KE_NO_EOM,
 	NP_F_KE_CRITICAL,
 	NP_F_AUTH_FAIL,
+	NP_F_NO_COOKIE,         /* NTS request without a cookie */
+	NP_F_NO_AUTH,           /* NTS request without an authenticator */
 	NP_F_COUNT
 };
 
@@ -102,6 +105,7 @@ struct np_ntp {
 	size_t mac_len;
 	/* NTS view (RFC 8915 section 5) */
 	bool nts;               /* any NTS field present */
+	bool broken_nts;        /* the walk stopped at a field of an NTS type */
 	unsigned nuid;
 	const uint8_t *uid;
 	size_t uid_len;
@@ -128,6 +132,10 @@ struct np_ntp {
 /* Decode header, every extension field, and the NTS fields; never fails:
  * problems land in hdr_err, walk_err, auth_err and findings. */
 void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n);
+/* Does this UDP payload look like NTPv4 carrying NTS extension fields (a
+ * client request or a server response whose fields all walk cleanly)?
+ * Finds NTS on ports nobody named. Returns the mode (3 or 4) or 0. */
+unsigned np_ntp_nts_shape(const uint8_t *pkt, size_t len);
 /* "client", "server", ... for an NTP mode. */
 const char *np_ntp_mode_name(unsigned mode);
 /* Refid as text: kiss code / four letters for stratum 0-1, else address. */
@@ -151,6 +159,8 @@ struct np_keys {
 /* ---- options */
 
 #define NP_MAX_PORTS 16
+#define NP_MAX_LEARNED 64
+#define NP_MAX_KEYS_FILES 8
 
 struct np_opts {
 	uint16_t ntp_ports[NP_MAX_PORTS];
@@ -161,6 +171,7 @@ struct np_opts {
 	bool json;
 	bool stats;
 	bool quiet;             /* no per-exchange lines (with --stats) */
+	const char *user;       /* live capture: run as this user once open (-Z) */
 	double timeout;         /* seconds a request waits for its response */
 };
 
@@ -189,6 +200,9 @@ struct np_exchange {
 	struct timespec req_ts, resp_ts;
 	struct np_addr client, server;
 	bool nts;               /* the request carried NTS fields */
+	bool req_auth, resp_auth;   /* an authenticator in the request / response */
+	bool late;              /* the response came after its request timed out */
+	unsigned cut;           /* snap length that cut a packet of it, 0 if none */
 	size_t req_len, resp_len;
 	unsigned cookies_sent, placeholders, cookies_back;
 	bool cookies_estimated;
@@ -213,6 +227,7 @@ struct np_stats;
 struct np_ctx {
 	struct np_opts opts;
 	FILE *out;
+	FILE *err;              /* warnings (stderr unless set) */
 	uint64_t frame;         /* current frame number, 1-based over all files */
 	struct timespec ts;     /* its capture time */
 	struct np_pending *pend;
@@ -220,9 +235,25 @@ struct np_ctx {
 	struct np_tcp *tcp;
 	struct np_keylog *keylog;
 	struct np_stats *stats;
+	char keys_path[NP_MAX_KEYS_FILES][256];   /* --keys files, for the use report */
+	size_t keys_paths;
+	bool server_key;
 	uint64_t n_frames, n_ntp, n_ke_segments, n_bad_frames, n_skipped;
+	uint64_t n_ke_sessions; /* TCP connections that carried TLS records */
+	uint64_t n_cut;         /* frames the snap length cut before their payload */
+	unsigned snaplen;       /* of the capture being read, 0 if unknown */
+	/* endpoints learned from the traffic (RFC 8915 4.1.7 Port records,
+	 * ALPN ntske/1 in ClientHellos, NTS-shaped NTP): a ring, oldest replaced */
+	struct np_addr ke_eps[NP_MAX_LEARNED], ntp_eps[NP_MAX_LEARNED];
+	size_t n_ke_eps, n_ntp_eps;
 	uint64_t n_findings[NP_F_COUNT];
 };
+
+/* capture.c: endpoints that carry NTS-KE (TCP) or NTP (UDP), configured or learned. */
+bool np_is_ke_endpoint(const struct np_ctx *c, const struct np_addr *a);
+bool np_is_ntp_endpoint(const struct np_ctx *c, const struct np_addr *a);
+void np_learn_ke(struct np_ctx *c, const struct np_addr *server);
+void np_learn_ntp(struct np_ctx *c, const struct np_addr *server);
 
 /* pair.c: feed one NTP datagram; emits packets and exchanges to output. */
 int np_pending_new(struct np_pending **out);
@@ -241,10 +272,19 @@ int np_verify_add_keys(struct np_verify *v, const struct np_keys *k);
 const struct np_keys *np_verify_keys(const struct np_verify *v, int idx);
 /* Try this key set on requests whose cookie maps to no keys (--keys). */
 void np_verify_float(struct np_verify *v, int idx);
+/* Key sets loaded from --keys file number src, and how many of them verified
+ * at least one authenticator so far. */
+void np_verify_set_src(struct np_verify *v, int idx, int src);
+void np_verify_src_use(const struct np_verify *v, int src, size_t *sets, size_t *used);
+/* --server-key: cookies opened so far and cookies that did not open. */
+void np_verify_ring_use(const struct np_verify *v, uint64_t *opened, uint64_t *failed);
 /* Tie a cookie (sent by a KE server or inside a response) to a key set. */
 void np_verify_bind_cookie(struct np_verify *v, const uint8_t *cookie, size_t len, int keys);
 /* --keys FILE (ntske-probe --export-keys) and --server-key FILE (ntsd). */
 int np_verify_load_keys(struct np_verify *v, const char *path, char *err, size_t errlen);
+/* The same, with the sets tagged as coming from --keys file number src. */
+int np_verify_load_keys_src(struct np_verify *v, const char *path, int src, char *err,
+			    size_t errlen);
 int np_verify_load_server_key(struct np_verify *v, const char *path, char *err, size_t errlen);
 /* Verify a request with C2S; fills a (keys, verified, reuse). */
 void np_verify_request(struct np_verify *v, const struct np_ntp *n, uint64_t frame,
@@ -253,11 +293,15 @@ void np_verify_request(struct np_verify *v, const struct np_ntp *n, uint64_t fra
 void np_verify_response(struct np_verify *v, const struct np_ntp *n, int keys, struct np_ann *a);
 
 /* output.c */
+/* The "schema" member of every JSON object (nts-pcap/json-schema.json). */
+#define NP_JSON_SCHEMA "nts-pcap/1"
 void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
 		   const struct np_ann *a);
 void np_out_exchange(struct np_ctx *c, const struct np_exchange *x);
 /* A frame whose link, IP or transport header is broken. */
 void np_out_bad_frame(struct np_ctx *c, const char *why);
+/* A frame the snap length cut before its UDP/TCP payload. */
+void np_out_cut_frame(struct np_ctx *c, size_t caplen, size_t wirelen);
 /* Write s as a JSON string literal (quotes included). */
 void np_json_str(FILE *out, const char *s);
 /* ISO 8601 UTC time with microseconds. */

@@ -163,6 +163,12 @@ static void walk(struct np_ntp *n)
 		n->walk_err = rc;
 		n->walk_err_off = it.pos;
 		n->findings |= 1u << NP_F_MALFORMED;
+		/* a broken (or cut) field whose type still shows */
+		if (it.pos + 2 <= n->len) {
+			uint16_t t = nts_get16(n->pkt + it.pos);
+			n->broken_nts = t == NTP_EF_UNIQUE_ID || t == NTP_EF_NTS_COOKIE ||
+					t == NTP_EF_NTS_PLACEHOLDER || t == NTP_EF_NTS_AUTH;
+		}
 	}
 	if (it.mac) {
 		n->mac = true;
@@ -170,6 +176,26 @@ static void walk(struct np_ntp *n)
 		if (n->nauth)
 			n->auth_not_last = true;   /* a MAC after the authenticator is a field it does not cover */
 	}
+}
+
+unsigned np_ntp_nts_shape(const uint8_t *pkt, size_t len)
+{
+	if (len < NTP_HEADER_LEN + NTP_EF_MIN_LEN || ((pkt[0] >> 3) & 7) != 4)
+		return 0;
+	unsigned mode = pkt[0] & 7;
+	if (mode != NTP_MODE_CLIENT && mode != NTP_MODE_SERVER)
+		return 0;
+	struct ntp_ef_iter it;
+	struct ntp_ef e;
+	int rc;
+	bool uid = false;
+	ntp_ef_iter_init(&it, pkt, len, NTP_HEADER_LEN);
+	/* bounded: each field is at least 16 octets of the datagram */
+	while ((rc = ntp_ef_next(&it, &e)) == 1)
+		if (e.type == NTP_EF_UNIQUE_ID)
+			uid = true;
+	/* every NTS packet (request, response, NAK) has a Unique Identifier */
+	return rc == 0 && !it.mac && uid ? mode : 0;
 }
 
 void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n)
@@ -208,6 +234,14 @@ void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n)
 				n->placeholder_len_bad = true;
 		if (n->placeholder_len_bad)
 			n->findings |= 1u << NP_F_PLACEHOLDER;
+	}
+	/* RFC 8915 section 5.7: an NTS request carries exactly one cookie and
+	 * an authenticator; without either no server can answer it */
+	if (n->hdr.mode == NTP_MODE_CLIENT && n->nts && !n->walk_err) {
+		if (!n->ncookies)
+			n->findings |= 1u << NP_F_NO_COOKIE;
+		if (!n->nauth)
+			n->findings |= 1u << NP_F_NO_AUTH;
 	}
 	if (n->uid)
 		n->uid_hash = np_fp(n->uid, n->uid_len);

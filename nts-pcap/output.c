@@ -189,8 +189,12 @@ static void text_packet(struct np_ctx *c, const struct np_frame *f, const struct
 	np_time_str(&c->ts, t, sizeof t);
 	np_addr_str(&f->src, true, s, sizeof s);
 	np_addr_str(&f->dst, true, d, sizeof d);
-	fprintf(out, "#%" PRIu64 " %s %s -> %s NTP %zu octets%s\n", c->frame, t, s, d, n->len,
-		f->truncated ? " (truncated by the capture)" : "");
+	fprintf(out, "#%" PRIu64 " %s %s -> %s NTP %zu octets", c->frame, t, s, d, n->len);
+	if (f->cut)
+		fprintf(out, " (truncated by capture (snaplen %u))", c->snaplen);
+	else if (f->truncated)
+		fprintf(out, " (first IP fragment only)");
+	fputc('\n', out);
 	if (n->hdr_err) {
 		fprintf(out, "  malformed header: %s\n", nts_strerror(n->hdr_err));
 		return;
@@ -216,7 +220,9 @@ static void text_packet(struct np_ctx *c, const struct np_frame *f, const struct
 		text_field(out, n, &n->ef[i]);
 	if (n->ef_dropped)
 		fprintf(out, "  ... %zu more fields\n", n->ef_dropped);
-	if (n->walk_err)
+	if (n->walk_err && f->cut)
+		fprintf(out, "  the capture ends inside the field at offset %zu\n", n->walk_err_off);
+	else if (n->walk_err)
 		fprintf(out, "  malformed at offset %zu: %s\n", n->walk_err_off, nts_strerror(n->walk_err));
 	if (n->mac)
 		fprintf(out, "  legacy MAC, %zu octets\n", n->mac_len);
@@ -277,9 +283,11 @@ static void json_packet(struct np_ctx *c, const struct np_frame *f, const struct
 	np_time_str(&c->ts, t, sizeof t);
 	np_addr_str(&f->src, false, s, sizeof s);
 	np_addr_str(&f->dst, false, d, sizeof d);
-	fprintf(out, "{\"type\":\"ntp\",\"frame\":%" PRIu64 ",\"time\":\"%s\",\"src\":\"%s\","
-		"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"len\":%zu", c->frame, t, s, f->src.port, d,
-		f->dst.port, n->len);
+	fprintf(out, "{\"type\":\"ntp\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%" PRIu64
+		",\"time\":\"%s\",\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"len\":%zu",
+		c->frame, t, s, f->src.port, d, f->dst.port, n->len);
+	if (f->cut)
+		fprintf(out, ",\"snaplen\":%u", c->snaplen);
 	if (n->hdr_err) {
 		fputs(",\"error\":", out);
 		np_json_str(out, nts_strerror(n->hdr_err));
@@ -334,13 +342,28 @@ void np_out_bad_frame(struct np_ctx *c, const char *why)
 		return;
 	np_time_str(&c->ts, t, sizeof t);
 	if (c->opts.json) {
-		fprintf(c->out, "{\"type\":\"malformed\",\"frame\":%" PRIu64 ",\"time\":\"%s\",\"error\":",
-			c->frame, t);
+		fprintf(c->out, "{\"type\":\"malformed\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%"
+			PRIu64 ",\"time\":\"%s\",\"error\":", c->frame, t);
 		np_json_str(c->out, why);
 		fputs("}\n", c->out);
 	} else {
 		fprintf(c->out, "%s malformed frame: %s (frame %" PRIu64 ")\n", t, why, c->frame);
 	}
+}
+
+void np_out_cut_frame(struct np_ctx *c, size_t caplen, size_t wirelen)
+{
+	char t[40];
+	if (c->opts.quiet)
+		return;
+	np_time_str(&c->ts, t, sizeof t);
+	if (c->opts.json)
+		fprintf(c->out, "{\"type\":\"truncated\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%"
+			PRIu64 ",\"time\":\"%s\",\"caplen\":%zu,\"len\":%zu,\"snaplen\":%u}\n", c->frame, t,
+			caplen, wirelen, c->snaplen);
+	else
+		fprintf(c->out, "%s frame truncated by capture (snaplen %u): %zu of %zu octets, no "
+			"payload (frame %" PRIu64 ")\n", t, c->snaplen, caplen, wirelen, c->frame);
 }
 
 void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
@@ -359,6 +382,9 @@ void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_n
 		np_addr_str(&f->dst, true, d, sizeof d);
 		if (c->opts.json)
 			json_packet(c, f, n, a);
+		else if (f->cut)
+			fprintf(c->out, "%s %s -> %s NTP truncated by capture (snaplen %u): %zu octets "
+				"(frame %" PRIu64 ")\n", t, s, d, c->snaplen, n->len, c->frame);
 		else
 			fprintf(c->out, "%s %s -> %s NTP malformed: %s (frame %" PRIu64 ")\n", t, s, d,
 				nts_strerror(n->hdr_err), c->frame);
@@ -381,11 +407,16 @@ void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
 	if (c->opts.json) {
 		np_addr_str(&x->client, false, cl, sizeof cl);
 		np_addr_str(&x->server, false, sv, sizeof sv);
-		fprintf(out, "{\"type\":\"exchange\",\"time\":\"%s\",\"client\":\"%s\",\"client_port\":%u,"
-			"\"server\":\"%s\",\"server_port\":%u", t, cl, x->client.port, sv, x->server.port);
+		fprintf(out, "{\"type\":\"exchange\",\"schema\":\"" NP_JSON_SCHEMA "\",\"time\":\"%s\","
+			"\"client\":\"%s\",\"client_port\":%u,\"server\":\"%s\",\"server_port\":%u", t, cl,
+			x->client.port, sv, x->server.port);
 		if (x->have_req)
 			fprintf(out, ",\"request_frame\":%" PRIu64 ",\"request_len\":%zu", x->req_frame,
 				x->req_len);
+		else if (x->late)
+			fprintf(out, ",\"request_frame\":%" PRIu64 ",\"late\":true", x->req_frame);
+		if (x->cut)
+			fprintf(out, ",\"snaplen\":%u", x->cut);
 		if (x->have_resp)
 			fprintf(out, ",\"response_frame\":%" PRIu64 ",\"response_len\":%zu", x->resp_frame,
 				x->resp_len);
@@ -415,8 +446,10 @@ void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
 	lb_str(&l, cl);
 	lb_str(&l, " -> ");
 	lb_str(&l, sv);
-	lb_str(&l, x->nts ? " NTS cookies " : " plain");
-	if (x->nts) {
+	/* cookie counts only when the request is in view */
+	bool counts = x->nts && x->have_req && !x->cut;
+	lb_str(&l, counts ? " NTS cookies " : x->nts ? " NTS" : " plain");
+	if (counts) {
 		lb_u64(&l, x->cookies_sent);
 		lb_str(&l, "/");
 		lb_u64(&l, x->placeholders);
@@ -430,7 +463,18 @@ void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
 		lb_fix6(&l, x->delay, false);
 	}
 	lb_str(&l, " ");
-	lb_str(&l, x->verdict);
+	if (x->cut && strcmp(x->verdict, "truncated") == 0) {
+		lb_str(&l, "truncated by capture (snaplen ");
+		lb_u64(&l, x->cut);
+		lb_str(&l, ")");
+	} else {
+		lb_str(&l, x->verdict);
+	}
+	if (x->late) {
+		lb_str(&l, ": response after its request (frame ");
+		lb_u64(&l, x->req_frame);
+		lb_str(&l, ") timed out");
+	}
 	if (x->kiss[0]) {
 		lb_str(&l, " ");
 		lb_str(&l, x->kiss);

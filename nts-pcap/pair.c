@@ -18,6 +18,9 @@
 /* Answered requests leave the index at once, so the chains hold only
  * outstanding ones: a small head table stays in cache. */
 #define BUCKETS (1u << 14)
+/* Requests that timed out unanswered, remembered a while longer so that a
+ * late response is named as such: direct-mapped, newest wins a slot. */
+#define LATE_SLOTS (1u << 12)
 
 struct req {
 	uint64_t uid_key, org_key;
@@ -27,7 +30,8 @@ struct req {
 	struct np_addr client, server;
 	uint64_t xmt;
 	size_t len;
-	bool nts;
+	bool nts, auth;
+	unsigned cut;
 	unsigned ncookies, nplaceholders;
 	size_t cookie_len;
 	int keys;
@@ -38,7 +42,14 @@ struct req {
 	int32_t next_uid, next_org;
 };
 
+struct late {
+	uint64_t key;           /* uid_key or org_key of the request, 0 if empty */
+	uint64_t frame;
+	bool nts;
+};
+
 struct np_pending {
+	struct late late_uid[LATE_SLOTS], late_org[LATE_SLOTS];
 	struct req ring[RING_SIZE];
 	int32_t head_uid[BUCKETS], head_org[BUCKETS];
 	uint32_t first, count;  /* oldest slot and number held */
@@ -112,6 +123,9 @@ static void fill_from_req(struct np_exchange *x, const struct req *r)
 	x->client = r->client;
 	x->server = r->server;
 	x->nts = r->nts;
+	x->req_auth = r->auth;
+	if (r->cut)
+		x->cut = r->cut;
 	x->req_len = r->len;
 	x->cookies_sent = r->ncookies;
 	x->placeholders = r->nplaceholders;
@@ -141,6 +155,10 @@ static void evict_oldest(struct np_ctx *c)
 	struct req *r = &p->ring[p->first];
 	unindex(p, r);
 	if (r->responses == 0) {
+		struct late *l = &p->late_uid[r->uid_key & (LATE_SLOTS - 1)];
+		*l = (struct late){ r->uid_key, r->frame, r->nts };
+		l = &p->late_org[r->org_key & (LATE_SLOTS - 1)];
+		*l = (struct late){ r->org_key, r->frame, r->nts };
 		struct np_exchange x;
 		memset(&x, 0, sizeof x);
 		fill_from_req(&x, r);
@@ -202,6 +220,8 @@ static void add_request(struct np_ctx *c, const struct np_frame *f, const struct
 	r->xmt = n->hdr.xmt;
 	r->len = n->len;
 	r->nts = n->nts;
+	r->auth = n->nauth > 0;
+	r->cut = f->cut ? (c->snaplen ? c->snaplen : (unsigned)f->len) : 0;
 	r->ncookies = n->ncookies;
 	r->nplaceholders = n->nplaceholders;
 	r->cookie_len = n->cookie_len;
@@ -236,6 +256,8 @@ static struct req *find(struct np_pending *p, uint64_t key, bool uid)
 
 static const char *verdict(const struct np_exchange *x)
 {
+	if (x->late)
+		return "late";
 	if (!x->have_req)
 		return x->nak ? "nak-unmatched" : "no-request";
 	if (!x->have_resp)
@@ -244,6 +266,8 @@ static const char *verdict(const struct np_exchange *x)
 		return "nak";
 	if (x->kiss[0])
 		return "kiss";   /* RATE, DENY, ... (RFC 5905 section 7.4) */
+	if (x->cut)
+		return "truncated";   /* the capture holds too little to judge */
 	if (x->findings & (1u << NP_F_UID_MISMATCH))
 		return "uid-mismatch";
 	if (x->findings & (1u << NP_F_DOWNGRADE))
@@ -266,6 +290,7 @@ static void judge(struct np_ctx *c, struct req *r, const struct np_ntp *n,
 	x->resp_frame = c->frame;
 	x->resp_ts = c->ts;
 	x->resp_len = n->len;
+	x->resp_auth = n->nauth > 0;
 	x->nak = n->nak;
 	x->stratum = n->hdr.stratum;
 	if (n->hdr.stratum == 0 && !n->nak) {
@@ -274,18 +299,27 @@ static void judge(struct np_ctx *c, struct req *r, const struct np_ntp *n,
 		snprintf(x->kiss, sizeof x->kiss, "%.4s", code[0] ? code : "?");
 	}
 	x->findings |= n->findings;
+	if (f->cut)
+		x->cut = c->snaplen ? c->snaplen : (unsigned)f->len;
 	if (!r) {
 		x->client = f->dst;
 		x->server = f->src;
 		x->resp_verified = -1;
 		x->req_verified = -1;
-		if (n->nak)
+		/* an NTS response stays NTS without its request */
+		x->nts = x->nts || n->nts;
+		if (n->nak && !x->late)
 			x->findings |= 1u << NP_F_NAK_UNMATCHED;
 		return;
 	}
 	r->responses++;
 	fill_from_req(x, r);
 	x->findings |= n->findings;
+	if (x->cut) {
+		/* part of a packet is missing: nothing to verify or count */
+		x->resp_verified = -1;
+		return;
+	}
 	if (r->nts && !n->nak) {
 		if (n->nauth == 0)
 			x->findings |= 1u << NP_F_DOWNGRADE;
@@ -303,8 +337,11 @@ static void judge(struct np_ctx *c, struct req *r, const struct np_ntp *n,
 		x->cookies_back = np_estimate_cookies(n->ct_len, r->cookie_len);
 		x->cookies_estimated = true;
 	}
-	if (r->nts && n->nauth && !n->nak && x->cookies_back < r->ncookies + r->nplaceholders &&
-	    !x->cookies_estimated)
+	/* RFC 8915 section 5.7: one new cookie per cookie and placeholder
+	 * sent; judged only on a decrypted response with placeholders (the
+	 * cookie count is known, and there were placeholders to answer) */
+	if (r->nts && r->nplaceholders && !n->nak && a->verified == 1 &&
+	    x->cookies_back < r->ncookies + r->nplaceholders)
 		x->findings |= 1u << NP_F_PLACEHOLDER;
 	if (!n->nak && n->hdr.stratum != 0) {
 		struct timespec t1 = r->ts, t4 = c->ts;
@@ -312,6 +349,31 @@ static void judge(struct np_ctx *c, struct req *r, const struct np_ntp *n,
 				 ntp_ts_from_timespec(&t4), &x->offset, &x->delay);
 		x->have_times = true;
 	}
+}
+
+/* A response to a request that already timed out: say so, with the
+ * request's frame, instead of calling it a response to nothing. */
+static void late_match(struct np_pending *p, uint64_t ah, const struct np_ntp *n,
+		       struct np_exchange *x)
+{
+	const struct late *l = NULL;
+	if (n->uid) {
+		uint64_t k = pair_key(ah, n->uid_hash);
+		l = &p->late_uid[k & (LATE_SLOTS - 1)];
+		if (l->key != k)
+			l = NULL;
+	}
+	if (!l && !n->nak) {
+		uint64_t k = pair_key(ah, n->hdr.org);
+		l = &p->late_org[k & (LATE_SLOTS - 1)];
+		if (l->key != k)
+			l = NULL;
+	}
+	if (!l)
+		return;
+	x->late = true;
+	x->nts = l->nts;
+	x->req_frame = l->frame;
 }
 
 static void response(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n)
@@ -333,6 +395,8 @@ static void response(struct np_ctx *c, const struct np_frame *f, const struct np
 		if (r && r->nts && n->uid)
 			x.findings |= 1u << NP_F_UID_MISMATCH;
 	}
+	if (!r)
+		late_match(c->pend, ah, n, &x);
 	uint32_t before = r ? r->findings : 0;
 	judge(c, r, n, f, &a, &x);
 	/* answered: a repeated response then shows as one to no request */
@@ -351,10 +415,14 @@ void np_ntp_packet(struct np_ctx *c, const struct np_frame *f)
 	c->n_ntp++;
 	expire(c);
 	np_ntp_decode(f->payload, f->len, &n);
+	if (f->cut) {
+		n.findings = 0;   /* the snap length cut it: a part proves nothing */
+		n.nts = n.nts || n.broken_nts;
+	}
 	if (n.hdr_err == NTS_OK && n.hdr.mode == NTP_MODE_CLIENT) {
 		struct np_ann a;
 		ann_init(&a);
-		if (n.nts)
+		if (n.nts && !f->cut)
 			np_verify_request(c->ver, &n, c->frame, &a);
 		if (a.verified == 0)
 			n.findings |= 1u << NP_F_AUTH_FAIL;

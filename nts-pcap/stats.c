@@ -92,19 +92,22 @@ void np_stats_exchange(struct np_stats *s, const struct np_exchange *x)
 	p->responses += x->have_resp;
 	p->naks += x->nak;
 	p->lost += x->have_req && !x->have_resp;
-	p->nts += x->nts;
+	p->nts += x->have_req && x->nts;
 	p->cookies_sent += x->cookies_sent;
 	p->placeholders += x->placeholders;
 	p->cookies_back += x->cookies_back;
 	if (x->findings)
 		p->findings++;
-	if (x->nts && x->have_resp && !x->nak) {
-		if (x->req_verified == 0 || x->resp_verified == 0)
-			p->failed++;
-		else if (x->resp_verified == 1)
-			p->verified++;
-		else
-			p->unverified++;
+	/* authenticators, not exchanges: a verified exchange has two */
+	if (x->have_req && x->req_auth) {
+		p->verified += x->req_verified == 1;
+		p->failed += x->req_verified == 0;
+		p->unverified += x->req_verified < 0;
+	}
+	if (x->have_resp && x->resp_auth) {
+		p->verified += x->resp_verified == 1;
+		p->failed += x->resp_verified == 0;
+		p->unverified += x->resp_verified < 0;
 	}
 	if (x->have_times) {
 		if (!p->nrtt || x->delay < p->rtt_min)
@@ -133,7 +136,7 @@ static void print_json(struct np_ctx *c)
 	struct np_stats *s = c->stats;
 	FILE *out = c->out;
 	char cl[64], sv[64];
-	fprintf(out, "{\"type\":\"stats\",\"frames\":%" PRIu64 ",\"ntp_packets\":%" PRIu64
+	fprintf(out, "{\"type\":\"stats\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frames\":%" PRIu64 ",\"ntp_packets\":%" PRIu64
 		",\"ke_segments\":%" PRIu64 ",\"bad_frames\":%" PRIu64 ",\"findings\":{",
 		c->n_frames, c->n_ntp, c->n_ke_segments, c->n_bad_frames);
 	for (int f = 0; f < NP_F_COUNT; f++)

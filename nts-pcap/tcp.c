@@ -90,14 +90,6 @@ void np_tcp_flush(struct np_ctx *c)
 			flow_end(c, &c->tcp->flows[i]);
 }
 
-static bool is_ke_port(const struct np_opts *o, uint16_t p)
-{
-	for (size_t i = 0; i < o->n_ke_ports; i++)
-		if (o->ke_ports[i] == p)
-			return true;
-	return false;
-}
-
 static struct flow *lookup(struct np_ctx *c, const struct np_frame *fr, bool create, int *dir)
 {
 	struct flow *free_slot = NULL, *oldest = NULL;
@@ -128,7 +120,7 @@ static struct flow *lookup(struct np_ctx *c, const struct np_frame *fr, bool cre
 	struct flow *f = free_slot;
 	f->used = true;
 	/* the side on a KE port is the server; else whoever sent the SYN */
-	bool src_server = is_ke_port(&c->opts, fr->src.port) && !is_ke_port(&c->opts, fr->dst.port);
+	bool src_server = np_is_ke_endpoint(c, &fr->src) && !np_is_ke_endpoint(c, &fr->dst);
 	if ((fr->tcp_flags & (NP_TCP_SYN | NP_TCP_ACK)) == (NP_TCP_SYN | NP_TCP_ACK))
 		src_server = true;
 	f->cli = src_server ? fr->dst : fr->src;
@@ -251,8 +243,13 @@ void np_tcp_segment(struct np_ctx *c, const struct np_frame *fr)
 		d->init = true;   /* joined mid-connection */
 		d->next = seq;
 	}
-	if (fr->len && !d->gap)
+	if (fr->cut && fr->len && !d->gap) {
+		/* part of the segment is missing from the capture */
+		np_ke_cut(f->ke, c->snaplen);
+		gap(f, dir);
+	} else if (fr->len && !d->gap) {
 		data(c, f, dir, seq, fr->payload, fr->len);
+	}
 	if (fr->tcp_flags & NP_TCP_FIN)
 		d->fin = true;
 	if ((fr->tcp_flags & NP_TCP_RST) || (f->d[0].fin && f->d[1].fin))

@@ -1,11 +1,14 @@
 /* TLS 1.3 key schedule pieces (RFC 8446 sections 7.1, 7.3, 7.5) and record decryption via GnuTLS crypto. */
 #include <config.h>
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
+#include <gnutls/x509.h>
 
 #include "nts/err.h"
 #include "tls13.h"
@@ -158,5 +161,40 @@ int np_tls13_open(struct np_tls13_dir *d, const uint8_t hdr[5], const uint8_t *c
 		return NTS_E_TLS;
 	*type = pt[n - 1];
 	*pt_len = n - 1;
+	return NTS_OK;
+}
+
+static void dn(gnutls_x509_crt_t crt, bool issuer, char *out, size_t len)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) : gnutls_x509_crt_get_dn3(crt, &d, 0);
+	if (rc < 0 || !d.data) {
+		snprintf(out, len, "?");
+		return;
+	}
+	snprintf(out, len, "%.*s", (int)d.size, (const char *)d.data);
+	gnutls_free(d.data);
+	/* the names come from the wire: no terminal control in our output */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '.';
+}
+
+int np_tls13_cert_info(const uint8_t *der, size_t len, struct np_cert *out)
+{
+	gnutls_x509_crt_t crt;
+	memset(out, 0, sizeof *out);
+	if (len == 0 || len > UINT32_MAX || gnutls_x509_crt_init(&crt) < 0)
+		return NTS_E_TLS;
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der, (unsigned)len };
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return NTS_E_TLS;
+	}
+	dn(crt, false, out->subject, sizeof out->subject);
+	dn(crt, true, out->issuer, sizeof out->issuer);
+	out->not_before = (int64_t)gnutls_x509_crt_get_activation_time(crt);
+	out->not_after = (int64_t)gnutls_x509_crt_get_expiration_time(crt);
+	gnutls_x509_crt_deinit(crt);
 	return NTS_OK;
 }

@@ -26,4 +26,13 @@ void np_tls13_dir_free(struct np_tls13_dir *d);
 int np_tls13_open(struct np_tls13_dir *d, const uint8_t hdr[5], const uint8_t *ct, size_t ct_len,
 		  uint8_t *pt, size_t cap, size_t *pt_len, uint8_t *type);
 
+/* What nts-pcap shows of the server's certificate (RFC 8446 section 4.4.2). */
+struct np_cert {
+	char subject[256];      /* RFC 4514 distinguished names, printable */
+	char issuer[256];
+	int64_t not_before, not_after;   /* Unix time */
+};
+/* Decode one DER X.509 certificate; NTS_E_TLS when it does not parse. */
+int np_tls13_cert_info(const uint8_t *der, size_t len, struct np_cert *out);
+
 #endif

@@ -20,6 +20,8 @@ struct keyset {
 	struct np_keys k;
 	struct nts_aead *c2s, *s2c;
 	bool broken;            /* AEAD unsupported or key rejected */
+	int src;                /* --keys file number, -1 for other origins */
+	bool used;              /* verified an authenticator */
 };
 
 /* Cookie map: fingerprint -> key set and first use, open addressing. */
@@ -38,6 +40,7 @@ struct np_verify {
 	struct cookie_ent *map;
 	size_t map_cap, map_used;
 	struct nts_cookie_ring *ring;
+	uint64_t ring_opened, ring_failed;
 	uint64_t map_full;
 };
 
@@ -95,7 +98,30 @@ int np_verify_add_keys(struct np_verify *v, const struct np_keys *k)
 	struct keyset *s = &v->keys[v->nkeys];
 	memset(s, 0, sizeof *s);
 	s->k = *k;
+	s->src = -1;
 	return (int)v->nkeys++;
+}
+
+void np_verify_set_src(struct np_verify *v, int idx, int src)
+{
+	if (idx >= 0 && (size_t)idx < v->nkeys)
+		v->keys[idx].src = src;
+}
+
+void np_verify_src_use(const struct np_verify *v, int src, size_t *sets, size_t *used)
+{
+	*sets = *used = 0;
+	for (size_t i = 0; i < v->nkeys; i++)
+		if (v->keys[i].src == src) {
+			(*sets)++;
+			*used += v->keys[i].used;
+		}
+}
+
+void np_verify_ring_use(const struct np_verify *v, uint64_t *opened, uint64_t *failed)
+{
+	*opened = v->ring_opened;
+	*failed = v->ring_failed;
 }
 
 void np_verify_float(struct np_verify *v, int idx)
@@ -214,8 +240,10 @@ static int keys_from_ring(struct np_verify *v, const struct np_ntp *n, struct np
 	int rc = nts_cookie_open(v->ring, n->cookie, n->cookie_len, &ck);
 	if (rc != NTS_OK) {
 		a->cookie_err = rc;
+		v->ring_failed++;
 		return -1;
 	}
+	v->ring_opened++;
 	a->cookie_opened = true;
 	a->cookie_key_id = ck.key_id;
 	struct np_keys k = { .aead = ck.aead, .key_len = ck.key_len };
@@ -258,8 +286,10 @@ void np_verify_request(struct np_verify *v, const struct np_ntp *n, uint64_t fra
 	a->keys = keys;
 	a->keys_origin = v->keys[keys].k.origin;
 	a->verified = open_auth(&v->keys[keys], true, n, pt, sizeof pt, &pt_len) == NTS_OK;
-	if (a->verified)
+	if (a->verified) {
+		v->keys[keys].used = true;
 		inner_fields(NULL, pt, pt_len, keys, a);
+	}
 }
 
 void np_verify_response(struct np_verify *v, const struct np_ntp *n, int keys, struct np_ann *a)
@@ -271,8 +301,10 @@ void np_verify_response(struct np_verify *v, const struct np_ntp *n, int keys, s
 	a->keys = keys;
 	a->keys_origin = v->keys[keys].k.origin;
 	a->verified = open_auth(&v->keys[keys], false, n, pt, sizeof pt, &pt_len) == NTS_OK;
-	if (a->verified)
+	if (a->verified) {
+		v->keys[keys].used = true;
 		inner_fields(v, pt, pt_len, keys, a);
+	}
 }
 
 int np_verify_load_server_key(struct np_verify *v, const char *path, char *err, size_t errlen)

@@ -362,7 +362,7 @@ static const char *write_tmp(const char *text)
 START_TEST(test_keylog_and_keys_file)
 {
 	char err[256], line[512];
-	struct np_keylog *kl;
+	struct np_keylog *kl = NULL;
 	uint8_t rnd[32];
 	memset(rnd, 0xab, sizeof rnd);
 	snprintf(line, sizeof line, "# comment\nCLIENT_RANDOM %s 00\nEXPORTER_SECRET %s %s\n"

@@ -12,6 +12,7 @@
 #include "nts/buf.h"
 #include "nts/err.h"
 #include "nts-pcap/capture.h"
+#include "nts-pcap/ke.h"
 #include "nts-pcap/np.h"
 #include "ptest.h"
 
@@ -41,7 +42,7 @@ static void run_files(struct run *r, const char *const *files, size_t n, bool js
 	if (keys) {
 		snprintf(kl, sizeof kl, "%s", pt_path("pcap/findings/keylog.txt"));
 		snprintf(kf, sizeof kf, "%s", pt_path("pcap/findings/keys.txt"));
-		in.keylog = kl;
+		in.keylogs[in.nkeylogs++] = kl;
 		in.keys[in.nkeys++] = kf;
 	}
 	ck_assert_msg(np_ctx_init(&r->c, &in, err, sizeof err) == NTS_OK, "%s", err);
@@ -127,10 +128,162 @@ START_TEST(test_json_objects)
 	for (const char *p = r.text; (p = strchr(p, '\n')); p++)
 		lines++;
 	ck_assert_uint_eq(lines, 6);
-	ck_assert(strstr(r.text, "{\"type\":\"ntp\",\"frame\":1,"));
+	ck_assert(strstr(r.text, "{\"type\":\"ntp\",\"schema\":\"nts-pcap/1\",\"frame\":1,"));
 	ck_assert(strstr(r.text, "\"name\":\"Unique Identifier\",\"len\":36"));
 	ck_assert(strstr(r.text, "\"cookie_first_frame\":1"));
 	ck_assert(strstr(r.text, "\"verdict\":\"verified\",\"findings\":[\"cookie-reuse\"]"));
+	run_free(&r);
+}
+END_TEST
+
+/* ---- cases/: one behaviour per capture (issue 13 items 8 to 10) */
+
+static const struct {
+	const char *file;
+	bool keys;             /* cases/keylog.txt and findings/keys.txt */
+	uint32_t findings;     /* exactly these are raised */
+	const char *want[4];   /* in the output */
+	const char *never[3];  /* not in the output */
+} cases[] = {
+	/* NTS-KE on TCP 14460 found by ALPN, NTP followed to the port the KE
+	 * negotiated, TLS with another ALPN left alone */
+	{ "ports-ke", true, 0,
+	  { "10.0.0.2:45000 -> 10.0.0.1:14460 NTS-KE TLS1.3",
+	    "cookies=8x100 port=11123 ok (frame 1; request frame 3, response frame 4)",
+	    "-> 10.0.0.1:11123 NTS cookies 1/0/1 offset", "-> 10.0.0.1:11123 plain offset" },
+	  { ":443", NULL, NULL } },
+	/* without keys: the KE still by ALPN, the NTS exchange by its shape */
+	{ "ports-ke", false, 0,
+	  { "-> 10.0.0.1:14460 NTS-KE TLS1.3 TLS_AES_128_GCM_SHA256 sni=ke.test alpn=ntske/1 "
+	    "handshake 0.400 ms encrypted", "-> 10.0.0.1:11123 NTS cookies 1/0/~1", NULL, NULL },
+	  { ":443", NULL, NULL } },
+	{ "ports-shape", true, 0,
+	  { "10.0.0.2:40000 -> 10.0.0.1:11124 NTS cookies 1/1/2 offset", " verified (frames 1,2)",
+	    NULL, NULL }, { NULL, NULL, NULL } },
+	/* a 17-octet nonce, padded (RFC 8915 5.6): verifies; no cookie came
+	 * back, but no placeholder was sent either: nothing to say */
+	{ "nonce17", true, 0, { "NTS cookies 1/0/0 ", " verified (frames 1,2)", NULL, NULL },
+	  { "placeholder", NULL, NULL } },
+	/* unpadded it cannot verify; there were no placeholders to miss */
+	{ "nonce17-unpadded", true, 1u << NP_F_AUTH_FAIL, { "[auth-fail]", NULL, NULL, NULL },
+	  { "placeholder", NULL, NULL } },
+	{ "request-incomplete", true, (1u << NP_F_NO_COOKIE) | (1u << NP_F_NO_AUTH),
+	  { "NTS cookies 0/0/0 no-response [no-cookie] (frame 1)",
+	    "NTS cookies 1/0/0 no-response [no-authenticator] (frame 2)", NULL, NULL },
+	  { NULL, NULL, NULL } },
+	{ "snaplen", true, 0,
+	  { "10.0.0.2:40000 -> 10.0.0.1:123 NTS truncated by capture (snaplen 100) (frames 1,2)",
+	    "NTP 58 octets (truncated by capture (snaplen 100))", NULL, NULL },
+	  { "plain", "malformed", NULL } },
+	{ "late", true, 0,
+	  { "NTS cookies 1/0/0 no-response (frame 1)",
+	    "-> 10.0.0.1:123 NTS late: response after its request (frame 1) timed out (frame 2)",
+	    NULL, NULL }, { "plain", "no-request", NULL } },
+};
+
+START_TEST(test_cases)
+{
+	char err[512], kl[4096], kf[4096], cap[256];
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.c.out = open_memstream(&r.text, &r.len);
+	r.c.err = fopen("/dev/null", "w");
+	struct np_inputs in = { .nkeylogs = 0 };
+	if (cases[_i].keys) {
+		snprintf(kl, sizeof kl, "%s", pt_path("pcap/cases/keylog.txt"));
+		snprintf(kf, sizeof kf, "%s", pt_path("pcap/findings/keys.txt"));
+		in.keylogs[in.nkeylogs++] = kl;
+		in.keys[in.nkeys++] = kf;
+	}
+	ck_assert_msg(np_ctx_init(&r.c, &in, err, sizeof err) == NTS_OK, "%s", err);
+	/* the packet trees too: they say where a capture cut a packet */
+	r.c.opts.verbose = strcmp(cases[_i].file, "snaplen") == 0;
+	snprintf(cap, sizeof cap, "pcap/cases/%s.pcap", cases[_i].file);
+	ck_assert_msg(np_read_file(&r.c, pt_path(cap), err, sizeof err) == 0, "%s", err);
+	np_ctx_end(&r.c);
+	fflush(r.c.out);
+	fclose(r.c.err);
+	for (int f = 0; f < NP_F_COUNT; f++)
+		ck_assert_msg(!!r.c.n_findings[f] == !!(cases[_i].findings & (1u << f)),
+			      "%s: finding %s %s:\n%s", cases[_i].file, np_finding_name((enum np_finding)f),
+			      r.c.n_findings[f] ? "raised" : "missing", r.text);
+	ck_assert_uint_eq(r.c.n_bad_frames, 0);
+	for (int i = 0; i < 4 && cases[_i].want[i]; i++)
+		ck_assert_msg(strstr(r.text, cases[_i].want[i]), "%s: no \"%s\" in:\n%s",
+			      cases[_i].file, cases[_i].want[i], r.text);
+	for (int i = 0; i < 3 && cases[_i].never[i]; i++)
+		ck_assert_msg(!strstr(r.text, cases[_i].never[i]), "%s: \"%s\" in:\n%s",
+			      cases[_i].file, cases[_i].never[i], r.text);
+	run_free(&r);
+}
+END_TEST
+
+/* Nothing to decode is counted as such (nts-pcap exits 3 on it). */
+START_TEST(test_nothing_found)
+{
+	struct run r;
+	const char *files[] = { "pcap/cases/nothing.pcap" };
+	run_files(&r, files, 1, false, false);
+	ck_assert_uint_eq(r.c.n_frames, 10);
+	ck_assert_uint_eq(r.c.n_ntp, 0);
+	ck_assert_uint_eq(r.c.n_ke_sessions, 0);
+	run_free(&r);
+	files[0] = "pcap/cases/ports-ke.pcap";
+	run_files(&r, files, 1, false, false);
+	ck_assert_uint_eq(r.c.n_ke_sessions, 1);
+	run_free(&r);
+}
+END_TEST
+
+/* nts-pcap(1) lists every verdict a KE line can carry, as a .B or .BR item. */
+START_TEST(test_man_ke_verdicts)
+{
+	char path[4096], buf[1 << 16];
+	snprintf(path, sizeof path, "%s", pt_path("../nts-pcap/nts-pcap.1"));
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	unsigned count = 0;
+	for (const char *const *v = np_ke_verdicts; *v; v++, count++) {
+		char esc[64], b1[80], b2[80];
+		size_t o = 0;
+		for (const char *p = *v; *p && o + 2 < sizeof esc; p++) {
+			if (*p == '-')
+				esc[o++] = '\\';
+			esc[o++] = *p;
+		}
+		esc[o] = 0;
+		snprintf(b1, sizeof b1, "\n.B %s\n", esc);
+		snprintf(b2, sizeof b2, "\n.BR %s ", esc);
+		ck_assert_msg(strstr(buf, b1) || strstr(buf, b2), "KE verdict %s not in nts-pcap.1", *v);
+	}
+	ck_assert_uint_ge(count, 13);
+}
+END_TEST
+
+/* --stats counts authenticators: eight verified exchanges hold sixteen. */
+START_TEST(test_stats_authenticators)
+{
+	char err[512], kf[4096];
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.c.out = open_memstream(&r.text, &r.len);
+	r.c.opts.stats = true;
+	r.c.opts.quiet = true;
+	snprintf(kf, sizeof kf, "%s", pt_path("pcap/findings/keys.txt"));
+	struct np_inputs in = { .nkeys = 1, .keys = { kf } };
+	ck_assert_msg(np_ctx_init(&r.c, &in, err, sizeof err) == NTS_OK, "%s", err);
+	ck_assert(np_read_file(&r.c, pt_path("pcap/cases/stats.pcap"), err, sizeof err) == 0);
+	ck_assert(np_read_file(&r.c, pt_path("pcap/cases/late.pcap"), err, sizeof err) == 0);
+	np_ctx_end(&r.c);
+	fflush(r.c.out);
+	/* plus the late response: one more request, NTS, one more verified
+	 * authenticator (the request's) and one that could not be (its request
+	 * had timed out); a late response is no extra NTS request */
+	ck_assert_msg(strstr(r.text, "9 requests (9 NTS), 9 responses, 0 NAKs, 1 unanswered") &&
+		      strstr(r.text, "authenticators 17 verified, 0 failed, 1 unverified"), "%s", r.text);
 	run_free(&r);
 }
 END_TEST
@@ -144,10 +297,15 @@ static const struct {
 	unsigned min_nts;
 	const char *ke_line;
 } real[] = {
+	/* once the handshake decrypts, the server certificate shows (issue 13 item 11) */
 	{ "chrony-chrony", 11123, 14460, "chrony-chrony.keylog", 3,
-	  "cookies=8x100 port=11123 ok" },
-	{ "chrony-ntpsec", 123, 4460, "chrony-ntpsec.keylog", 3, "cookies=8x104 ok" },
-	{ "ntpsec-chrony", 12123, 15460, "ntpsec-chrony.keylog", 2, "cookies=8x100 port=12123 ok" },
+	  "cookies=8x100 port=11123 cert \"CN=localhost\" issuer \"CN=NTS toolkit test CA\" "
+	  "valid 2026-11-26..2026-12-26 ok (frame 9; request frame 20, response frame 22)" },
+	{ "chrony-ntpsec", 123, 4460, "chrony-ntpsec.keylog", 3,
+	  "cookies=8x104 cert \"CN=localhost\" issuer \"CN=NTS toolkit test CA\" "
+	  "valid 2026-11-26..2026-12-26 ok (frame 29; request frame 38, response frame 41)" },
+	{ "ntpsec-chrony", 12123, 15460, "ntpsec-chrony.keylog", 2,
+	  "cookies=8x100 port=12123 cert \"CN=localhost\" issuer" },
 	{ "probe-chrony", 13123, 16460, "probe-chrony.keys", 3, "NTS-KE TLS1.3" },
 	{ "chrony-ntsd", 17123, 18460, "chrony-ntsd.nts-keys", 3, "NTS-KE TLS1.3" },
 	{ "chrony-chrony-ipv6", 19123, 19460, "chrony-chrony-ipv6.keylog", 3,
@@ -188,7 +346,7 @@ START_TEST(test_real_captures)
 	} else if (strstr(real[_i].keys, ".keys")) {
 		in.keys[in.nkeys++] = keys;
 	} else {
-		in.keylog = keys;
+		in.keylogs[in.nkeylogs++] = keys;
 	}
 	ck_assert_msg(np_ctx_init(&r.c, &in, err, sizeof err) == NTS_OK, "%s", err);
 	ck_assert_msg(np_read_file(&r.c, pt_path(cap), err, sizeof err) == 0, "%s", err);
@@ -287,7 +445,7 @@ START_TEST(test_mutation_corpus)
 	struct run r;
 	char err[512], ebuf[PCAP_ERRBUF_SIZE];
 	FILE *null = fopen("/dev/null", "w");
-	struct np_inputs in = { .keylog = NULL };
+	struct np_inputs in = { .nkeylogs = 0 };
 	memset(&r, 0, sizeof r);
 	r.c.out = null;
 	r.c.opts.verbose = true;
@@ -337,6 +495,10 @@ Suite *pipeline_suite(void)
 	tcase_add_loop_test(t, test_real_captures, 0, (int)(sizeof real / sizeof real[0]));
 	tcase_add_test(t, test_json_objects);
 	tcase_add_test(t, test_plain_pairing);
+	tcase_add_loop_test(t, test_cases, 0, (int)(sizeof cases / sizeof cases[0]));
+	tcase_add_test(t, test_nothing_found);
+	tcase_add_test(t, test_stats_authenticators);
+	tcase_add_test(t, test_man_ke_verdicts);
 	tcase_add_test(t, test_mutation_corpus);
 	suite_add_tcase(s, t);
 	return s;

@@ -40,9 +40,10 @@ def det(label, n):
 # ---- pcap and packet framing
 
 class Pcap:
-    def __init__(self):
+    def __init__(self, snaplen=65535):
         self.frames = []
         self.t = T0 * 1_000_000
+        self.snaplen = snaplen
 
     def add(self, frame, dt_us=1000):
         self.t += dt_us
@@ -50,10 +51,11 @@ class Pcap:
 
     def write(self, path):
         with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, self.snaplen, 1))
             for t, fr in self.frames:
-                f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(fr), len(fr)))
-                f.write(fr)
+                cap = fr[:self.snaplen]
+                f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(cap), len(fr)))
+                f.write(cap)
 
 
 def ip4(a):
@@ -95,27 +97,32 @@ def ef(t, body):
     return struct.pack("!HH", t, n + pad) + body + b"\0" * pad
 
 
-def auth_ef(key, ad, plaintext, nonce):
+def pad4(b):
+    return b + b"\0" * ((-len(b)) % 4)
+
+
+def auth_ef(key, ad, plaintext, nonce, pad_nonce=True):
     ct = AESSIV(key).encrypt(plaintext, [ad, nonce])
-    body = struct.pack("!HH", len(nonce), len(ct)) + nonce + ct
+    body = struct.pack("!HH", len(nonce), len(ct)) + (pad4(nonce) if pad_nonce else nonce) + pad4(ct)
     return ef(0x0404, body)
 
 
-def nts_request(uid, cookie, placeholders=0, ph_len=None, xmt=1, extra_after=b"", corrupt=False):
+def nts_request(uid, cookie, placeholders=0, ph_len=None, xmt=1, extra_after=b"", corrupt=False,
+                nonce_len=16):
     pkt = ntp_header(3, xmt=xmt) + ef(0x0104, uid) + ef(0x0204, cookie)
     for _ in range(placeholders):
         pkt += ef(0x0304, b"\0" * (ph_len if ph_len is not None else len(cookie)))
-    a = auth_ef(C2S, pkt, b"", det("nonce" + uid.hex(), 16))
+    a = auth_ef(C2S, pkt, b"", det("nonce" + uid.hex(), nonce_len))
     if corrupt:
         a = a[:-1] + bytes([a[-1] ^ 1])
     return pkt + a + extra_after
 
 
-def nts_response(uid, org, cookies, extra_before=b""):
+def nts_response(uid, org, cookies, extra_before=b"", nonce_len=16, pad_nonce=True):
     pkt = ntp_header(4, 1, 0x47505300, org, ntp_ts(T0) + 1, ntp_ts(T0) + 2) + ef(0x0104, uid)
     pkt += extra_before
     inner = b"".join(ef(0x0204, c) for c in cookies)
-    return pkt + auth_ef(S2C, pkt, inner, det("snonce" + uid.hex(), 16))
+    return pkt + auth_ef(S2C, pkt, inner, det("snonce" + uid.hex(), nonce_len), pad_nonce)
 
 
 def ntp_ts(unix):
@@ -126,10 +133,10 @@ def nak(uid, org):
     return ntp_header(4, 0, 0x4E54534E, org) + ef(0x0104, uid)
 
 
-def exchange(p, req, resp, port=40000):
-    p.add(udp(CLIENT, port, SERVER, 123, req))
+def exchange(p, req, resp, port=40000, sport=123, delay_us=300):
+    p.add(udp(CLIENT, port, SERVER, sport, req))
     if resp is not None:
-        p.add(udp(SERVER, 123, CLIENT, port, resp), 300)
+        p.add(udp(SERVER, sport, CLIENT, port, resp), delay_us)
 
 
 # ---- TLS 1.3 records for a synthetic NTS-KE session (RFC 8446)
@@ -154,11 +161,11 @@ class Sealer:
         return hdr + AESGCM(self.key).encrypt(nonce, inner, hdr)
 
 
-def client_hello(rnd):
+def client_hello(rnd, alpn_name=b"ntske/1"):
     ext = b""
     sni = b"ke.test"
     ext += struct.pack("!HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
-    alpn = b"\x07ntske/1"
+    alpn = bytes([len(alpn_name)]) + alpn_name
     ext += struct.pack("!HHH", 16, len(alpn) + 2, len(alpn)) + alpn
     ext += struct.pack("!HHBH", 43, 3, 2, 0x0304)
     body = struct.pack("!H", 0x0303) + rnd + b"\x00" + struct.pack("!HH", 2, 0x1301) + b"\x01\x00"
@@ -194,7 +201,8 @@ def ke_response(variant):
     return r
 
 
-def ke_session(p, keylog, name, variant):
+def ke_session(p, keylog, name, variant, ke_port=4460, response=None, alpn=b"ntske/1",
+               syn=True):
     crnd = det("crandom" + name, 32)
     srnd = det("srandom" + name, 32)
     cts, sts, exp = det("cts" + name, 32), det("sts" + name, 32), det("exp" + name, 32)
@@ -203,21 +211,24 @@ def ke_session(p, keylog, name, variant):
     keylog.append("EXPORTER_SECRET %s %s" % (crnd.hex(), exp.hex()))
     cs, ss = Sealer(cts), Sealer(sts)
     cseq, sseq, port = 1000, 5000, 45000
-    segs = [(0, client_hello(crnd)), (1, server_hello(srnd)),
-            (0, cs.seal(KE_REQUEST)), (1, ss.seal(ke_response(variant)))]
-    p.add(tcp(CLIENT, port, SERVER, 4460, cseq, 0, 0x02))
-    p.add(tcp(SERVER, 4460, CLIENT, port, sseq, cseq + 1, 0x12), 100)
+    resp = response if response is not None else ke_response(variant)
+    segs = [(0, client_hello(crnd, alpn)), (1, server_hello(srnd)),
+            (0, cs.seal(KE_REQUEST)), (1, ss.seal(resp))]
+    kp = ke_port
+    if syn:
+        p.add(tcp(CLIENT, port, SERVER, kp, cseq, 0, 0x02))
+        p.add(tcp(SERVER, kp, CLIENT, port, sseq, cseq + 1, 0x12), 100)
     cseq += 1
     sseq += 1
     for d, data in segs:
         if d == 0:
-            p.add(tcp(CLIENT, port, SERVER, 4460, cseq, sseq, 0x18, data), 200)
+            p.add(tcp(CLIENT, port, SERVER, kp, cseq, sseq, 0x18, data), 200)
             cseq += len(data)
         else:
-            p.add(tcp(SERVER, 4460, CLIENT, port, sseq, cseq, 0x18, data), 200)
+            p.add(tcp(SERVER, kp, CLIENT, port, sseq, cseq, 0x18, data), 200)
             sseq += len(data)
-    p.add(tcp(CLIENT, port, SERVER, 4460, cseq, sseq, 0x11), 100)
-    p.add(tcp(SERVER, 4460, CLIENT, port, sseq, cseq + 1, 0x11), 100)
+    p.add(tcp(CLIENT, port, SERVER, kp, cseq, sseq, 0x11), 100)
+    p.add(tcp(SERVER, kp, CLIENT, port, sseq, cseq + 1, 0x11), 100)
 
 
 # ---- one capture per finding and its clean twin
@@ -311,6 +322,95 @@ def malformed(path):
     p.write(path)
 
 
+# ---- cases/: captures for single behaviours of the decoder (issue 13 items 8-10)
+
+def cases(out):
+    """Each capture shows one behaviour; nts-pcap/tests/test_pipeline.c says
+    what it must print. The KE secrets go to cases/keylog.txt, the NTP keys are
+    those of findings/keys.txt."""
+    os.makedirs(out, exist_ok=True)
+    keylog = []
+    ck1 = det("cookie1", 100)
+    new = [det("new%d" % i, 100) for i in range(8)]
+
+    def uid(n):
+        return det("cuid" + n, 32)
+
+    # NTS-KE on TCP 14460 (found by its ALPN, no SYN seen) negotiating NTP on
+    # UDP 11123 with a Port record; then an NTS exchange and a plain one there
+    p = Pcap()
+    resp = (rec(1, b"\0\0", True) + rec(4, b"\0\x0f", True) + rec(7, struct.pack("!H", 11123), True)
+            + b"".join(rec(5, c, False) for c in KE_COOKIES) + rec(0, b"", True))
+    ke_session(p, keylog, "ports", "ok", ke_port=14460, response=resp, syn=False)
+    exchange(p, nts_request(uid("p1"), ck1, xmt=3), nts_response(uid("p1"), 3, new[:1]),
+             sport=11123)
+    plain_req = ntp_header(3, xmt=0x1111)
+    plain_resp = ntp_header(4, 1, 0x47505300, 0x1111, ntp_ts(T0), ntp_ts(T0))
+    exchange(p, plain_req, plain_resp, 40002, sport=11123)
+    # TLS with another ALPN on 443 is not NTS-KE
+    ke_session(p, keylog, "h2", "ok", ke_port=443, alpn=b"h2")
+    p.write(os.path.join(out, "ports-ke.pcap"))
+
+    # NTS on UDP 11124, no KE in the capture: found by the shape of its fields
+    p = Pcap()
+    exchange(p, nts_request(uid("s1"), ck1, 1, xmt=5), nts_response(uid("s1"), 5, new[:2]),
+             sport=11124)
+    p.write(os.path.join(out, "ports-shape.pcap"))
+
+    # nothing NTP or NTS at all: plain NTP on an odd port and TLS to a web server
+    p = Pcap()
+    exchange(p, plain_req, plain_resp, 40003, sport=11125)
+    ke_session(p, keylog, "web", "ok", ke_port=443, alpn=b"http/1.1")
+    p.write(os.path.join(out, "nothing.pcap"))
+
+    # responses whose nonce is 17 octets to requests without placeholders:
+    # padded to 20 as RFC 8915 5.6 says, verifying, and returning no cookie
+    # (nothing about placeholders: there were none); then unpadded (cannot
+    # verify: auth-fail, still nothing about placeholders)
+    p = Pcap()
+    exchange(p, nts_request(uid("n17"), ck1, xmt=6, nonce_len=24),
+             nts_response(uid("n17"), 6, [], nonce_len=17))
+    p.write(os.path.join(out, "nonce17.pcap"))
+    p = Pcap()
+    exchange(p, nts_request(uid("n17u"), ck1, xmt=6, nonce_len=24),
+             nts_response(uid("n17u"), 6, new[:1], nonce_len=17, pad_nonce=False))
+    p.write(os.path.join(out, "nonce17-unpadded.pcap"))
+
+    # NTS requests missing their cookie, and missing their authenticator
+    p = Pcap()
+    u = uid("nocookie")
+    pkt = ntp_header(3, xmt=8) + ef(0x0104, u)
+    p.add(udp(CLIENT, 40010, SERVER, 123, pkt + auth_ef(C2S, pkt, b"", det("nn", 16))))
+    u = uid("noauth")
+    p.add(udp(CLIENT, 40011, SERVER, 123, ntp_header(3, xmt=9) + ef(0x0104, u) + ef(0x0204, ck1)))
+    p.write(os.path.join(out, "request-incomplete.pcap"))
+
+    # the same verified exchange captured with a snap length of 100 octets
+    p = Pcap(snaplen=100)
+    exchange(p, nts_request(uid("snap"), ck1, xmt=10), nts_response(uid("snap"), 10, new[:1]))
+    p.write(os.path.join(out, "snaplen.pcap"))
+    # a snap length of 40: the UDP header itself is cut
+    p = Pcap(snaplen=40)
+    exchange(p, nts_request(uid("snap40"), ck1, xmt=12), nts_response(uid("snap40"), 12, new[:1]))
+    p.write(os.path.join(out, "snaplen-headers.pcap"))
+
+    # a response 12 s after its request: later than the default timeout (10 s)
+    p = Pcap()
+    exchange(p, nts_request(uid("late"), ck1, xmt=11), nts_response(uid("late"), 11, new[:1]),
+             delay_us=12_000_000)
+    p.write(os.path.join(out, "late.pcap"))
+
+    # eight verified exchanges: sixteen authenticators
+    p = Pcap()
+    for i in range(8):
+        exchange(p, nts_request(uid("st%d" % i), ck1 if i == 0 else new[i - 1], xmt=20 + i),
+                 nts_response(uid("st%d" % i), 20 + i, new[i:i + 1]), 40020 + i)
+    p.write(os.path.join(out, "stats.pcap"))
+
+    with open(os.path.join(out, "keylog.txt"), "w") as f:
+        f.write("\n".join(keylog) + "\n")
+
+
 def main():
     top = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     out = os.path.join(top, "findings")
@@ -327,6 +427,7 @@ def main():
         f.write("# keys of every NTP exchange in these captures (ntske-probe format)\n")
         f.write("version=1\nnext_protocol=0\naead=15\nc2s=%s\ns2c=%s\n" % (C2S.hex(), S2C.hex()))
         f.write("cookie=%s\nend\n" % det("cookie1", 100).hex())
+    cases(os.path.join(top, "cases"))
 
 
 if __name__ == "__main__":
