@@ -18,19 +18,19 @@ nts_ok "ntsd starts with two SHM refclocks"
 nts_check "unsynchronised at first: local stratum 7" served_is "7 LOCL"
 
 GPSD_PORT=$(nts_free_port)
-python3 "$FEED" gpsd "$T/gpsd.pid" 25 "$LATE" -N -n -b -S "$GPSD_PORT" -F "$T/gpsd.sock" &
+python3 "$FEED" gpsd "$T/gpsd.pid" 120 "$LATE" -N -n -b -S "$GPSD_PORT" -F "$T/gpsd.sock" &
 FEED_PID=$!
 PIDS="$PIDS $FEED_PID"
-python3 "$FEED" shmbad 2 12 &
+python3 "$FEED" shmbad 2 120 &
 PIDS="$PIDS $!"
 
-nts_check "gpsd started" wait_for 5 test -s "$T/gpsd.pid"
+nts_check "gpsd started" wait_for 30 test -s "$T/gpsd.pid"
 GPSD_PID=$(cat "$T/gpsd.pid" 2>/dev/null)
 PIDS="$GPSD_PID $PIDS"
-nts_check "SHM(0) measured within 15 s" wait_for 15 measured "SHM(0)"
+nts_check "SHM(0) measured" wait_for 40 measured "SHM(0)"
 off=$(last_offset "SHM(0)")
 nts_check "SHM(0) offset $off is 0 +- 150 ms once time1 is applied (a sign or second error is >= 0.6 s)" near "$off" 0 0.150
-nts_check "serves stratum 1, refid GPS" wait_for 6 served_is "1 GPS"
+nts_check "serves stratum 1, refid GPS" wait_for 20 served_is "1 GPS"
 nts_check "the nonsense segment is counted with its reason" \
 	grep -q "refclock SHM(2): SHM field out of range" "$T/ntsd.log"
 nts_check "and logged once in its first minute" \
@@ -46,17 +46,13 @@ assert b["bad_samples"] > 3 and "out of range" in b["bad_reason"], b
 ' <<<"$json"
 fi
 
-# gpsd stops: SHM(0) is unreachable at its next poll (4 s), the server
-# falls back to its local stratum
+# gpsd stops: SHM(0) is unreachable once its newest sample is a poll
+# interval (4 s) old, and the server falls back to its local stratum; the
+# age is ntsd's own, so a busy machine does not blur it
 nts_stop "$FEED_PID"
-gone=$(date +%s.%N)
-if wait_for 10 served_is "7 LOCL"; then
-	secs=$(awk -v a="$gone" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-	nts_ok "falls back to local stratum 7 after gpsd stops"
-	nts_check "within a poll interval and some slack for a busy machine (${secs} s <= 8 s)" \
-		awk -v s="$secs" 'BEGIN { exit !(s <= 8) }'
-else
-	nts_notok "falls back to local stratum 7 after gpsd stops"
-fi
+nts_check "falls back to local stratum 7 after gpsd stops" wait_for 30 served_is "7 LOCL"
+age=$(grep -F "refclock SHM(0): unreachable, newest sample" "$T/ntsd.log" | tail -n 1 | sed 's/.* sample \([0-9.]*\) s old/\1/')
+nts_check "unreachable within its poll (newest sample ${age:-?} s old <= 4 s + 1 s publish tick)" \
+	awk -v a="$age" 'BEGIN { exit !(a != "" && a <= 5.0) }'
 nts_check "ntsd still running" kill -0 "$NTSD_PID"
 nts_done

@@ -12,16 +12,16 @@ python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 nts_check "a stale socket file is there before start" test -S "$SOCK"
 rc_start "refclock sock $SOCK refid GPS minpoll 2" || { nts_notok "ntsd starts"; nts_done; exit 1; }
 nts_ok "ntsd starts with refclock sock $SOCK"
-nts_check "ntsd replaced the stale socket" wait_for 3 grep -q "refclock SOCK(0): refid GPS" "$T/ntsd.log"
-python3 "$FEED" sock "$SOCK" 12 0.0123 garbage &
+nts_check "ntsd replaced the stale socket" wait_for 10 grep -q "refclock SOCK(0): refid GPS" "$T/ntsd.log"
+python3 "$FEED" sock "$SOCK" 120 0.0123 garbage &
 FEED_PID=$!
 PIDS="$PIDS $FEED_PID"
-nts_check "SOCK(0) measured within 12 s" wait_for 12 measured "SOCK(0)"
+nts_check "SOCK(0) measured" wait_for 40 measured "SOCK(0)"
 off=$(last_offset "SOCK(0)")
 nts_check "SOCK(0) offset $off is the 0.0123 s written" near "$off" 0.0123 0.000001
-nts_check "serves stratum 1, refid GPS" wait_for 6 served_is "1 GPS"
+nts_check "serves stratum 1, refid GPS" wait_for 20 served_is "1 GPS"
 nts_check "a short datagram is counted with its reason" \
-	wait_for 6 grep -q "refclock SOCK(0): SOCK sample has the wrong size (36 octets)" "$T/ntsd.log"
+	wait_for 20 grep -q "refclock SOCK(0): SOCK sample has the wrong size (36 octets)" "$T/ntsd.log"
 nts_check "logged once in its first minute" test "$(grep -c 'refclock SOCK(0): SOCK' "$T/ntsd.log")" = 1
 if json=$(status_json) && [ -n "$json" ]; then
 	nts_check "status: SOCK(0) counts the bad magic too" python3 -c '
@@ -31,7 +31,7 @@ assert s["samples"] >= 4 and s["bad_samples"] >= 2, s
 ' <<<"$json"
 fi
 nts_stop "$FEED_PID"
-nts_check "falls back to local stratum 7 when the writer stops" wait_for 8 served_is "7 LOCL"
+nts_check "falls back to local stratum 7 when the writer stops" wait_for 30 served_is "7 LOCL"
 nts_stop "$NTSD_PID"
 nts_check "ntsd removes its socket on exit" test ! -e "$SOCK"
 nts_done

@@ -352,6 +352,20 @@ void ntsd_refclock_local(int stratum, const char *refid)
  * fallback). */
 static void publish(void)
 {
+	double now = ntsd_sched_now();
+	for (size_t i = 0; i < nclocks; i++) {
+		struct ntsd_refclock *rc = &clocks[i];
+		bool f = fresh(rc, now);
+		if (f != rc->was_fresh) {
+			if (f)
+				nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "refclock %s: reachable", rc->name);
+			else
+				nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED,
+					"refclock %s: unreachable, newest sample %.1f s old", rc->name,
+					rc->last_mono > 0 ? now - rc->last_mono : -1.0);
+			rc->was_fresh = f;
+		}
+	}
 	if (sink_fn)
 		return;
 	struct ntsd_source_status st[NTSD_MAX_REFCLOCKS];

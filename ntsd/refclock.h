@@ -85,6 +85,7 @@ struct ntsd_refclock {
 	double meas_mono;
 	uint8_t reach;
 	bool selected;
+	bool was_fresh;          /* for the log line when that changes */
 	/* counters */
 	uint64_t samples, bad_samples;
 	char bad_reason[64];

@@ -334,6 +334,32 @@ START_TEST(core_reach_and_silence)
 }
 END_TEST
 
+START_TEST(core_silent_mid_interval)
+{
+	/* silent just after a poll that still had samples: unreachable once the
+	 * newest sample is a poll interval old, not a whole interval later */
+	reset();
+	ck_assert_int_eq(parse(&cfg, "refclock shm unit 0 refid GPS minpoll 2\n"), 0);
+	ntsd_refclock_local(9, "LOCL");
+	ntsd_refclock_start(cfg.refclock, cfg.nrefclock, 1);
+	double t0 = fake_now;
+	advance(t0 + 5.2);   /* samples at +1..+5, a measurement at +4 */
+	fake_silent[0] = true;
+	advance(t0 + 8.5);   /* the poll at +8 still saw the sample of +5 */
+	struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
+	struct ntsd_system_status sys;
+	status(st);
+	ck_assert(st[0].reachable);
+	advance(t0 + 10.2);  /* newest sample 5 s old at the publish tick of +10,
+	                      * over the 4 s poll, before the poll of +12 */
+	status(st);
+	ck_assert(!st[0].reachable);
+	ntsd_status_system(&sys);
+	ck_assert(!sys.synchronised);
+	ck_assert_int_eq(sys.stratum, 9);
+}
+END_TEST
+
 START_TEST(core_bad_input_logged_once_a_minute)
 {
 	reset();
@@ -437,6 +463,7 @@ static Suite *refclock_suite(void)
 	t = tcase_create("core");
 	tcase_add_test(t, filter_median_half);
 	tcase_add_test(t, core_reach_and_silence);
+	tcase_add_test(t, core_silent_mid_interval);
 	tcase_add_test(t, core_bad_input_logged_once_a_minute);
 	tcase_add_test(t, core_select_prefer_pps_noselect);
 	tcase_add_test(t, core_device_retry);
