@@ -115,6 +115,10 @@ static const struct err_desc errs[] = {
 	E(NTS_E_PPS_AMBIGUOUS, "PPS second cannot be numbered from the coarse time"),
 
 	E(NTS_E_CONF, "configuration error"),
+
+	E(NTS_E_STATE_FORMAT, "saved NTS client state malformed"),
+	E(NTS_E_STATE_OTHER, "saved NTS client state belongs to another server"),
+	E(NTS_E_KE_AEAD_NOT_OFFERED, "NTS-KE server chose an AEAD we did not offer"),
 };
 
 #undef E

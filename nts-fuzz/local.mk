@@ -16,7 +16,7 @@ FUZZ_KEYS = nts-fuzz/fuzz_keys.c nts-fuzz/fuzz_pkt.c nts-fuzz/fuzz.h
 FUZZ_REPLAYS = \
 	nts-fuzz/replay-conf nts-fuzz/replay-ntp_ef nts-fuzz/replay-ke_request \
 	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open \
-	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client \
+	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client nts-fuzz/replay-nts_assoc \
 	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile \
 	nts-fuzz/replay-nmea nts-fuzz/replay-shm nts-fuzz/replay-refsock nts-fuzz/replay-pps
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
@@ -63,6 +63,12 @@ nts_fuzz_replay_nts_client_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"nts_cl
 nts_fuzz_replay_nts_client_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_nts_client_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_nts_client_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_nts_assoc_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz_nts_assoc.c $(FUZZ_KEYS)
+nts_fuzz_replay_nts_assoc_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"nts_assoc"'
+nts_fuzz_replay_nts_assoc_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_nts_assoc_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_nts_assoc_LDADD = $(LIBNTS)
 
 nts_fuzz_replay_keyfile_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_keyfile.c
 nts_fuzz_replay_keyfile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"keyfile"'
@@ -113,7 +119,7 @@ if FUZZING
 noinst_PROGRAMS += \
 	nts-fuzz/fuzz-conf nts-fuzz/fuzz-ntp_ef nts-fuzz/fuzz-ke_request \
 	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open \
-	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client \
+	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client nts-fuzz/fuzz-nts_assoc \
 	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile \
 	nts-fuzz/fuzz-nmea nts-fuzz/fuzz-shm nts-fuzz/fuzz-refsock nts-fuzz/fuzz-pps
 
@@ -151,6 +157,10 @@ nts_fuzz_fuzz_nts_client_SOURCES = nts-fuzz/fuzz_nts_client.c $(FUZZ_KEYS)
 nts_fuzz_fuzz_nts_client_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_nts_client_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_nts_client_LDADD = $(LIBNTS)
+nts_fuzz_fuzz_nts_assoc_SOURCES = nts-fuzz/fuzz_nts_assoc.c $(FUZZ_KEYS)
+nts_fuzz_fuzz_nts_assoc_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_nts_assoc_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_nts_assoc_LDADD = $(LIBNTS)
 nts_fuzz_fuzz_keyfile_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_keyfile.c
 nts_fuzz_fuzz_keyfile_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_keyfile_LDFLAGS = $(FUZZ_LIBFUZZER_LD)

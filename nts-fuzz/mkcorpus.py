@@ -217,6 +217,50 @@ def nts_client_seeds():
         put("nts_client", "gen-" + k, v)
 
 
+def nts_assoc_seeds():
+    # state files (mode octet 0): see fuzz_nts_assoc.c and libnts/nts_assoc.c
+    def state(host=b"fuzz.example.net", aead=15, ncookies=8, clen=100, ntp=b"fuzz.example.net",
+              rec=0, port=123):
+        klen = {15: 32, 17: 64}.get(aead, 32)
+        s = b"NTSA" + struct.pack(">H", 1) + bytes([len(host)]) + host + struct.pack(">H", 4460)
+        s += struct.pack(">HH", aead, klen) + bytes(range(klen)) + bytes(range(64, 64 + klen))
+        s += struct.pack(">Q", 1700000000) + bytes([rec, len(ntp)]) + ntp + struct.pack(">H", port)
+        s += bytes([ncookies]) + b"".join(struct.pack(">H", clen) + bytes([i]) * clen
+                                          for i in range(ncookies))
+        return s
+    states = {
+        "state-15": state(),
+        "state-17": state(aead=17, clen=168),
+        "state-1": state(ncookies=1),
+        "state-record": state(ntp=b"192.0.2.1", rec=1, port=1123),
+        "state-other-host": state(host=b"other.example"),
+        "state-aead16": state(aead=16),
+        "state-9": state(ncookies=9),
+        "state-truncated": state()[:-7],
+        "state-trailing": state() + b"\0",
+    }
+    for k, v in states.items():
+        put("nts_assoc", "gen-" + k, b"\0" + v)
+    # response cases (mode octet bit 0; bits 2..4 = cookies held - 1; bit 1 = AEAD 17)
+    RAW, UIDF, NOAUTH, TAMPER, TEMPLATE, NAK, TRAIL = 1, 4, 8, 16, 32, 64, 128
+    cookies = lambda n, size=104: b"".join(ef(0x0204, bytes([i]) * size) for i in range(n))
+    resp = {
+        "full-1": (7 << 2, structured(TEMPLATE | UIDF, 16, 0, b"", cookies(1))),
+        "low-refill": (2 << 2, structured(TEMPLATE | UIDF, 16, 0, b"", cookies(6))),
+        "overfill": (0, structured(TEMPLATE | UIDF, 16, 0, b"", cookies(9))),
+        "aead17": (2 | (3 << 2), structured(TEMPLATE | UIDF, 16, 0, b"", cookies(4, 168))),
+        "tamper": (7 << 2, structured(TEMPLATE | UIDF | TAMPER, 16, 0, b"", cookies(1))),
+        "nak": (7 << 2, structured(TEMPLATE | UIDF | NAK | NOAUTH, 16, 0, b"", b"")),
+        "nak-auth": (7 << 2, structured(TEMPLATE | UIDF | NAK, 16, 0, b"", cookies(1))),
+        "noauth": (7 << 2, structured(TEMPLATE | UIDF | NOAUTH, 16, 0, b"", b"")),
+        "wrong-uid": (7 << 2, structured(TEMPLATE, 16, 0, ef(0x0104, b"w" * 32), cookies(1))),
+        "trail": (7 << 2, structured(TEMPLATE | UIDF | TRAIL, 16, 0, b"", cookies(1))),
+        "raw": (7 << 2, bytes([RAW, 0, 0, 0, 0]) + ntp_header(4) + ef(0x0104, UID)),
+    }
+    for k, (mode, v) in resp.items():
+        put("nts_assoc", "gen-resp-" + k, bytes([1 | mode]) + v)
+
+
 def cookie_seeds():
     keys = bytes(range(1, 130))
     for sel, name in enumerate(["15", "17", "16", "30", "0", "ffff"]):
@@ -380,6 +424,7 @@ def main():
     ntp_seeds()
     nts_server_seeds()
     nts_client_seeds()
+    nts_assoc_seeds()
     cookie_seeds()
     conf_seeds()
     pcap_seeds()

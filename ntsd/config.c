@@ -365,6 +365,10 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 	}
 	if (strcmp(k, "pidfile") == 0)
 		return set_path(x, l, a, c->pidfile);
+	if (strcmp(k, "statedir") == 0) {
+		c->state_dir_line = l->lineno;
+		return set_path(x, l, a, c->state_dir);
+	}
 	if (strcmp(k, "control") == 0) {
 		if (strlen(a) >= sizeof ((struct sockaddr_un *)0)->sun_path)
 			return nts_conf_error(l, x->err, sizeof x->err, "control socket path too long");
@@ -391,7 +395,8 @@ static const struct {
 } directives[] = {
 	{ "nts", do_nts },         { "listen", do_listen },   { "local", do_local },
 	{ "threads", do_simple },  { "pidfile", do_simple },  { "control", do_simple },
-	{ "loglevel", do_simple },  { "refclock", do_refclock },
+	{ "loglevel", do_simple }, { "statedir", do_simple },
+	{ "refclock", do_refclock },
 };
 
 int ntsd_config_parse(struct ntsd_config *cfg, const char *name, const char *text, size_t len,
@@ -498,6 +503,13 @@ int ntsd_config_check(const struct ntsd_config *cfg, void (*errf)(void *ctx, con
 			errf(ctx, msg);
 			errors++;
 		}
+	}
+	struct stat sd;
+	if (cfg->state_dir[0] && (stat(cfg->state_dir, &sd) != 0 || !S_ISDIR(sd.st_mode))) {
+		snprintf(msg, sizeof msg, "%s:%u: statedir %s: not a directory", name,
+			 cfg->state_dir_line, cfg->state_dir);
+		errf(ctx, msg);
+		errors++;
 	}
 	return errors;
 }

@@ -4,6 +4,7 @@ ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
 	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c \
+	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c \
 	ntsd/refclock.h ntsd/refclock.c ntsd/refclock_conf.c ntsd/refclock_shm.c \
 	ntsd/refclock_pps.c ntsd/refclock_nmea.c ntsd/refclock_sock.c
 ntsd_ntsd_LDADD = $(LIBNTS) -lm
@@ -15,6 +16,13 @@ noinst_PROGRAMS += ntsd/ntsbench
 ntsd_ntsbench_SOURCES = ntsd/ntsbench.c
 ntsd_ntsbench_LDADD = $(LIBNTS)
 ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
+# one NTS client source on the scheduler against a real server, for
+# interop/test-ntsd-client-*.sh (not installed)
+noinst_PROGRAMS += ntsd/ntsc-try
+ntsd_ntsc_try_SOURCES = ntsd/ntsc_try.c ntsd/ntsc.c ntsd/ntsc.h ntsd/ke_client.c ntsd/ke_client.h \
+	ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/ntsd.h
+ntsd_ntsc_try_LDADD = $(LIBNTS) -lm
+ntsd_ntsc_try_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
 TESTS += ntsd/test_ntsd

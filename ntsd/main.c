@@ -321,6 +321,7 @@ int main(int argc, char **argv)
 	absolutize(d.cfg.cookie_file, sizeof d.cfg.cookie_file);
 	absolutize(d.cfg.pidfile, sizeof d.cfg.pidfile);
 	absolutize(d.cfg.control, sizeof d.cfg.control);
+	absolutize(d.cfg.state_dir, sizeof d.cfg.state_dir);
 	if (d.cfg.nntp == 0) {
 		size_t n = 0;
 		ntsd_parse_addr("*", 123, d.cfg.ntp, NTSD_MAX_LISTEN, &n);

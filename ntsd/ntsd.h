@@ -52,6 +52,8 @@ struct ntsd_config {
 	unsigned cert_check_secs; /* how often the cert/key mtimes are compared */
 	char pidfile[NTSD_PATH_MAX];
 	char control[NTSD_PATH_MAX];
+	char state_dir[NTSD_PATH_MAX];   /* statedir: NTS client cookies and keys; "" none */
+	unsigned state_dir_line;
 	int loglevel;
 	struct ntsd_refclock_conf refclock[NTSD_MAX_REFCLOCKS];
 	size_t nrefclock;

@@ -60,8 +60,10 @@ START_TEST(config_good)
 		"threads 3\n"
 		"pidfile /run/ntsd.pid\n"
 		"control /run/ntsd.sock\n"
-		"loglevel notice\n";
+		"loglevel notice\n"
+		"statedir /nonexistent/ntsd\n";
 	ck_assert_int_eq(parse(&c, text, &e), 0);
+	ck_assert_str_eq(c.state_dir, "/nonexistent/ntsd");
 	ck_assert(c.nts_enable);
 	ck_assert_str_eq(c.cert_file, "/c.pem");
 	ck_assert_str_eq(c.key_file, "/k dir/k.pem");
@@ -86,8 +88,9 @@ START_TEST(config_good)
 	ck_assert_uint_eq(c.refid, 0x47505300u);   /* "GPS\0" */
 	ck_assert_uint_eq(c.threads, 3);
 	ck_assert_int_eq(c.loglevel, NTS_LOG_NOTICE);
-	/* cert, key and the key file's directory do not exist */
-	ck_assert_int_eq(ntsd_config_check(&c, collect, &e), 3);
+	/* cert, key, the key file's directory and the state directory do not exist */
+	ck_assert_int_eq(ntsd_config_check(&c, collect, &e), 4);
+	ck_assert(strstr(e.all, "t.conf:22: statedir /nonexistent/ntsd: not a directory"));
 	ck_assert(strstr(e.all, "t.conf:5: nts cookie /var/lib/ntsd/keys: directory /var/lib/ntsd does not exist"));
 }
 END_TEST
@@ -120,6 +123,7 @@ static const struct {
 	{ "local clock 1", "usage: local stratum" },
 	{ "threads 0", "not a number from 1" },
 	{ "loglevel loud", "unknown log level" },
+	{ "statedir", "takes 1 argument, got 0" },
 	{ "driftfile /x", "unknown directive 'driftfile'" },
 	{ "x \"unterminated", "unterminated quote" },
 };

@@ -113,6 +113,11 @@ enum nts_err {
 
 	/* configuration */
 	NTS_E_CONF = -150,             /* configuration error (see message) */
+
+	/* NTS client association (nts_assoc.c) */
+	NTS_E_STATE_FORMAT = -170,     /* saved client state malformed or truncated */
+	NTS_E_STATE_OTHER = -171,      /* saved client state is for another server or AEAD */
+	NTS_E_KE_AEAD_NOT_OFFERED = -172, /* KE server chose an AEAD we did not offer */
 };
 
 /* A short English description of an nts_err code; never NULL. */

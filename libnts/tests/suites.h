@@ -16,6 +16,7 @@ Suite *keyfile_suite(void);
 Suite *nts_ef_suite(void);
 Suite *tls_suite(void);
 Suite *conf_suite(void);
+Suite *nts_assoc_suite(void);
 Suite *refclock_suite(void);
 
 /* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is
