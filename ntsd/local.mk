@@ -20,7 +20,7 @@ ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # interop/test-ntsd-client-*.sh (not installed)
 noinst_PROGRAMS += ntsd/ntsc-try
 ntsd_ntsc_try_SOURCES = ntsd/ntsc_try.c ntsd/ntsc.c ntsd/ntsc.h ntsd/ke_client.c ntsd/ke_client.h \
-	ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/ntsd.h
+	ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/ntsd.h ntsd/refclock_conf.c ntsd/refclock.h
 ntsd_ntsc_try_LDADD = $(LIBNTS) -lm
 ntsd_ntsc_try_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
