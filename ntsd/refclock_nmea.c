@@ -117,6 +117,9 @@ static int nmea_init(struct ntsd_refclock *rc)
 			return -1;
 		}
 	}
+	/* what the line buffered before we opened it is old: its sentences
+	 * would be stamped now, seconds late */
+	tcflush(fd, TCIFLUSH);
 	/* not a terminal (a FIFO, a file in tests): read it as it is */
 	struct nmea_state *st = calloc(1, sizeof *st);
 	if (!st) {
