@@ -41,6 +41,10 @@ nts_check "offset of the best (least delay) answer under 1 ms" \
 try restart -c "$CA" -s "$T/state" -n 2 -i 0.3 -t 10 localhost
 nts_check "restart: answers on restored cookies, no new KE" \
 	bash -c "[ $RC -eq 0 ] && grep -q 'restored [0-9]* cookies' '$OUT' && ! grep -q 'NTS-KE req to' '$OUT'"
+# port 1234 of old guides: tried, then the standard port (ntske-probe's hint)
+try fallback -c "$CA" -F -n 1 -i 0.3 -t 10 localhost:1234
+nts_check "port 1234 fails, falls back to 4460, clear NTSc line" \
+	bash -c "[ $RC -eq 0 ] && grep -q 'NTS-KE port 1234 failed; port 1234 comes from the NTS drafts, falling back to the standard port 4460' '$OUT'"
 nts_stop "$NTPSEC_PID"; NTPSEC_PID=""
 rm -f "$T/ntpsec/nts-keys"
 ntpsec_server_start "$T/ntpsec" "$T/pki/server-chain.pem" "$T/pki/server.key" ||

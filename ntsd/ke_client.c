@@ -19,12 +19,13 @@
 #include "nts/ntske.h"
 #include "nts/tls.h"
 #include "ntsd.h"
+#include "resolve.h"
 #include "sched.h"
 
-enum ke_state { ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECV };
+enum ke_state { ST_DNS, ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECV };
 
 static const char *const state_names[] = {
-	[ST_CONNECT] = "connecting", [ST_HANDSHAKE] = "in the TLS handshake",
+	[ST_DNS] = "resolving the name", [ST_CONNECT] = "connecting", [ST_HANDSHAKE] = "in the TLS handshake",
 	[ST_SEND] = "sending the request", [ST_RECV] = "waiting for the response",
 };
 
@@ -41,6 +42,7 @@ struct ntsd_kec {
 	double t0;
 	uint64_t timer;
 	enum ke_state st;
+	struct ntsd_resolve *dns;    /* the lookup in flight */
 	struct addrinfo *ai, *cur;
 	int fd;
 	struct nts_tls *tls;
@@ -72,6 +74,8 @@ static void cleanup(struct ntsd_kec *k)
 	if (k->ai)
 		freeaddrinfo(k->ai);
 	k->ai = k->cur = NULL;
+	ntsd_resolve_cancel(k->dns);
+	k->dns = NULL;
 }
 
 static void finish(struct ntsd_kec *k, int rc, const char *fmt, ...)
@@ -294,6 +298,8 @@ static void step(struct ntsd_kec *k)
 	long n;
 
 	switch (k->st) {
+	case ST_DNS:
+		return;   /* not a socket event */
 	case ST_CONNECT:
 		connected(k);
 		return;
@@ -356,6 +362,8 @@ static void step(struct ntsd_kec *k)
 	}
 }
 
+static void resolved(void *arg, int rc, struct addrinfo *ai, double took);
+
 /* The first step, on the loop's next turn, so ntsd_kec_start never calls
  * done before it returns. */
 static void kick(void *arg)
@@ -366,26 +374,29 @@ static void kick(void *arg)
 		finish(k, k->out.rc, "%s", k->connect_err);
 		return;
 	}
-	/* Name resolution blocks the loop for as long as the resolver takes;
-	 * a name in /etc/hosts or an address costs nothing. Logged so a slow
-	 * resolver shows (NTPsec logs the same line). */
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
-	struct timespec t1, t2;
-	char port[8];
-	snprintf(port, sizeof port, "%u", (unsigned)k->port);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	int g = getaddrinfo(k->host, port, &hints, &k->ai);
-	clock_gettime(CLOCK_MONOTONIC, &t2);
-	double took = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) * 1e-9;
-	if (g != 0) {
-		finish(k, NTS_E_IO, "DNS lookup of %s failed: %s", k->host, gai_strerror(g));
-		return;
-	}
-	nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "DNS lookup of %s took %.3f sec", k->host, took);
+	/* one timeout covers the lookup too */
 	if (!(k->timer = ntsd_sched_timer(k->timeout, on_timeout, k))) {
 		finish(k, NTS_E_NOMEM, "scheduler full");
 		return;
 	}
+	/* the lookup runs off the loop (resolve.c); NTPsec logs its time too */
+	k->st = ST_DNS;
+	char port[8];
+	snprintf(port, sizeof port, "%u", (unsigned)k->port);
+	if (!(k->dns = ntsd_resolve_start(k->host, port, SOCK_STREAM, resolved, k)))
+		finish(k, NTS_E_NOMEM, "cannot start the DNS lookup of %s", k->host);
+}
+
+static void resolved(void *arg, int rc, struct addrinfo *ai, double took)
+{
+	struct ntsd_kec *k = arg;
+	k->dns = NULL;
+	k->ai = ai;
+	if (rc != 0) {
+		finish(k, NTS_E_IO, "DNS lookup of %s failed: %s", k->host, gai_strerror(rc));
+		return;
+	}
+	nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "DNS lookup of %s took %.3f sec", k->host, took);
 	k->st = ST_CONNECT;
 	k->cur = k->ai;
 	connect_next(k);

@@ -4,7 +4,7 @@ ntsd_ntsd_SOURCES = \
 	ntsd/ntsd.h ntsd/main.c ntsd/config.c ntsd/creds.c \
 	ntsd/ntp_server.c ntsd/ke_server.c ntsd/control.c ntsd/mode6.c \
 	ntsd/sched.h ntsd/sched.c ntsd/status.h ntsd/status.c \
-	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c \
+	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c ntsd/resolve.h ntsd/resolve.c \
 	ntsd/refclock.h ntsd/refclock.c ntsd/refclock_conf.c ntsd/refclock_shm.c \
 	ntsd/refclock_pps.c ntsd/refclock_nmea.c ntsd/refclock_sock.c
 ntsd_ntsd_LDADD = $(LIBNTS) -lm
@@ -20,8 +20,9 @@ ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # interop/test-ntsd-client-*.sh (not installed)
 noinst_PROGRAMS += ntsd/ntsc-try
 ntsd_ntsc_try_SOURCES = ntsd/ntsc_try.c ntsd/ntsc.c ntsd/ntsc.h ntsd/ke_client.c ntsd/ke_client.h \
-	ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/ntsd.h ntsd/refclock_conf.c ntsd/refclock.h
-ntsd_ntsc_try_LDADD = $(LIBNTS) -lm
+	ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/ntsd.h \
+	ntsd/refclock_conf.c ntsd/refclock.h
+ntsd_ntsc_try_LDADD = $(LIBNTS) $(PTHREAD_LIBS) -lm
 ntsd_ntsc_try_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
@@ -45,3 +46,9 @@ TESTS += ntsd/test_sched
 ntsd_test_sched_SOURCES = ntsd/test_sched.c ntsd/sched.c ntsd/sched.h
 ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_sched_LDADD = $(CHECK_LIBS) -lm
+# unit tests of the off-loop name lookup
+check_PROGRAMS += ntsd/test_resolve
+TESTS += ntsd/test_resolve
+ntsd_test_resolve_SOURCES = ntsd/test_resolve.c ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h
+ntsd_test_resolve_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_resolve_LDADD = $(CHECK_LIBS) $(PTHREAD_LIBS) -lm

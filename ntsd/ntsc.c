@@ -33,6 +33,7 @@ struct ntsd_ntsc {
 	struct ntsd *d;
 	char host[NTSKE_MAX_SERVER + 1];
 	uint16_t ke_port;
+	bool fallback;               /* port 1234 from an old guide: try 4460 if it fails */
 	bool noval;
 	char ca[NTSD_PATH_MAX];
 	struct nts_tls_creds *creds;
@@ -191,6 +192,16 @@ static void ke_done(void *arg, const struct ntsd_kec_outcome *out)
 	c->ke = NULL;
 	if (out->rc != NTS_OK) {
 		set_error(c, "NTS-KE: %s", out->error);
+		if (c->fallback && c->ke_port != NTSKE_PORT &&
+		    (out->rc == NTS_E_IO || out->rc == NTS_E_TLS_AGAIN)) {
+			/* as ntske-probe's hint: 1234 is the drafts' port */
+			nts_log(NTS_LOG_WARNING, NTS_TAG_CLIENT,
+				"%s: NTS-KE port %u failed; port 1234 comes from the NTS drafts, "
+				"falling back to the standard port %u", c->host, (unsigned)c->ke_port,
+				NTSKE_PORT);
+			c->ke_port = NTSKE_PORT;
+			c->fallback = false;
+		}
 		return;
 	}
 	c->last_error[0] = '\0';
@@ -254,6 +265,7 @@ struct ntsd_ntsc *ntsd_ntsc_new_params(struct ntsd *d, const struct ntsd_ntsc_pa
 	c->d = d;
 	snprintf(c->host, sizeof c->host, "%s", p->host);
 	c->ke_port = p->ke_port ? p->ke_port : NTSKE_PORT;
+	c->fallback = p->ke_fallback;
 	c->noval = p->noval;
 	snprintf(c->ca, sizeof c->ca, "%s", p->ca ? p->ca : "");
 	c->cert_not_after = NAN;

@@ -51,6 +51,7 @@ void ntsd_ntsc_status(const struct ntsd_ntsc *c, struct ntsd_source_status *st);
 struct ntsd_ntsc_params {
 	const char *host;            /* NTS-KE server name, verified in its certificate */
 	uint16_t ke_port;            /* 0: 4460 */
+	bool ke_fallback;            /* ke_port failing: fall back to 4460 (port 1234 of old guides) */
 	const char *ca;              /* trust anchors; NULL: the system store */
 	bool noval;
 	const uint16_t *aeads;       /* offered in order; none: AEAD 15 */

@@ -2,7 +2,7 @@
  * nts_assoc) on the scheduler against a real server, as ntsd's
  * associations do, and report. A test driver for interop/test-ntsd-client-*.sh
  * (not installed): it never touches the clock.
- *   ntsc-try [-c CA] [-k] [-a AEAD] [-s STATEDIR] [-n GOOD] [-t SECONDS] [-i INTERVAL] HOST[:PORT]
+ *   ntsc-try [-c CA] [-k] [-F] [-a AEAD] [-s STATEDIR] [-n GOOD] [-t SECONDS] [-i INTERVAL] HOST[:PORT]
  * Exit 0 when GOOD authentic answers came before the deadline, 1 if not. */
 #include <config.h>
 
@@ -112,13 +112,14 @@ static int udp(int family)
 int main(int argc, char **argv)
 {
 	const char *ca = NULL, *state = NULL;
-	bool noval = false;
+	bool noval = false, fallback = false;
 	double secs = 20;
 	uint16_t aeads[2];
 	size_t naeads = 0;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:ka:s:n:t:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:kFa:s:n:t:i:")) != -1) {
 		switch (opt) {
+		case 'F': fallback = true; break;
 		case 'c': ca = optarg; break;
 		case 'k': noval = true; break;
 		case 'a': if (naeads < 2) aeads[naeads++] = (uint16_t)atoi(optarg); break;
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 		case 't': secs = atof(optarg); break;
 		case 'i': interval = atof(optarg); break;
 		default:
-			fprintf(stderr, "usage: ntsc-try [-c CA] [-k] [-a AEAD] [-s STATEDIR] [-n GOOD] "
+			fprintf(stderr, "usage: ntsc-try [-c CA] [-k] [-F] [-a AEAD] [-s STATEDIR] [-n GOOD] "
 					"[-t SECONDS] [-i INTERVAL] HOST[:PORT]\n");
 			return 2;
 		}
@@ -147,7 +148,8 @@ int main(int argc, char **argv)
 	ntsd_sched_init();
 	fd4 = udp(AF_INET);
 	fd6 = udp(AF_INET6);
-	struct ntsd_ntsc_params p = { .host = host, .ke_port = port, .ca = ca, .noval = noval,
+	struct ntsd_ntsc_params p = { .host = host, .ke_port = port, .ke_fallback = fallback,
+				      .ca = ca, .noval = noval,
 				      .aeads = aeads, .naeads = naeads, .state_dir = state };
 	c = ntsd_ntsc_new_params(&d, &p);
 	if (!c)
