@@ -2,7 +2,7 @@
 lib_LTLIBRARIES += libnts/libnts.la
 libnts_libnts_la_SOURCES = \
 	libnts/err.c libnts/buf.c libnts/log.c libnts/counters.c \
-	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/nts_assoc.c \
+	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/nts_assoc.c libnts/nts_rules.c \
 	libnts/aead.c libnts/cookie.c libnts/keyfile.c libnts/tls.c \
 	libnts/conf.c \
 	libnts/nmea.c libnts/shm.c libnts/refsock.c libnts/pps.c
@@ -12,7 +12,7 @@ libnts_libnts_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
 libntsincludedir = $(includedir)/nts
 libntsinclude_HEADERS = \
 	libnts/nts/err.h libnts/nts/buf.h libnts/nts/log.h libnts/nts/counters.h \
-	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/nts_assoc.h \
+	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/nts_assoc.h libnts/nts/rules.h \
 	libnts/nts/aead.h libnts/nts/cookie.h libnts/nts/tls.h \
 	libnts/nts/conf.h \
 	libnts/nts/nmea.h libnts/nts/shm.h libnts/nts/refsock.h libnts/nts/pps.h

@@ -9,6 +9,7 @@
 #include "nts/counters.h"
 #include "nts/err.h"
 #include "nts/nts_ef.h"
+#include "nts/rules.h"
 
 #define PAD4(n) (((n) + 3) & ~(size_t)3)
 
@@ -67,27 +68,17 @@ struct auth_view {
 	size_t ct_len;
 };
 
+/* The layout rule of section 5.6 lives in nts_rules.c, shared with the
+ * lenient walker. */
 static int parse_auth(const struct ntp_ef *ef, struct auth_view *v)
 {
-	struct nts_rd r;
-	uint16_t nlen, clen;
-
-	nts_rd_init(&r, ef->body, ef->body_len);
-	if (!(nts_rd_u16(&r, &nlen) && nts_rd_u16(&r, &clen)))
-		return NTS_E_NTS_AUTH_MALFORMED;
-	/* An empty nonce must never reach GnuTLS (it aborts the process). */
-	if (nlen == 0)
-		return NTS_E_NTS_NONCE_SHORT;
-	if (PAD4(nlen) + PAD4(clen) > nts_rd_left(&r) || clen < NTS_AEAD_TAG_LEN)
-		return NTS_E_NTS_AUTH_MALFORMED;
-	/* A nonce under 16 octets is allowed only with Additional Padding that
-	 * makes up the difference; receivers must discard it otherwise. */
-	if (auth_body_len(nlen, clen) > ef->body_len)
-		return NTS_E_NTS_NONCE_SHORT;
-	v->nonce = nts_rd_ptr(&r);
-	v->nonce_len = nlen;
-	v->ct = v->nonce + PAD4(nlen);
-	v->ct_len = clen;
+	size_t no, co;
+	enum nts_rule r = nts_rules_auth(ef->body, ef->body_len, &no, &v->nonce_len, &co,
+					 &v->ct_len);
+	if (r != NTS_R_NONE)
+		return nts_rule_get(r)->err;
+	v->nonce = ef->body + no;
+	v->ct = ef->body + co;
 	return NTS_OK;
 }
 
@@ -152,7 +143,6 @@ int nts_client_build_request(const struct nts_client_request *req, struct nts_ae
 struct ef_scan {
 	struct ntp_ef uid, cookie, auth, placeholder;
 	unsigned nuid, ncookie, nauth, nplaceholder, nother;
-	bool placeholder_mismatch;   /* placeholders of different sizes */
 	bool after_auth;             /* a field or MAC follows the authenticator */
 };
 
@@ -179,8 +169,6 @@ static int scan_fields(const uint8_t *pkt, size_t len, struct ef_scan *sc)
 		case NTP_EF_NTS_PLACEHOLDER:
 			if (sc->nplaceholder++ == 0)
 				sc->placeholder = ef;
-			else if (ef.len != sc->placeholder.len)
-				sc->placeholder_mismatch = true;
 			break;
 		case NTP_EF_NTS_AUTH:
 			if (sc->nauth++ == 0)
@@ -245,10 +233,13 @@ int nts_client_parse_response(const uint8_t *pkt, size_t len, const uint8_t *uid
 	if ((rc = scan_fields(pkt, len, &sc)) != NTS_OK)
 		return rc;
 	resp->outer_other = sc.nother + sc.ncookie + sc.nplaceholder;
-	if (sc.nuid == 0)
+	/* the shape rules of section 5 (UID, authenticator, its layout) */
+	struct nts_rules_report rep;
+	nts_rules_ntp(pkt, len, &rep);
+	if (!scan_is_nts(&sc))
 		return NTS_E_NTS_NO_UID;
-	if (sc.nuid > 1)
-		return NTS_E_NTS_DUP_UID;
+	if ((rc = nts_rules_verdict(&rep)) != NTS_OK)
+		return rc;
 	/* The echo must be exactly the body we sent (ours is a multiple of 4,
 	 * so padding cannot make an honest echo differ). */
 	if (sc.uid.body_len != PAD4(uid_len) || !same_bytes(sc.uid.body, uid, uid_len))
@@ -259,10 +250,6 @@ int nts_client_parse_response(const uint8_t *pkt, size_t len, const uint8_t *uid
 		resp->nak = true;
 		return NTS_E_NTS_NAK;
 	}
-	if (sc.nauth == 0)
-		return NTS_E_NTS_NO_AUTH;
-	if (sc.nauth > 1 || sc.after_auth)
-		return NTS_E_NTS_AUTH_NOT_LAST;
 	if ((rc = parse_auth(&sc.auth, &av)) != NTS_OK)
 		return rc;
 	if (av.ct_len - NTS_AEAD_TAG_LEN > sizeof pt)
@@ -331,36 +318,24 @@ static int server_aead(struct nts_server *s, uint16_t id, const uint8_t *key, si
 	return NTS_E_AEAD_UNSUPP;
 }
 
-/* The structural rules of RFC 8915 section 5.7 for a request, cheapest
- * first, before any cryptography. */
-static int check_request_shape(const struct ef_scan *sc, struct nts_server_request *req)
+/* The structural rules of RFC 8915 section 5 for a request (nts_rules.c),
+ * before any cryptography; then the parts the request is made of. */
+static int check_request_shape(const uint8_t *pkt, size_t len, const struct ef_scan *sc,
+			       struct nts_server_request *req)
 {
-	if (sc->nuid == 0)
-		return NTS_E_NTS_NO_UID;
-	if (sc->nuid > 1)
-		return NTS_E_NTS_DUP_UID;
-	if (sc->uid.body_len < NTS_UID_LEN)
-		return NTS_E_NTS_UID_SHORT;
+	struct nts_rules_report rep;
+	nts_rules_ntp(pkt, len, &rep);
+	int rc = nts_rules_verdict(&rep);
+	if (rc != NTS_OK)
+		return rc;
 	req->uid = sc->uid.body;
 	req->uid_len = sc->uid.body_len;
-	if (sc->ncookie == 0)
-		return NTS_E_NTS_NO_COOKIE;
-	if (sc->ncookie > 1)
-		return NTS_E_NTS_DUP_COOKIE;
 	req->cookie = sc->cookie.body;
 	req->cookie_len = sc->cookie.body_len;
-	/* RFC 8915 section 5.5: each placeholder is as long as the cookie. */
-	if (sc->nplaceholder &&
-	    (sc->placeholder_mismatch || sc->placeholder.len != sc->cookie.len))
-		return NTS_E_NTS_PLACEHOLDER_SIZE;
 	/* More placeholders than we would ever fill are harmless: we answer
 	 * with at most NTS_MAX_COOKIES cookies. */
 	req->placeholders = sc->nplaceholder < NTS_MAX_PLACEHOLDERS ? sc->nplaceholder
 								     : NTS_MAX_PLACEHOLDERS;
-	if (sc->nauth == 0)
-		return NTS_E_NTS_NO_AUTH;
-	if (sc->nauth > 1 || sc->after_auth)
-		return NTS_E_NTS_AUTH_NOT_LAST;
 	return NTS_OK;
 }
 
@@ -419,7 +394,7 @@ int nts_server_parse_request(struct nts_server *s, const uint8_t *pkt, size_t le
 	if (rc == NTS_OK && req->hdr.mode != NTP_MODE_CLIENT)
 		rc = NTS_E_NTP_MODE;
 	if (rc == NTS_OK)
-		rc = check_request_shape(&sc, req);
+		rc = check_request_shape(pkt, len, &sc, req);
 	if (rc == NTS_OK)
 		rc = server_verify(s, pkt, &sc, req);
 	if (s->counters)

@@ -6,6 +6,7 @@
 #include "nts/buf.h"
 #include "nts/err.h"
 #include "nts/ntske.h"
+#include "nts/rules.h"
 
 #define REC_HDR_LEN 4
 #define CRIT_BIT 0x8000u
@@ -143,55 +144,25 @@ int ntske_message_complete(const uint8_t *buf, size_t len, size_t *msg_len)
 
 /* ---- shared message walk ---- */
 
-/* A record handler returns NTS_OK to go on, WALK_STOP to stop interpreting
- * (framing is still checked), or an error. */
+/* Every rule of section 4 is judged once, by the walker in nts_rules.c;
+ * once it finds nothing to refuse, these functions only take the
+ * accepted records apart. */
+
+/* A record handler returns NTS_OK to go on or WALK_STOP to stop. */
 #define WALK_STOP 1
 typedef int (*rec_fn)(void *ctx, const struct ntske_record *rec);
 
-/* Framing first (RFC 8915 section 4.1.1: End of Message exactly once, last,
- * critical, empty), so a malformed stream is reported as such before any
- * record is interpreted. */
-static int check_framing(const uint8_t *msg, size_t len)
+/* Call fn for every record before End of Message, in order (the framing
+ * was checked by the rules walker). */
+static void walk(const uint8_t *msg, size_t len, rec_fn fn, void *ctx)
 {
 	struct nts_rd r;
 	struct ntske_record rec;
 
-	if (len > NTSKE_MAX_MESSAGE)
-		return NTS_E_KE_TOO_LONG;
 	nts_rd_init(&r, msg, len);
-	while (nts_rd_left(&r) > 0) {
-		int rc = ntske_record_read(&r, &rec);
-		if (rc != NTS_OK)
-			return rc;
-		if (rec.type != NTSKE_REC_EOM)
-			continue;
-		if (rec.body_len != 0)
-			return NTS_E_KE_EOM_BODY;
-		if (!rec.critical)
-			return NTS_E_KE_CRIT_MISSING;
-		return nts_rd_left(&r) > 0 ? NTS_E_KE_AFTER_EOM : NTS_OK;
-	}
-	return NTS_E_KE_NO_EOM;
-}
-
-/* Call fn for every record before End of Message, in order. */
-static int walk(const uint8_t *msg, size_t len, rec_fn fn, void *ctx)
-{
-	struct nts_rd r;
-	struct ntske_record rec;
-	int rc = check_framing(msg, len);
-
-	if (rc != NTS_OK)
-		return rc;
-	nts_rd_init(&r, msg, len);
-	while (ntske_record_read(&r, &rec) == NTS_OK && rec.type != NTSKE_REC_EOM) {
-		rc = fn(ctx, &rec);
-		if (rc == WALK_STOP)
-			return NTS_OK;
-		if (rc != NTS_OK)
-			return rc;
-	}
-	return NTS_OK;
+	while (ntske_record_read(&r, &rec) == NTS_OK && rec.type != NTSKE_REC_EOM)
+		if (fn(ctx, &rec) == WALK_STOP)
+			return;
 }
 
 /* Read a list of u16 ids, keeping at most NTSKE_MAX_IDS. */
@@ -207,20 +178,8 @@ static size_t read_ids(const struct ntske_record *rec, uint16_t *ids)
 	return n;
 }
 
-static bool ids_contain(const struct ntske_record *rec, uint16_t id)
-{
-	struct nts_rd r;
-	uint16_t v;
-
-	nts_rd_init(&r, rec->body, rec->body_len);
-	while (nts_rd_u16(&r, &v))
-		if (v == id)
-			return true;
-	return false;
-}
-
-/* RFC 8915 section 4.1.7: an IPv4/IPv6 address or a host name in ASCII. We
- * accept 1..255 printable octets without spaces; resolving is the caller's. */
+/* RFC 8915 section 4.1.7: an IPv4/IPv6 address or a host name in ASCII.
+ * The builders hold our own names to the rule the walker applies. */
 static bool server_name_ok(const uint8_t *s, size_t n)
 {
 	if (n < 1 || n > NTSKE_MAX_SERVER)
@@ -231,100 +190,61 @@ static bool server_name_ok(const uint8_t *s, size_t n)
 	return true;
 }
 
-static int read_server(const struct ntske_record *rec, bool *has, char *out)
+static void read_server(const struct ntske_record *rec, bool *has, char *out)
 {
-	/* Sections 4.1.7/4.1.8: neither side may send more than one. */
-	if (*has)
-		return NTS_E_KE_DUP_RECORD;
-	if (!server_name_ok(rec->body, rec->body_len))
-		return NTS_E_KE_BAD_SERVER;
 	memcpy(out, rec->body, rec->body_len);
 	out[rec->body_len] = '\0';
 	*has = true;
-	return NTS_OK;
 }
 
-static int read_port(const struct ntske_record *rec, bool *has, uint16_t *port)
+static void read_port(const struct ntske_record *rec, bool *has, uint16_t *port)
 {
-	if (*has)
-		return NTS_E_KE_DUP_RECORD;
-	if (rec->body_len != 2)
-		return NTS_E_KE_BAD_BODY;
 	*port = nts_get16(rec->body);
 	*has = true;
-	return NTS_OK;
 }
 
 /* ---- request (client -> server) ---- */
 
-struct req_ctx {
-	struct ntske_request *req;
-	bool seen_proto, seen_aead, offers_ntpv4;
-};
-
 static int req_record(void *arg, const struct ntske_record *rec)
 {
-	struct req_ctx *c = arg;
-	struct ntske_request *req = c->req;
+	struct ntske_request *req = arg;
 
 	switch (rec->type) {
 	case NTSKE_REC_NEXT_PROTO:
-		/* 4.1.2: exactly once, critical, at least one protocol. */
-		if (c->seen_proto)
-			return NTS_E_KE_DUP_PROTO;
-		if (!rec->critical)
-			return NTS_E_KE_CRIT_MISSING;
-		if (rec->body_len == 0 || rec->body_len % 2 != 0)
-			return NTS_E_KE_BAD_BODY;
-		c->seen_proto = true;
-		c->offers_ntpv4 = ids_contain(rec, NTSKE_PROTO_NTPV4);
 		req->nprotos = read_ids(rec, req->protos);
-		return NTS_OK;
+		break;
 	case NTSKE_REC_AEAD:
-		/* 4.1.5: critical bit MAY be set; a request lists at least one. */
-		if (c->seen_aead)
-			return NTS_E_KE_DUP_AEAD;
-		if (rec->body_len == 0 || rec->body_len % 2 != 0)
-			return NTS_E_KE_BAD_BODY;
-		c->seen_aead = true;
 		req->naeads = read_ids(rec, req->aeads);
-		return NTS_OK;
+		break;
 	case NTSKE_REC_SERVER:
-		return read_server(rec, &req->has_server, req->server);
+		read_server(rec, &req->has_server, req->server);
+		break;
 	case NTSKE_REC_PORT:
-		return read_port(rec, &req->has_port, &req->port);
+		read_port(rec, &req->has_port, &req->port);
+		break;
 	case NTSKE_REC_COMPLIANT_128GCM_EXPORT:
-		if (rec->body_len != 0)
-			return NTS_E_KE_BAD_BODY;
 		req->compliant_128gcm = true;
-		return NTS_OK;
-	case NTSKE_REC_ERROR:   /* 4.1.3: clients MUST NOT send */
-	case NTSKE_REC_WARNING: /* 4.1.4: clients MUST NOT send */
-	case NTSKE_REC_COOKIE:  /* 4.1.6: clients MUST NOT send */
-		return NTS_E_KE_UNEXPECTED;
+		break;
 	default:
-		/* Section 4: an unknown critical record is an error, an
-		 * unknown non-critical one is ignored. */
-		return rec->critical ? NTS_E_KE_CRIT_UNKNOWN : NTS_OK;
+		break;   /* unknown non-critical records are ignored (section 4) */
 	}
+	return NTS_OK;
 }
 
 int ntske_request_parse(const uint8_t *msg, size_t len, struct ntske_request *req,
 			uint16_t *ke_error)
 {
-	struct req_ctx c = { .req = req };
+	struct nts_rules_report rep;
 	int rc;
 
 	if ((!msg && len > 0) || !req || !ke_error)
 		return NTS_E_INVAL;
 	memset(req, 0, sizeof *req);
-	rc = walk(msg, len, req_record, &c);
-	if (rc == NTS_OK && !c.seen_proto)
-		rc = NTS_E_KE_NO_PROTO;
-	/* 4.1.5: the AEAD record is required when NTPv4 is offered. */
-	if (rc == NTS_OK && c.offers_ntpv4 && !c.seen_aead)
-		rc = NTS_E_KE_NO_AEAD;
-	if (rc != NTS_OK)
+	nts_rules_ke(msg, len, false, &rep);
+	rc = nts_rules_verdict(&rep);
+	if (rc == NTS_OK)
+		walk(msg, len, req_record, req);
+	else
 		*ke_error = rc == NTS_E_KE_CRIT_UNKNOWN ? NTSKE_ERR_UNRECOGNIZED_CRITICAL
 							: NTSKE_ERR_BAD_REQUEST;
 	return rc;
@@ -477,132 +397,88 @@ int ntske_response_build(const struct ntske_response *resp, uint8_t *out, size_t
 
 /* ---- response (server -> client) ---- */
 
-struct resp_ctx {
-	struct ntske_response *resp;
-	bool seen_proto, seen_aead;
-};
-
-/* 4.1.2 and 4.1.5: in a response each list names at most one id; an empty
- * list means the server accepted none of ours. */
-static int resp_single_id(const struct ntske_record *rec, bool *has, uint16_t *id, int count_err)
+static void resp_cookie(struct ntske_response *resp, const struct ntske_record *rec)
 {
-	if (rec->body_len % 2 != 0)
-		return NTS_E_KE_BAD_BODY;
-	if (rec->body_len > 2)
-		return count_err;
-	*has = rec->body_len == 2;
-	if (*has)
-		*id = nts_get16(rec->body);
-	return NTS_OK;
-}
-
-static int resp_cookie(struct ntske_response *resp, const struct ntske_record *rec)
-{
-	if (rec->body_len == 0 || rec->body_len > NTS_COOKIE_MAX)
-		return NTS_E_KE_COOKIE_SIZE;
 	if (resp->ncookies >= NTS_MAX_COOKIES) {
 		resp->cookies_ignored++;
-		return NTS_OK;
+		return;
 	}
 	memcpy(resp->cookies[resp->ncookies], rec->body, rec->body_len);
 	resp->cookie_len[resp->ncookies++] = rec->body_len;
-	return NTS_OK;
-}
-
-static int resp_code(const struct ntske_record *rec, uint16_t *code)
-{
-	if (rec->body_len != 2)
-		return NTS_E_KE_BAD_BODY;
-	*code = nts_get16(rec->body);
-	return NTS_OK;
 }
 
 static int resp_record(void *arg, const struct ntske_record *rec)
 {
-	struct resp_ctx *c = arg;
-	struct ntske_response *resp = c->resp;
-	int rc;
-	uint16_t code;
+	struct ntske_response *resp = arg;
 
 	switch (rec->type) {
 	case NTSKE_REC_NEXT_PROTO:
-		if (c->seen_proto)
-			return NTS_E_KE_DUP_PROTO;
-		if (!rec->critical)
-			return NTS_E_KE_CRIT_MISSING;
-		c->seen_proto = true;
-		return resp_single_id(rec, &resp->has_proto, &resp->proto, NTS_E_KE_PROTO_COUNT);
+		/* 4.1.2: an empty list means the server accepted none of ours */
+		resp->has_proto = rec->body_len == 2;
+		if (resp->has_proto)
+			resp->proto = nts_get16(rec->body);
+		break;
 	case NTSKE_REC_AEAD:
-		if (c->seen_aead)
-			return NTS_E_KE_DUP_AEAD;
-		c->seen_aead = true;
-		return resp_single_id(rec, &resp->has_aead, &resp->aead, NTS_E_KE_AEAD_COUNT);
+		resp->has_aead = rec->body_len == 2;
+		if (resp->has_aead)
+			resp->aead = nts_get16(rec->body);
+		break;
 	case NTSKE_REC_ERROR:
-		/* 4.1.3: the keys are void and nothing else matters; later
-		 * records are only framed. Accepted even without the
-		 * critical bit: refusing would end the same way. */
-		rc = resp_code(rec, &resp->error_code);
-		if (rc != NTS_OK)
-			return rc;
+		/* 4.1.3: the keys are void and nothing else matters */
+		resp->error_code = nts_get16(rec->body);
 		resp->has_error = true;
 		return WALK_STOP;
 	case NTSKE_REC_WARNING:
-		rc = resp_code(rec, &code);
-		if (rc == NTS_OK && resp->nwarnings < NTSKE_MAX_WARNINGS)
-			resp->warnings[resp->nwarnings++] = code;
-		return rc;
+		if (resp->nwarnings < NTSKE_MAX_WARNINGS)
+			resp->warnings[resp->nwarnings++] = nts_get16(rec->body);
+		break;
 	case NTSKE_REC_COOKIE:
-		return resp_cookie(resp, rec);
+		resp_cookie(resp, rec);
+		break;
 	case NTSKE_REC_SERVER:
-		return read_server(rec, &resp->has_server, resp->server);
+		read_server(rec, &resp->has_server, resp->server);
+		break;
 	case NTSKE_REC_PORT:
-		return read_port(rec, &resp->has_port, &resp->port);
+		read_port(rec, &resp->has_port, &resp->port);
+		break;
 	case NTSKE_REC_COMPLIANT_128GCM_EXPORT:
-		if (rec->body_len != 0)
-			return NTS_E_KE_BAD_BODY;
 		resp->compliant_128gcm = true;
-		return NTS_OK;
+		break;
 	default:
-		/* Section 4: an unknown critical record is an error for the
-		 * client too; unknown non-critical ones are ignored. */
-		return rec->critical ? NTS_E_KE_CRIT_UNKNOWN : NTS_OK;
+		break;
 	}
+	return NTS_OK;
 }
 
-/* What the records add up to, once each was well-formed on its own. */
-static int resp_verdict(const struct resp_ctx *c)
+/* What a well-formed response says: an error, or no protocol or AEAD we
+ * can use. Everything that makes it ill-formed is a rule of nts_rules.c. */
+static int resp_verdict(const struct ntske_response *resp)
 {
-	const struct ntske_response *resp = c->resp;
-
 	if (resp->has_error)
 		return NTS_E_KE_ERROR_RECORD;
-	/* 4.1.4: unrecognized warning codes MUST be treated as errors. */
-	for (size_t i = 0; i < resp->nwarnings; i++)
-		if (!ntske_warning_name(resp->warnings[i]))
-			return NTS_E_KE_WARNING;
-	if (!c->seen_proto)
-		return NTS_E_KE_NO_PROTO;
 	if (!resp->has_proto || resp->proto != NTSKE_PROTO_NTPV4)
 		return NTS_E_KE_PROTO_UNSUPP;
-	/* 4.1.5: required once NTPv4 is the protocol. */
-	if (!c->seen_aead)
-		return NTS_E_KE_NO_AEAD;
 	if (!resp->has_aead)
 		return NTS_E_KE_AEAD_UNSUPP;
-	/* 4.1.6: the server MUST send at least one cookie. */
-	if (resp->ncookies == 0)
-		return NTS_E_KE_NO_COOKIE;
 	return NTS_OK;
 }
 
 int ntske_response_parse(const uint8_t *msg, size_t len, struct ntske_response *resp)
 {
-	struct resp_ctx c = { .resp = resp };
+	struct nts_rules_report rep;
 	int rc;
 
 	if ((!msg && len > 0) || !resp)
 		return NTS_E_INVAL;
 	memset(resp, 0, sizeof *resp);
-	rc = walk(msg, len, resp_record, &c);
-	return rc != NTS_OK ? rc : resp_verdict(&c);
+	nts_rules_ke(msg, len, true, &rep);
+	rc = nts_rules_verdict(&rep);
+	if (rc != NTS_OK) {
+		/* the Warning codes are still of interest to the caller */
+		if (rc == NTS_E_KE_WARNING)
+			walk(msg, len, resp_record, resp);
+		return rc;
+	}
+	walk(msg, len, resp_record, resp);
+	return resp_verdict(resp);
 }

@@ -18,7 +18,8 @@ FUZZ_REPLAYS = \
 	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open \
 	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client nts-fuzz/replay-nts_assoc \
 	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile \
-	nts-fuzz/replay-nmea nts-fuzz/replay-shm nts-fuzz/replay-refsock nts-fuzz/replay-pps
+	nts-fuzz/replay-nmea nts-fuzz/replay-shm nts-fuzz/replay-refsock nts-fuzz/replay-pps \
+	nts-fuzz/replay-rules
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -45,6 +46,12 @@ nts_fuzz_replay_ke_response_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"ke_re
 nts_fuzz_replay_ke_response_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_ke_response_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_ke_response_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_rules_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_rules.c
+nts_fuzz_replay_rules_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"rules"'
+nts_fuzz_replay_rules_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_rules_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_rules_LDADD = $(LIBNTS)
 
 nts_fuzz_replay_cookie_open_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz_cookie_open.c $(FUZZ_KEYS)
 nts_fuzz_replay_cookie_open_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"cookie_open"'
@@ -121,7 +128,8 @@ noinst_PROGRAMS += \
 	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open \
 	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client nts-fuzz/fuzz-nts_assoc \
 	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile \
-	nts-fuzz/fuzz-nmea nts-fuzz/fuzz-shm nts-fuzz/fuzz-refsock nts-fuzz/fuzz-pps
+	nts-fuzz/fuzz-nmea nts-fuzz/fuzz-shm nts-fuzz/fuzz-refsock nts-fuzz/fuzz-pps \
+	nts-fuzz/fuzz-rules
 
 nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
 nts_fuzz_fuzz_conf_CFLAGS = $(FUZZ_LIBFUZZER_CC)
@@ -138,6 +146,10 @@ nts_fuzz_fuzz_ke_request_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_ke_request_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_ke_request_LDADD = $(LIBNTS)
 
+nts_fuzz_fuzz_rules_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_rules.c
+nts_fuzz_fuzz_rules_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_rules_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_rules_LDADD = $(LIBNTS)
 nts_fuzz_fuzz_ke_response_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_response.c
 nts_fuzz_fuzz_ke_response_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_ke_response_LDFLAGS = $(FUZZ_LIBFUZZER_LD)

@@ -409,6 +409,17 @@ def refclock_seeds():
     put("pps", "gen-clear-run", b"\x01" + run)
     put("pps", "gen-stale-ambiguous", b"\x00" + fetch(1, 1700000000, 0, 0, 0, 0, 0, 5000000) +
         fetch(2, 1700000000, 500000000, 0, 0, 0, 0, 1000) + fetch(2, 1700000000, 0, 0, 0, 0, 0, 10))
+def rules_seeds():
+    """rules: selector octet (0 KE request, 1 KE response, 2 NTP) + data;
+    every KE and NTS vector of testvectors/, so the walker starts from
+    each rule broken once."""
+    for sub, sel in (("ntske", None), ("nts", 2), ("ntp", 2)):
+        d = os.path.join(TV, sub)
+        for fn in sorted(os.listdir(d)):
+            if not fn.endswith(".hex"):
+                continue
+            s = sel if sel is not None else (1 if fn.startswith("resp-") else 0)
+            put("rules", "tv-%s-%s" % (sub, fn[:-4]), bytes([s]) + hexfile(os.path.join(d, fn)))
 
 
 def main():
@@ -430,6 +441,7 @@ def main():
     pcap_seeds()
     keyfile_seeds()
     refclock_seeds()
+    rules_seeds()
     for t in sorted(os.listdir(CORPUS)):
         print("%-12s %d inputs" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 

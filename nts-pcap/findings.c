@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nts/rules.h"
 #include "np.h"
 
 static const struct {
@@ -35,6 +36,65 @@ static const struct {
 	[NP_F_NO_AUTH] = { "no-authenticator",
 			   "NTS request without an NTS Authenticator (RFC 8915 5.7)" },
 };
+
+/* Which finding names each RFC 8915 rule of libnts's table; the rules not
+ * listed are malformed (a response without authenticator is judged with its
+ * request, as a downgrade; an unassigned Warning code is the client's
+ * business, not the server's fault). */
+static enum np_finding of_rule(enum nts_rule r, bool request)
+{
+	switch (r) {
+	case NTS_R_KE_NO_EOM:
+		return NP_F_KE_NO_EOM;
+	case NTS_R_KE_EOM_CRITICAL:
+	case NTS_R_KE_PROTO_CRITICAL:
+	case NTS_R_KE_ERROR_CRITICAL:
+	case NTS_R_KE_WARNING_CRITICAL:
+	case NTS_R_KE_COOKIE_CRITICAL:
+	case NTS_R_KE_UNKNOWN_CRITICAL:
+		return NP_F_KE_CRITICAL;
+	case NTS_R_KE_PROTO_DUP:
+	case NTS_R_KE_PROTO_COUNT:
+	case NTS_R_KE_PROTO_MISSING:
+	case NTS_R_KE_AEAD_DUP:
+	case NTS_R_KE_AEAD_COUNT:
+	case NTS_R_KE_AEAD_MISSING:
+		return NP_F_KE_PROTO_AEAD;
+	case NTS_R_KE_WARNING_UNKNOWN:
+		return NP_F_COUNT;
+	case NTS_R_NTS_AUTH_NOT_LAST:
+		return NP_F_AUTH_NOT_LAST;
+	case NTS_R_NTS_PLACEHOLDER_SIZE:
+		return NP_F_PLACEHOLDER;
+	case NTS_R_NTS_COOKIE_MISSING:
+		return NP_F_NO_COOKIE;
+	case NTS_R_NTS_AUTH_MISSING:
+		return request ? NP_F_NO_AUTH : NP_F_COUNT;
+	default:
+		return NP_F_MALFORMED;
+	}
+}
+
+static uint32_t of_report(const struct nts_rules_report *rep, bool request)
+{
+	uint32_t set = 0;
+	for (size_t i = 0; i < rep->n; i++) {
+		enum np_finding f = of_rule((enum nts_rule)rep->hits[i].rule, request);
+		if (f != NP_F_COUNT)
+			set |= 1u << f;
+	}
+	return set;
+}
+
+uint32_t np_findings_of_ntp(const struct nts_rules_report *rep, bool request)
+{
+	return of_report(rep, request);
+}
+
+uint32_t np_findings_of_ke(const struct nts_rules_report *rep)
+{
+	return of_report(rep, false);
+}
 
 const char *np_finding_name(enum np_finding f)
 {

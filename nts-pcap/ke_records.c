@@ -6,6 +6,7 @@
 
 #include "nts/buf.h"
 #include "nts/err.h"
+#include "nts/rules.h"
 #include "ke.h"
 
 static void ids(struct np_ke_rec *r, const uint8_t *body, size_t len, uint16_t *all, size_t *nall)
@@ -20,24 +21,7 @@ static void ids(struct np_ke_rec *r, const uint8_t *body, size_t len, uint16_t *
 	}
 }
 
-/* RFC 8915 section 4.1: which records must (or must not) be critical. */
-static bool critical_ok(const struct ntske_record *r)
-{
-	switch (r->type) {
-	case NTSKE_REC_EOM:
-	case NTSKE_REC_NEXT_PROTO:
-	case NTSKE_REC_ERROR:
-	case NTSKE_REC_WARNING:
-		return r->critical;
-	case NTSKE_REC_COOKIE:
-		return !r->critical;
-	default:
-		/* a receiver must reject an unknown critical record (4.1) */
-		return !(r->critical && ntske_record_name(r->type) == NULL);
-	}
-}
-
-static void one(struct np_ke_msg *m, const struct ntske_record *r, bool response)
+static void one(struct np_ke_msg *m, const struct ntske_record *r)
 {
 	struct np_ke_rec *o = m->nrec < NP_KE_MAX_RECORDS ? &m->rec[m->nrec++] : NULL;
 	struct np_ke_rec scratch;
@@ -52,13 +36,9 @@ static void one(struct np_ke_msg *m, const struct ntske_record *r, bool response
 	o->offset = r->offset;
 	if (m->eom)
 		m->after_eom = true;
-	if (!critical_ok(r))
-		m->findings |= 1u << NP_F_KE_CRITICAL;
 	switch (r->type) {
 	case NTSKE_REC_EOM:
 		m->eom = true;
-		if (r->body_len)
-			m->findings |= 1u << NP_F_MALFORMED;
 		break;
 	case NTSKE_REC_NEXT_PROTO:
 		m->n_proto_rec++;
@@ -72,8 +52,6 @@ static void one(struct np_ke_msg *m, const struct ntske_record *r, bool response
 		m->has_error = true;
 		ids(o, r->body, r->body_len, NULL, NULL);
 		m->error = o->nids ? o->ids[0] : 0xffff;
-		if (!response)
-			m->findings |= 1u << NP_F_MALFORMED;   /* only servers send Error */
 		break;
 	case NTSKE_REC_WARNING:
 		m->nwarn++;
@@ -102,12 +80,6 @@ static void one(struct np_ke_msg *m, const struct ntske_record *r, bool response
 	default:
 		break;
 	}
-	/* bodies that must be whole u16 lists */
-	if ((r->type == NTSKE_REC_NEXT_PROTO || r->type == NTSKE_REC_AEAD) && (r->body_len & 1))
-		m->findings |= 1u << NP_F_MALFORMED;
-	if ((r->type == NTSKE_REC_ERROR || r->type == NTSKE_REC_WARNING ||
-	     r->type == NTSKE_REC_PORT) && r->body_len != 2)
-		m->findings |= 1u << NP_F_MALFORMED;
 }
 
 void np_ke_msg_decode(const uint8_t *p, size_t n, bool response, struct np_ke_msg *m)
@@ -121,19 +93,12 @@ void np_ke_msg_decode(const uint8_t *p, size_t n, bool response, struct np_ke_ms
 	while (nts_rd_left(&r) > 0) {
 		if (ntske_record_read(&r, &rec) != NTS_OK) {
 			m->trunc = true;
-			m->findings |= 1u << NP_F_MALFORMED;
 			break;
 		}
-		one(m, &rec, response);
+		one(m, &rec);
 	}
-	if (m->after_eom)
-		m->findings |= 1u << NP_F_MALFORMED;
-	if (!m->eom)
-		m->findings |= 1u << NP_F_KE_NO_EOM;
-	/* RFC 8915 section 4.1.2 and 4.1.5: a response carries exactly one
-	 * Next Protocol record with one id and one AEAD record with one id,
-	 * unless it is an Error */
-	if (response && !m->has_error &&
-	    (m->n_proto_rec != 1 || m->nprotos != 1 || m->n_aead_rec != 1 || m->naeads != 1))
-		m->findings |= 1u << NP_F_KE_PROTO_AEAD;
+	/* the RFC 8915 section 4 rules are libnts's walker's (nts_rules.c) */
+	struct nts_rules_report rep;
+	nts_rules_ke(p, n, response, &rep);
+	m->findings = np_findings_of_ke(&rep);
 }

@@ -75,6 +75,11 @@ enum np_finding {
 
 const char *np_finding_name(enum np_finding f);
 const char *np_finding_text(enum np_finding f);
+/* The findings that the RFC 8915 rules libnts's walker reported stand for
+ * (nts/rules.h); request: the NTP packet is a client request. */
+struct nts_rules_report;
+uint32_t np_findings_of_ntp(const struct nts_rules_report *rep, bool request);
+uint32_t np_findings_of_ke(const struct nts_rules_report *rep);
 /* Comma-separated names of the set bits, "" when none. */
 void np_findings_str(uint32_t set, char *buf, size_t len);
 

@@ -9,6 +9,7 @@
 #include "nts/buf.h"
 #include "nts/err.h"
 #include "nts/nts_ef.h"
+#include "nts/rules.h"
 #include "np.h"
 
 const char *np_ntp_mode_name(unsigned mode)
@@ -79,22 +80,16 @@ unsigned np_estimate_cookies(size_t ct_len, size_t cookie_len)
  * length, nonce padded to 4, ciphertext padded to 4, optional padding. */
 static int parse_auth(struct np_ntp *n, const struct np_ef *ef)
 {
-	/* lengths checked against the body before each load */
-	const uint8_t *b = ef->body;
-	size_t len = ef->body_len;
-	if (len < 4)
-		return NTS_E_NTS_AUTH_MALFORMED;
-	size_t nl = nts_get16(b), cl = nts_get16(b + 2);
-	if (pad4(nl) > len - 4 || pad4(cl) > len - 4 - pad4(nl))
-		return NTS_E_NTS_AUTH_MALFORMED;
-	n->nonce = b + 4;
-	n->nonce_len = nl;
-	n->ct = b + 4 + pad4(nl);
-	n->ct_len = cl;
-	if (nl < NTS_NONCE_LEN)
-		return NTS_E_NTS_NONCE_SHORT;
-	if (cl < 16)
-		return NTS_E_NTS_AUTH_MALFORMED;   /* not even the SIV tag */
+	/* the layout rule is libnts's (nts_rules.c): a nonce under 16 octets
+	 * made up by Additional Padding is fine (RFC 8915 section 5.6) */
+	size_t no, co;
+	enum nts_rule r = nts_rules_auth(ef->body, ef->body_len, &no, &n->nonce_len, &co, &n->ct_len);
+	if (r != NTS_R_NONE) {
+		n->nonce_len = n->ct_len = 0;
+		return nts_rule_get(r)->err;
+	}
+	n->nonce = ef->body + no;
+	n->ct = ef->body + co;
 	return NTS_OK;
 }
 
@@ -107,8 +102,6 @@ static void nts_field(struct np_ntp *n, const struct np_ef *ef, size_t idx)
 			n->uid = ef->body;
 			n->uid_len = ef->body_len;
 		}
-		if (ef->body_len < NTS_UID_LEN)
-			n->findings |= 1u << NP_F_MALFORMED;
 		break;
 	case NTP_EF_NTS_COOKIE:
 		n->nts = true;
@@ -127,8 +120,6 @@ static void nts_field(struct np_ntp *n, const struct np_ef *ef, size_t idx)
 			n->auth_index = idx;
 			n->auth_offset = ef->offset;
 			n->auth_err = parse_auth(n, ef);
-			if (n->auth_err)
-				n->findings |= 1u << NP_F_MALFORMED;
 		}
 		break;
 	default:
@@ -220,29 +211,12 @@ void np_ntp_decode(const uint8_t *pkt, size_t len, struct np_ntp *n)
 		return;
 	}
 	walk(n);
-	if (n->auth_not_last)
-		n->findings |= 1u << NP_F_AUTH_NOT_LAST;
-	/* RFC 8915 section 5.7: one UID, one authenticator, and in a request
-	 * exactly one cookie */
-	if (n->nuid > 1 || n->nauth > 1 || (n->hdr.mode == NTP_MODE_CLIENT && n->ncookies > 1))
-		n->findings |= 1u << NP_F_MALFORMED;
-	/* RFC 8915 section 5.5: a placeholder's body is as long as the cookie */
-	if (n->nplaceholders && n->ncookies) {
-		for (size_t i = 0; i < n->nef; i++)
-			if (n->ef[i].type == NTP_EF_NTS_PLACEHOLDER &&
-			    n->ef[i].body_len != n->cookie_len)
-				n->placeholder_len_bad = true;
-		if (n->placeholder_len_bad)
-			n->findings |= 1u << NP_F_PLACEHOLDER;
-	}
-	/* RFC 8915 section 5.7: an NTS request carries exactly one cookie and
-	 * an authenticator; without either no server can answer it */
-	if (n->hdr.mode == NTP_MODE_CLIENT && n->nts && !n->walk_err) {
-		if (!n->ncookies)
-			n->findings |= 1u << NP_F_NO_COOKIE;
-		if (!n->nauth)
-			n->findings |= 1u << NP_F_NO_AUTH;
-	}
+	/* the RFC 8915 section 5 rules are libnts's (nts_rules.c): its
+	 * walker reports each, and they are named here for operators */
+	struct nts_rules_report rep;
+	nts_rules_ntp(pkt, len, &rep);
+	n->findings |= np_findings_of_ntp(&rep, n->hdr.mode == NTP_MODE_CLIENT);
+	n->placeholder_len_bad = nts_rules_has(&rep, NTS_R_NTS_PLACEHOLDER_SIZE);
 	if (n->uid)
 		n->uid_hash = np_fp(n->uid, n->uid_len);
 	n->nak = n->hdr.mode == NTP_MODE_SERVER && n->hdr.stratum == 0 &&

@@ -24,6 +24,7 @@
 #include "nts/tls.h"
 #include "ntsc.h"
 #include "ntsd.h"
+#include "resolve.h"
 #include "sched.h"
 #include "status.h"
 
@@ -44,6 +45,7 @@ struct ntsd_ntsc {
 	socklen_t ke_peer_len;
 	struct sockaddr_storage ntp;  /* where requests go */
 	socklen_t ntp_len;
+	struct ntsd_resolve *ntp_dns; /* its lookup in flight */
 	double cert_not_after;
 	char last_error[128];
 	char state_path[NTSD_PATH_MAX];
@@ -150,13 +152,32 @@ static void state_save(struct ntsd_ntsc *c)
 
 /* ---- where NTP requests go */
 
+static void ntp_resolved(void *arg, int rc, struct addrinfo *ai, double took)
+{
+	struct ntsd_ntsc *c = arg;
+	c->ntp_dns = NULL;
+	if (rc != 0) {
+		set_error(c, "NTP server: %s", gai_strerror(rc));
+		nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT, "%s: DNS lookup of the NTP server failed: %s",
+			c->host, gai_strerror(rc));
+		return;
+	}
+	memcpy(&c->ntp, ai->ai_addr, ai->ai_addrlen);
+	c->ntp_len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "%s: NTP server resolved in %.3f sec", c->host, took);
+}
+
 /* Without a Server record the NTP server is the address KE talked to
- * (section 4.1.7); with one, or after a restore, resolve the name. */
+ * (section 4.1.7); with one, or after a restore, look the name up off the
+ * loop (resolve.c). True when the address is known now. */
 static bool resolve_ntp(struct ntsd_ntsc *c)
 {
 	struct nts_assoc_info info;
 	nts_assoc_info(c->a, &info);
 	c->ntp_len = 0;
+	ntsd_resolve_cancel(c->ntp_dns);
+	c->ntp_dns = NULL;
 	if (!info.have_keys)
 		return false;
 	if (!info.ntp_from_record && c->ke_peer_len) {
@@ -168,20 +189,12 @@ static bool resolve_ntp(struct ntsd_ntsc *c)
 			((struct sockaddr_in6 *)&c->ntp)->sin6_port = htons(info.ntp_port);
 		return true;
 	}
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_ADDRCONFIG }, *ai;
 	char port[8];
 	snprintf(port, sizeof port, "%u", (unsigned)info.ntp_port);
-	int g = getaddrinfo(info.ntp_host, port, &hints, &ai);
-	if (g != 0) {
-		set_error(c, "NTP server %s: %s", info.ntp_host, gai_strerror(g));
-		nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT, "DNS lookup of NTP server %s failed: %s",
-			info.ntp_host, gai_strerror(g));
-		return false;
-	}
-	memcpy(&c->ntp, ai->ai_addr, ai->ai_addrlen);
-	c->ntp_len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return true;
+	c->ntp_dns = ntsd_resolve_start(info.ntp_host, port, SOCK_DGRAM, ntp_resolved, c);
+	if (!c->ntp_dns)
+		set_error(c, "NTP server %s: cannot start the lookup", info.ntp_host);
+	return false;
 }
 
 /* ---- NTS-KE */
@@ -311,6 +324,7 @@ void ntsd_ntsc_free(struct ntsd_ntsc *c)
 		ntsd_kec_abort(c->ke);
 	if (c->ke_timer)
 		ntsd_sched_cancel(c->ke_timer);
+	ntsd_resolve_cancel(c->ntp_dns);
 	state_save(c);
 	nts_assoc_free(c->a);
 	nts_tls_creds_free(c->creds);
@@ -324,7 +338,7 @@ bool ntsd_ntsc_ready(struct ntsd_ntsc *c, struct sockaddr_storage *to, socklen_t
 	plan_ke(c, &plan);
 	if (!plan.can_send)
 		return false;
-	if (!c->ntp_len && !resolve_ntp(c))
+	if (!c->ntp_len && (c->ntp_dns || !resolve_ntp(c)))
 		return false;
 	memcpy(to, &c->ntp, c->ntp_len);
 	*tolen = c->ntp_len;

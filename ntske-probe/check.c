@@ -118,6 +118,11 @@ static const struct ke_case ke_cases[] = {
 
 static void grade_ke(struct probe_check *c, const struct ke_case *kc, const struct ke_answer *a)
 {
+	/* an answer that breaks a MUST of RFC 8915 fails, whatever it says */
+	if (a->kind != KA_TIMEOUT && a->rule) {
+		verdict(c, CV_FAIL, "%s", a->text);
+		return;
+	}
 	if (kc->want_cookies) {
 		/* an Error record, or a close before answering, is a failure; silence may be
 		 * a deliberate limit on slow clients */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nts/rules.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
 #include "nts/err.h"
@@ -315,7 +316,7 @@ int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe
 
 /* ---- one request, one answer (the scan and the battery) */
 
-static void analyse(const uint8_t *msg, size_t len, struct ke_answer *a)
+void ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a)
 {
 	struct nts_rd rd;
 	nts_rd_init(&rd, msg, len);
@@ -336,7 +337,18 @@ static void analyse(const uint8_t *msg, size_t len, struct ke_answer *a)
 			a->ncookies++;
 		}
 	}
-	if (a->kind == KA_ERROR) {
+	/* the rules of RFC 8915 section 4 that the answer breaks */
+	struct nts_rules_report rep;
+	nts_rules_ke(msg, len, true, &rep);
+	a->rule = NTS_R_NONE;
+	for (size_t i = 0; i < rep.n && !a->rule; i++)
+		if (nts_rule_get(rep.hits[i].rule)->level == NTS_RULE_MUST)
+			a->rule = rep.hits[i].rule;
+	if (a->rule) {
+		const struct nts_rule_info *ri = nts_rule_get(a->rule);
+		snprintf(a->text, sizeof a->text, "answer breaks RFC 8915 %s (%s): %s", ri->section,
+			 ri->name, ri->text);
+	} else if (a->kind == KA_ERROR) {
 		const char *n = ntske_error_name(a->error_code);
 		snprintf(a->text, sizeof a->text, "Error record %u (%s)", (unsigned)a->error_code,
 			 n ? n : "unassigned");
@@ -379,7 +391,7 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 	}
 	if (rc == 1) {
 		a->kind = KA_RESPONSE;
-		analyse(msg, len, a);
+		ke_judge_answer(msg, len, a);
 	} else if (rc == NTS_E_TLS_AGAIN) {
 		a->kind = KA_TIMEOUT;
 		snprintf(a->text, sizeof a->text, "no answer within %.1f s", wait);

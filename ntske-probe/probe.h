@@ -194,6 +194,7 @@ struct ke_answer {
 	int proto_count;
 	size_t ncookies;
 	bool half_closed;         /* we sent close_notify after silence */
+	int rule;                 /* first RFC 8915 MUST the answer breaks (nts/rules.h), 0 if none */
 	char text[200];           /* the answer in words */
 };
 struct ke_try_opts {
@@ -206,6 +207,10 @@ void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struc
 	    const struct ke_try_opts *k, const uint8_t *req, size_t req_len, struct ke_answer *a);
 
 /* ke.c: the NTS-KE exchange and the record dump. */
+/* Judge a server's KE answer for the --check battery: kind, Error code,
+ * AEAD and cookies, and the first RFC 8915 rule it breaks (libnts's rules
+ * walker, the same judge as the parsers and nts-pcap). */
+void ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a);
 void ke_build_default_request(const struct probe_opts *o, struct ntske_request *req);
 size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max);
 int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);

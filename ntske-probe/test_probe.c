@@ -9,6 +9,7 @@
 
 #include "nts/buf.h"
 #include "nts/err.h"
+#include "nts/rules.h"
 #include "probe.h"
 
 /* ---- command line */
@@ -208,6 +209,72 @@ START_TEST(exit_names)
 }
 END_TEST
 
+/* ---- --check judges a server's KE answer by libnts's RFC 8915 rules
+ * (the same verdicts as the parsers and nts-pcap: libnts/tests/test_rules.c) */
+
+static uint8_t *load_hex(const char *name, size_t *len)
+{
+	char path[4096];
+	const char *dir = getenv("NTS_TESTVECTORS");
+	snprintf(path, sizeof path, "%s/ntske/%s", dir ? dir : "testvectors", name);
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	uint8_t *out = malloc(32768);
+	size_t n = 0;
+	int c, hi = -1;
+	bool comment = false;
+	while ((c = fgetc(f)) != EOF && n < 32768) {
+		comment = c == '#' ? true : c == '\n' ? false : comment;
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (comment || v < 0)
+			continue;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	fclose(f);
+	*len = n;
+	return out;
+}
+
+static const struct {
+	const char *file;
+	const char *rule;        /* first MUST broken, NULL for none */
+	enum ke_answer_kind kind;
+} answers[] = {
+	{ "resp-valid.hex", NULL, KA_RESPONSE },
+	{ "resp-error.hex", NULL, KA_ERROR },
+	{ "resp-empty-proto.hex", NULL, KA_RESPONSE },
+	{ "resp-cookie-critical.hex", NULL, KA_RESPONSE },
+	{ "resp-error-not-critical.hex", "ke-error-critical", KA_ERROR },
+	{ "resp-warning-not-critical.hex", "ke-warning-critical", KA_RESPONSE },
+	{ "resp-eom-not-critical.hex", "ke-eom-critical", KA_RESPONSE },
+	{ "resp-no-cookie.hex", "ke-cookie-missing", KA_RESPONSE },
+	{ "resp-two-aeads.hex", "ke-aead-dup", KA_RESPONSE },
+	{ "resp-unknown-critical.hex", "ke-unknown-critical", KA_RESPONSE },
+};
+
+START_TEST(judge_answers)
+{
+	size_t len;
+	uint8_t *msg = load_hex(answers[_i].file, &len);
+	struct ke_answer a;
+	memset(&a, 0, sizeof a);
+	a.kind = KA_RESPONSE;
+	ke_judge_answer(msg, len, &a);
+	const struct nts_rule_info *r = nts_rule_get((enum nts_rule)a.rule);
+	ck_assert_msg(answers[_i].rule ? r && strcmp(r->name, answers[_i].rule) == 0 : !r,
+		      "%s: %s", answers[_i].file, a.text);
+	ck_assert_int_eq(a.kind, answers[_i].kind);
+	if (r)
+		ck_assert_msg(strstr(a.text, r->section) && strstr(a.text, r->name), "%s", a.text);
+	free(msg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ntske-probe");
@@ -217,6 +284,7 @@ int main(void)
 	tcase_add_test(tc, dump_records);
 	tcase_add_test(tc, export_format);
 	tcase_add_test(tc, exit_names);
+	tcase_add_loop_test(tc, judge_answers, 0, sizeof answers / sizeof answers[0]);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

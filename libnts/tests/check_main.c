@@ -10,7 +10,7 @@ int main(void)
 	Suite *(*const suites[])(void) = {
 		buf_suite, err_log_suite, ntp_suite, ntske_suite, aead_suite,
 		cookie_suite, keyfile_suite, nts_ef_suite, tls_suite,
-		conf_suite, nts_assoc_suite,
+		conf_suite, nts_assoc_suite, rules_suite,
 		refclock_suite,
 	};
 	SRunner *sr = srunner_create(NULL);

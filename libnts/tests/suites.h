@@ -17,6 +17,7 @@ Suite *nts_ef_suite(void);
 Suite *tls_suite(void);
 Suite *conf_suite(void);
 Suite *nts_assoc_suite(void);
+Suite *rules_suite(void);
 Suite *refclock_suite(void);
 
 /* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is

@@ -123,3 +123,16 @@ write("resp-warning.hex", "Warning record with unassigned code 5",
       [P, A1, rec(WARNING, ids(5))] + cookies(1, 100) + [E])
 write("resp-unknown-critical.hex", "unknown critical record (type 0x4000)",
       [P, A1, rec(0x4000, b"")] + cookies(1, 100) + [E])
+
+# The critical bit of section 4.1.x, one rule each (libnts/nts_rules.c).
+write("resp-error-not-critical.hex", "Error record without the critical bit (4.1.3: MUST)",
+      [rec(ERROR, ids(1), crit=False), E])
+write("resp-warning-not-critical.hex", "Warning without the critical bit (4.1.4: MUST)",
+      [P, A1, rec(WARNING, ids(5), crit=False)] + cookies(1, 100) + [E])
+write("resp-cookie-critical.hex",
+      "New Cookie records with the critical bit (4.1.6: SHOULD NOT; accepted)",
+      [P, A1] + [rec(COOKIE, cookie(i, 100), note="cookie %d" % i) for i in range(2)] + [E])
+write("req-error-not-critical.hex", "Error record without the critical bit in a request",
+      [P, A, rec(ERROR, ids(1), crit=False), E])
+write("resp-eom-not-critical.hex", "End of Message without the critical bit",
+      [P, A1] + cookies(1, 100) + [rec(EOM, crit=False)])
