@@ -46,12 +46,25 @@ probe_grep "--check prints its summary" '^check +[0-9]+ PASS, [0-9]+ FAIL, [0-9]
 probe_grep "--check covers the NTP side" '^check +ntp\.unknown-cookie '
 probe_grep "--aead-scan: chrony accepts 15" '^aead 15 .* accepted'
 probe_grep "--aead-scan: the unassigned id is refused" '^aead 1000 .* refused'
+# the sample in doc/ntske-probe.md is this run's output
+cut_check() { grep -E '^(check|aead) ' "$1"; }
+cut_check "$here/../doc/ntske-probe.md" > "$T/readme-check"
+cut_check "$OUT" > "$T/real-check"
+nts_check "doc/ntske-probe.md's --check sample matches the real output ($(wc -l < "$T/readme-check") lines)" \
+	cmp -s "$T/readme-check" "$T/real-check"
+diff "$T/readme-check" "$T/real-check" | sed 's/^/#   /'
 probe_json "json --check --aead-scan" "$RC" $CA --check --aead-scan "localhost:$KE"
 probe_py "json: every check has a verdict" 'len(j["checks"])>=20 and all(c["result"] in ("PASS","FAIL","INFO","SKIP") for c in j["checks"])'
 
 # monitoring plugin mode
 probe_run $CA --nagios "localhost:$KE"
 nts_check "--nagios OK (exit 0): $(cat "$OUT")" test "$RC" -eq 0
+# the man page's example has the real line's shape (numbers aside)
+shape() { sed -E 's/\\-/-/g; s/[+-]?[0-9]+(\.[0-9]+)?/N/g'; }
+man_line=$(sed -n '/^\.SH NAGIOS OUTPUT/,/^\.fi/p' "$here/../ntske-probe/ntske-probe.1" | grep '^NTS ' | shape)
+real_line=$(shape < "$OUT")
+nts_check "ntske-probe(1)'s Nagios example matches the real output's shape" test "$man_line" = "$real_line"
+[ "$man_line" = "$real_line" ] || printf '#   man:  %s\n#   real: %s\n' "$man_line" "$real_line"
 probe_run $CA --nagios --warn-expiry 400 "localhost:$KE"
 nts_check "--nagios WARNING for a certificate expiring within 400 days" test "$RC" -eq 1
 

@@ -37,6 +37,7 @@ struct slot {
 struct ring_key {
 	uint32_t id;
 	time_t created;
+	bool unsaved;           /* made here and not yet in the key file */
 	uint8_t key[NTS_MASTER_KEY_LEN];
 	struct slot slots[KEY_SLOTS];
 };
@@ -190,6 +191,7 @@ int nts_cookie_ring_rotate(struct nts_cookie_ring *r, time_t now, bool force)
 		if (!k) {
 			added = NTS_E_NOMEM;
 		} else {
+			k->unsaved = true;
 			if (r->n == NTS_RING_MAX_KEYS) {
 				key_free(r->keys[0]);
 				memmove(r->keys, r->keys + 1, (r->n - 1) * sizeof r->keys[0]);
@@ -270,6 +272,12 @@ int nts_cookie_ring_import(struct nts_cookie_ring *r, const struct nts_ring_key 
 	}
 	pthread_rwlock_wrlock(r->lock);
 	size_t old_n = r->n;
+	/* a key we made and never saved stays so, whoever hands it back */
+	for (size_t i = 0; i < n; i++) {
+		struct ring_key *o = find_key(r, fresh[i]->id);
+		fresh[i]->unsaved = o && o->unsaved &&
+				    memcmp(o->key, fresh[i]->key, NTS_MASTER_KEY_LEN) == 0;
+	}
 	memcpy(old, r->keys, old_n * sizeof old[0]);
 	memcpy(r->keys, fresh, n * sizeof fresh[0]);
 	r->n = n;
@@ -278,6 +286,57 @@ int nts_cookie_ring_import(struct nts_cookie_ring *r, const struct nts_ring_key 
 	for (size_t i = 0; i < old_n; i++)
 		key_free(old[i]);
 	return NTS_OK;
+}
+
+int nts_cookie_ring_export_unsaved(const struct nts_cookie_ring *r, struct nts_ring_key *out,
+				   size_t cap, size_t *n)
+{
+	if (!r || !n || (!out && cap))
+		return NTS_E_INVAL;
+	pthread_rwlock_rdlock(r->lock);
+	size_t got = 0;
+	int rc = NTS_OK;
+	for (size_t i = 0; i < r->n && rc == NTS_OK; i++) {
+		if (!r->keys[i]->unsaved)
+			continue;
+		if (got == cap) {
+			rc = NTS_E_NOSPACE;
+			break;
+		}
+		out[got].id = r->keys[i]->id;
+		out[got].created = r->keys[i]->created;
+		memcpy(out[got].key, r->keys[i]->key, NTS_MASTER_KEY_LEN);
+		got++;
+	}
+	pthread_rwlock_unlock(r->lock);
+	*n = got;
+	return rc;
+}
+
+void nts_cookie_ring_mark_saved(struct nts_cookie_ring *r)
+{
+	if (!r)
+		return;
+	pthread_rwlock_wrlock(r->lock);
+	for (size_t i = 0; i < r->n; i++)
+		r->keys[i]->unsaved = false;
+	pthread_rwlock_unlock(r->lock);
+}
+
+int nts_cookie_ring_clamp_future(struct nts_cookie_ring *r, time_t now)
+{
+	if (!r)
+		return NTS_E_INVAL;
+	int n = 0;
+	pthread_rwlock_wrlock(r->lock);
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->keys[i]->created > now) {
+			r->keys[i]->created = now;
+			n++;
+		}
+	}
+	pthread_rwlock_unlock(r->lock);
+	return n;
 }
 
 size_t nts_cookie_len(uint16_t aead)

@@ -78,6 +78,7 @@ static const struct err_desc errs[] = {
 	E(NTS_E_NTS_TOO_MANY, "too many NTS cookies or placeholders"),
 	E(NTS_E_NTS_INNER_MALFORMED, "encrypted extension fields malformed"),
 	E(NTS_E_NTS_ORIGIN, "origin timestamp does not match the request"),
+	E(NTS_E_RATE_LIMITED, "client over its rate limit"),
 
 	E(NTS_E_COOKIE_SHORT, "cookie too short"),
 	E(NTS_E_COOKIE_UNKNOWN_KEY, "cookie key unknown or expired"),
@@ -119,6 +120,12 @@ static const struct err_desc errs[] = {
 	E(NTS_E_STATE_FORMAT, "saved NTS client state malformed"),
 	E(NTS_E_STATE_OTHER, "saved NTS client state belongs to another server"),
 	E(NTS_E_KE_AEAD_NOT_OFFERED, "NTS-KE server chose an AEAD we did not offer"),
+	E(NTS_E_M6_SHORT, "mode 6 datagram shorter than its header"),
+	E(NTS_E_M6_MODE, "not a mode 6 control message"),
+	E(NTS_E_M6_COUNT, "mode 6 count runs past the datagram"),
+	E(NTS_E_M6_FRAGMENT, "mode 6 fragment overlaps or lies past the limit"),
+	E(NTS_E_M6_SERVER, "mode 6 server answered with an error"),
+	E(NTS_E_M6_MISMATCH, "mode 6 response to another request"),
 };
 
 #undef E

@@ -31,6 +31,10 @@
  * one server makes each new key and the others pick it up on their next
  * sync; a server that was down simply loads the newest keys. A separate lock
  * file is used because PATH itself is replaced by rename on every save.
+ * Keys a server made in memory while the file could not be used (and so
+ * never saved) are merged into the file at the next good sync rather than
+ * dropped, so the cookies issued under them stay valid; keys dated in the
+ * future are dated 'now' (and saved so), so they rotate on time.
  */
 #include <config.h>
 
@@ -343,26 +347,70 @@ static int read_keyfile(const char *path, char *buf, size_t cap, size_t *len)
 	return rc;
 }
 
+/* Read and parse PATH into keys[NTS_RING_MAX_KEYS]; errno is kept for NTS_E_IO. */
+static int load_keys(const char *path, struct nts_ring_key *keys, size_t *n)
+{
+	char *text = malloc(KEYFILE_MAX);
+	if (!text)
+		return NTS_E_NOMEM;
+	size_t len = 0;
+	int rc = read_keyfile(path, text, KEYFILE_MAX, &len);
+	int e = errno;
+	if (rc == NTS_OK)
+		rc = parse_keyfile(text, len, keys, n);
+	explicit_bzero(text, KEYFILE_MAX);
+	free(text);
+	errno = e;
+	return rc;
+}
+
 int nts_cookie_ring_load(struct nts_cookie_ring *r, const char *path)
 {
 	if (!r || !path)
 		return NTS_E_INVAL;
-	char *text = malloc(KEYFILE_MAX);
-	if (!text)
-		return NTS_E_NOMEM;
 	struct nts_ring_key keys[NTS_RING_MAX_KEYS];
-	size_t len = 0, n = 0;
-	int rc = read_keyfile(path, text, KEYFILE_MAX, &len);
+	size_t n = 0;
+	int rc = load_keys(path, keys, &n);
 	int e = errno;
 	if (rc == NTS_OK)
-		rc = parse_keyfile(text, len, keys, &n);
-	if (rc == NTS_OK)
 		rc = nts_cookie_ring_import(r, keys, n);
-	explicit_bzero(text, KEYFILE_MAX);
 	explicit_bzero(keys, sizeof keys);
-	free(text);
 	errno = e;
 	return rc;
+}
+
+/* Add to the file's keys f[0..*nf) the ring's keys that were never saved
+ * (made while the file could not be used: cookies under them are out), in
+ * order of creation, the oldest dropped past NTS_RING_MAX_KEYS. A key whose
+ * id the file already uses is left out: two keys cannot share an id.
+ * Returns how many were added. */
+static size_t merge_unsaved(const struct nts_cookie_ring *r, struct nts_ring_key *f, size_t *nf)
+{
+	struct nts_ring_key mine[NTS_RING_MAX_KEYS];
+	size_t nm = 0, added = 0;
+	if (nts_cookie_ring_export_unsaved(r, mine, NTS_RING_MAX_KEYS, &nm) != NTS_OK)
+		return 0;
+	for (size_t i = 0; i < nm; i++) {
+		bool taken = false;
+		for (size_t j = 0; j < *nf && !taken; j++)
+			taken = f[j].id == mine[i].id;
+		if (taken)
+			continue;
+		if (*nf == NTS_RING_MAX_KEYS) {
+			memmove(f, f + 1, (*nf - 1) * sizeof f[0]);
+			(*nf)--;
+		}
+		/* insert by creation time, after keys of the same time */
+		size_t at = *nf;
+		while (at > 0 && f[at - 1].created > mine[i].created)
+			at--;
+		memmove(f + at + 1, f + at, (*nf - at) * sizeof f[0]);
+		f[at] = mine[i];
+		(*nf)++;
+		added++;
+	}
+	explicit_bzero(mine, sizeof mine);
+	return added;
 }
 
 /* ---- sharing one file between servers */
@@ -399,18 +447,28 @@ int nts_cookie_ring_sync(struct nts_cookie_ring *r, const char *path, time_t now
 	int fd = lock_file(path);
 	if (fd < 0)
 		return NTS_E_IO;
-	bool missing = false;
-	int rc = nts_cookie_ring_load(r, path);
+	struct nts_ring_key keys[NTS_RING_MAX_KEYS];
+	size_t n = 0;
+	bool changed = false;
+	int rc = load_keys(path, keys, &n);
 	if (rc == NTS_E_IO && errno == ENOENT) {
-		missing = true;
+		changed = true;   /* missing: write what we have */
 		rc = NTS_OK;
+	} else if (rc == NTS_OK) {
+		changed = merge_unsaved(r, keys, &n) > 0;
+		rc = nts_cookie_ring_import(r, keys, n);
 	}
+	explicit_bzero(keys, sizeof keys);
+	if (rc == NTS_OK && nts_cookie_ring_clamp_future(r, now) > 0)
+		changed = true;
 	if (rc == NTS_OK)
 		rc = nts_cookie_ring_rotate(r, now, false);
-	if (rc >= 0 && (rc == 1 || missing)) {
+	if (rc >= 0 && (rc == 1 || changed)) {
 		int s = nts_cookie_ring_save(r, path);
 		if (s != NTS_OK)
 			rc = s;
+		else
+			nts_cookie_ring_mark_saved(r);
 	}
 	int e = errno;
 	close(fd);   /* releases the lock */

@@ -257,8 +257,18 @@ int nts_client_parse_response(const uint8_t *pkt, size_t len, const uint8_t *uid
 	rc = nts_aead_open(s2c, av.nonce, av.nonce_len, pkt, sc.auth.offset, av.ct, av.ct_len,
 			   pt, sizeof pt, &pt_len);
 	if (rc != NTS_OK)
+		return rc == NTS_E_AEAD_VERIFY ? NTS_E_NTS_AUTH_FAIL : rc;
+	if ((rc = collect_cookies(pt, pt_len, resp)) != NTS_OK)
 		return rc;
-	return collect_cookies(pt, pt_len, resp);
+	/* RFC 8915 section 5.7 with RFC 5905 section 7.4: a stratum 0 answer
+	 * with kiss code NTSN says "NTS NAK" whether or not it is
+	 * authenticated, and a kiss-o'-death never carries time. Reporting it
+	 * as a NAK keeps every caller from taking a sample from it. */
+	if (nts_is_nak(&resp->hdr)) {
+		resp->nak = true;
+		return NTS_E_NTS_NAK;
+	}
+	return NTS_OK;
 }
 
 bool nts_is_nak(const struct ntp_hdr *h)
@@ -367,7 +377,7 @@ static int server_verify(struct nts_server *s, const uint8_t *pkt, const struct 
 		/* keys from a cookie whose request failed are of no further use */
 		explicit_bzero(req->c2s, sizeof req->c2s);
 		explicit_bzero(req->s2c, sizeof req->s2c);
-		return rc;
+		return rc == NTS_E_AEAD_VERIFY ? NTS_E_NTS_AUTH_FAIL : rc;
 	}
 	struct ntp_ef_iter it;
 	struct ntp_ef ef;

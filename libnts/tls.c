@@ -3,12 +3,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -54,6 +56,7 @@ struct nts_tls {
 	bool want_ntske;          /* client offered ntske/1 and requires it */
 	bool ip_name;             /* the verify name is an IP literal */
 	char name[256];           /* name to verify against, "" for none */
+	gnutls_typed_vdata_st vd[2];  /* GnuTLS keeps a pointer to these */
 	char keylog[1024];
 	struct nts_tls_verify v;
 	char err[256];
@@ -279,9 +282,14 @@ static int keylog_cb(gnutls_session_t s, const char *label, const gnutls_datum_t
 	char cr[65], sec[129];
 	hex(cr, crand.data, 32);
 	hex(sec, secret->data, secret->size);
-	FILE *f = fopen(t->keylog, "a");
-	if (!f)
+	/* it holds every session secret: never readable by others */
+	int fd = open(t->keylog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return 0;   /* a key log is a debugging aid; never fail the handshake */
+	}
 	fprintf(f, "%s %s %s\n", label, cr, sec);
 	fclose(f);
 	return 0;
@@ -291,6 +299,22 @@ static bool is_ip_literal(const char *s)
 {
 	unsigned char buf[16];
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* What the peer's certificate must match: the name, when there is one, and
+ * the TLS server key purpose (a certificate with an Extended Key Usage
+ * must list serverAuth; one without is accepted, as browsers do). */
+static unsigned verify_data(const struct nts_tls *t, gnutls_typed_vdata_st vd[2])
+{
+	unsigned n = 0;
+	memset(vd, 0, 2 * sizeof vd[0]);
+	if (t->name[0]) {
+		vd[n].type = GNUTLS_DT_DNS_HOSTNAME;
+		vd[n++].data = (unsigned char *)(uintptr_t)t->name;
+	}
+	vd[n].type = GNUTLS_DT_KEY_PURPOSE_OID;
+	vd[n++].data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER;
+	return n;
 }
 
 static int client_setup(struct nts_tls *t, const struct nts_tls_client_opts *o)
@@ -305,7 +329,7 @@ static int client_setup(struct nts_tls *t, const struct nts_tls_client_opts *o)
 	}
 	if (o->verify) {
 		t->verify = true;
-		gnutls_session_set_verify_cert(t->s, t->name[0] ? t->name : NULL, 0);
+		gnutls_session_set_verify_cert2(t->s, t->vd, verify_data(t, t->vd), 0);
 	}
 	if (!o->alpn || o->alpn[0]) {
 		gnutls_datum_t p = alpn_ntske;
@@ -385,7 +409,8 @@ static void verify_after(struct nts_tls *t)
 	unsigned st = 0;
 	t->v.checked = true;
 	snprintf(t->v.name, sizeof t->v.name, "%s", t->name);
-	int r = gnutls_certificate_verify_peers3(t->s, t->name[0] ? t->name : NULL, &st);
+	gnutls_typed_vdata_st vd[2];
+	int r = gnutls_certificate_verify_peers(t->s, vd, verify_data(t, vd), &st);
 	if (r == GNUTLS_E_NO_CERTIFICATE_FOUND)
 		t->v.flags = NTS_TLS_V_NO_CERT;
 	else if (r < 0)
@@ -747,4 +772,25 @@ size_t nts_tls_peer_chain(const struct nts_tls *t, struct nts_tls_cert *out, siz
 		gnutls_x509_crt_deinit(crt);
 	}
 	return got;
+}
+
+int nts_tls_creds_leaf(const struct nts_tls_creds *c, struct nts_tls_cert *out)
+{
+	if (!c || !out)
+		return NTS_E_INVAL;
+	gnutls_datum_t der = {NULL, 0};
+	/* the raw DER stays owned by the credentials */
+	if (gnutls_certificate_get_crt_raw(c->cred, 0, 0, &der) < 0)
+		return NTS_E_TLS;
+	gnutls_x509_crt_t crt;
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return NTS_E_NOMEM;
+	int rc = NTS_E_TLS;
+	if (gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) == 0) {
+		memset(out, 0, sizeof *out);
+		cert_decode(crt, out);
+		rc = NTS_OK;
+	}
+	gnutls_x509_crt_deinit(crt);
+	return rc;
 }

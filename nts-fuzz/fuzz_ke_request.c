@@ -1,5 +1,6 @@
 /* Fuzz target: NTS-KE request parsing on the server side (libnts/ntske.c),
- * with a build/parse round trip as the oracle for every accepted request. */
+ * with a build/parse round trip as the oracle for every accepted request,
+ * and the server's answer (libnts/serve.c) checked against the verdict. */
 #include <config.h>
 
 #include <string.h>
@@ -7,8 +8,10 @@
 #include "fuzz.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
+#include "nts/cookie.h"
 #include "nts/err.h"
 #include "nts/ntske.h"
+#include "nts/serve.h"
 
 static void check_request(const struct ntske_request *req)
 {
@@ -36,6 +39,47 @@ static void round_trip(const struct ntske_request *req)
 	FUZZ_CHECK(again.compliant_128gcm == req->compliant_128gcm);
 	size_t mlen = 0;
 	FUZZ_CHECK(ntske_message_complete(out, len, &mlen) == 1 && mlen == len);
+}
+
+static int fake_export(void *ctx, uint16_t proto, uint16_t aead, uint8_t *c2s, uint8_t *s2c,
+		       size_t key_len)
+{
+	(void)ctx;
+	(void)proto;
+	(void)aead;
+	memcpy(c2s, fuzz_c2s, key_len);
+	memcpy(s2c, fuzz_s2c, key_len);
+	return NTS_OK;
+}
+
+/* The answer nts_serve_ke() gives agrees with the parser and parses as a
+ * valid response whose cookies open to the exported keys. */
+static void serve(const uint8_t *data, size_t size, int rc, uint16_t kerr, int sel, uint16_t aead)
+{
+	static const uint16_t ours[] = { NTS_AEAD_AES_SIV_CMAC_512, NTS_AEAD_AES_SIV_CMAC_256 };
+	static uint8_t out[NTSKE_MAX_MESSAGE];
+	static struct ntske_response resp;
+	struct nts_serve_ke_config cfg = { ours, 2, 11123, "ntp.example" };
+	struct nts_serve_ke_result res;
+	FUZZ_CHECK(nts_serve_ke(fuzz_ring(), &cfg, data, size, fake_export, NULL, out, sizeof out,
+				&res) == NTS_OK);
+	memset(&resp, 0, sizeof resp);
+	int prc = ntske_response_parse(out, res.len, &resp);
+	if (rc != NTS_OK) {
+		FUZZ_CHECK(res.outcome == NTS_SERVE_KE_ERROR && res.error_code == kerr);
+		FUZZ_CHECK(prc == NTS_E_KE_ERROR_RECORD && resp.error_code == kerr);
+		return;
+	}
+	if (sel != NTS_OK) {
+		FUZZ_CHECK(res.outcome == NTS_SERVE_KE_NO_COMMON && res.err == sel);
+		return;
+	}
+	FUZZ_CHECK(res.outcome == NTS_SERVE_KE_COOKIES && res.aead == aead);
+	FUZZ_CHECK(prc == NTS_OK && resp.aead == aead && resp.ncookies == NTS_MAX_COOKIES);
+	FUZZ_CHECK(resp.has_port && resp.port == 11123 && resp.has_server);
+	struct nts_cookie_keys k;
+	FUZZ_CHECK(nts_cookie_open(fuzz_ring(), resp.cookies[0], resp.cookie_len[0], &k) == NTS_OK);
+	FUZZ_CHECK(k.aead == aead && memcmp(k.c2s, fuzz_c2s, k.key_len) == 0);
 }
 
 /* Walk the raw records the way a decoder would. */
@@ -93,6 +137,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* the Error record to send: 0 unrecognized critical, 1 bad request */
 		FUZZ_CHECK(kerr == NTSKE_ERR_UNRECOGNIZED_CRITICAL || kerr == NTSKE_ERR_BAD_REQUEST);
 		FUZZ_CHECK((kerr == NTSKE_ERR_UNRECOGNIZED_CRITICAL) == (rc == NTS_E_KE_CRIT_UNKNOWN));
+	}
+	if (rc == NTS_OK) {
+		uint16_t proto = 0, aead = 0;
+		int sel = ntske_select(&req, ours, 2, &proto, &aead);
+		serve(data, size, rc, kerr, sel, aead);
+	} else {
+		serve(data, size, rc, kerr, rc, 0);
 	}
 	size_t mlen = 0;
 	int c = ntske_message_complete(data, size, &mlen);

@@ -1,5 +1,5 @@
-/* Fuzz target: NTS request processing on the server (libnts/nts_ef.c) with a
- * fixed master-key ring. Structure-aware: the input supplies the header,
+/* Fuzz target: NTS request processing on the server (libnts/nts_ef.c) and the
+ * server's decisions (libnts/serve.c) with a fixed master-key ring. Structure-aware: the input supplies the header,
  * outer fields and the plaintext of the encrypted fields, and the harness
  * adds a real cookie and seals a real authenticator with the known C2S key,
  * so mutations reach the code behind authentication. Input layout:
@@ -19,6 +19,7 @@
 #include "nts/counters.h"
 #include "nts/err.h"
 #include "nts/nts_ef.h"
+#include "nts/serve.h"
 
 
 #define PKT_CAP 4096
@@ -89,33 +90,33 @@ static size_t build(const uint8_t *data, size_t size, uint8_t *pkt, size_t *inne
 	return fuzz_build_request(data, size, cookie, clen, fuzz_aead(aead, 0), pkt, PKT_CAP, inner_len_out);
 }
 
-/* An accepted request must give a response our own client accepts, no
- * longer than the request, whose cookies open to the same keys. */
-static void answer(const struct nts_server_request *req, const uint8_t *pkt, size_t len)
+/* The server's decisions (libnts/serve.c) over the same ring and keys. */
+static struct nts_serve *serve(void)
 {
-	static uint8_t out[PKT_CAP];
+	static struct nts_serve *sv;
+	static struct nts_counters counters;
+	static const struct nts_serve_config cfg = { .stratum = 2, .refid = 0x7f000001u,
+						     .precision = -20 };
+	if (!sv)
+		FUZZ_SETUP(nts_serve_new(fuzz_ring(), &counters, &cfg, &sv) == NTS_OK);
+	return sv;
+}
+
+/* An NTS answer must be one our own client accepts, whose cookies open to
+ * the request's keys. */
+static void check_answer(const struct nts_server_request *req, const uint8_t *out, size_t rlen)
+{
 	static struct nts_client_response cresp;
-	struct ntp_hdr h = req->hdr;
-	size_t rlen = 0;
-	h.mode = NTP_MODE_SERVER;
-	h.stratum = 2;
-	h.org = req->hdr.xmt;
-	FUZZ_CHECK(req->uid >= pkt && req->uid + req->uid_len <= pkt + len);
+	struct nts_aead *s2c = NULL;
 	FUZZ_CHECK(req->uid_len >= NTS_UID_LEN);
 	FUZZ_CHECK(req->inner_len <= sizeof req->inner);
-	int brc = nts_server_build_response(server(), req, &h, out, sizeof out, &rlen);
-	if (brc != NTS_OK && fuzz_strict())
-		fprintf(stderr, "build_response: %s (request %zu octets, aead %u, %u placeholders)\n",
-			nts_errname(brc), len, req->aead, req->placeholders);
-	FUZZ_CHECK(brc == NTS_OK);
-	FUZZ_CHECK(rlen <= len);     /* RFC 8915 section 5.7: no amplification */
-	struct nts_aead *s2c = NULL;
 	FUZZ_SETUP(nts_aead_new(req->aead, req->s2c, req->key_len, &s2c) == NTS_OK);
 	memset(&cresp, 0, sizeof cresp);
 	int rc = nts_client_parse_response(out, rlen, req->uid, req->uid_len, s2c, &cresp);
 	nts_aead_free(s2c);
 	FUZZ_CHECK(rc == NTS_OK);
-	FUZZ_CHECK(cresp.ncookies <= 1u + req->placeholders);
+	FUZZ_CHECK(cresp.hdr.org == req->hdr.xmt && cresp.hdr.stratum == 2);
+	FUZZ_CHECK(cresp.ncookies >= 1 && cresp.ncookies <= 1u + req->placeholders);
 	for (size_t i = 0; i < cresp.ncookies; i++) {
 		struct nts_cookie_keys k;
 		FUZZ_CHECK(nts_cookie_open(fuzz_ring(), cresp.cookies[i], cresp.cookie_len[i], &k) == NTS_OK);
@@ -124,48 +125,69 @@ static void answer(const struct nts_server_request *req, const uint8_t *pkt, siz
 	}
 }
 
-/* A request refused for its cookie or authenticator gets a NAK that our
- * client recognises (RFC 8915 section 5.7). */
-static void nak(const struct nts_server_request *req, size_t len)
+/* A NAK must be one our client recognises (RFC 8915 section 5.7). */
+static void check_nak(const struct nts_server_request *req, const uint8_t *out, size_t nlen)
 {
-	uint8_t out[PKT_CAP];
-	size_t nlen = 0;
 	static struct nts_client_response cresp;
-	FUZZ_CHECK(nts_server_build_nak(req, out, sizeof out, &nlen) == NTS_OK);
-	FUZZ_CHECK(nlen <= len);
 	memset(&cresp, 0, sizeof cresp);
 	int rc = nts_client_parse_response(out, nlen, req->uid, req->uid_len, fuzz_aead(15, 1), &cresp);
 	FUZZ_CHECK(rc == NTS_E_NTS_NAK && cresp.nak);
 }
 
+/* The parser's verdict and the server's action must agree, and no answer
+ * may be larger than the request (RFC 8915 section 5.7). */
 static int process(const uint8_t *pkt, size_t len, const uint8_t *data, size_t inner_len)
 {
 	static struct nts_server_request req;
+	static uint8_t out[PKT_CAP];
 	memset(&req, 0, sizeof req);
 	int rc = nts_server_parse_request(server(), pkt, len, &req);
 	fuzz_debug_rc(rc);
-	if (rc == NTS_OK) {
-		if (data) {
-			uint8_t flags = data[0];
-			uint16_t aead = flags & FZ_AEAD512 ? 17 : 15;
-			size_t nlen = data[1] % 40, extra = (data[2] & 3) * 4;
-			/* no forged cookie or tag is ever accepted, nor an empty nonce,
-			 * nor a short one without Additional Padding (RFC 8915 section 5.6) */
-			FUZZ_CHECK(!(flags & (FZ_TAMPER | FZ_NOCOOKIE)));
-			FUZZ_CHECK(nlen > 0 && ((nlen + 3) & ~(size_t)3) + extra >= NTS_NONCE_LEN);
-			FUZZ_CHECK(req.aead == aead && req.key_len == nts_aead_key_len(aead));
-			FUZZ_CHECK(memcmp(req.c2s, fuzz_c2s, req.key_len) == 0);
-			FUZZ_CHECK(memcmp(req.s2c, fuzz_s2c, req.key_len) == 0);
-			FUZZ_CHECK(req.cookie_old == !!(flags & FZ_OLD));
-			FUZZ_CHECK(req.inner_len == inner_len || inner_len > NTS_MAX_INNER);
-		}
-		answer(&req, pkt, len);
-	} else {
-		FUZZ_CHECK(rc < 0);
-		bool nakable = rc == NTS_E_AEAD_VERIFY || rc == NTS_E_NTS_AUTH_FAIL ||
-			       (rc <= NTS_E_COOKIE_SHORT && rc >= NTS_E_COOKIE_CONTENT);
-		if (nakable && req.uid)
-			nak(&req, len);
+	if (rc == NTS_OK && data) {
+		uint8_t flags = data[0];
+		uint16_t aead = flags & FZ_AEAD512 ? 17 : 15;
+		size_t nlen = data[1] % 40, extra = (data[2] & 3) * 4;
+		/* no forged cookie or tag is ever accepted, nor an empty nonce,
+		 * nor a short one without Additional Padding (RFC 8915 section 5.6) */
+		FUZZ_CHECK(!(flags & (FZ_TAMPER | FZ_NOCOOKIE)));
+		FUZZ_CHECK(nlen > 0 && ((nlen + 3) & ~(size_t)3) + extra >= NTS_NONCE_LEN);
+		FUZZ_CHECK(req.aead == aead && req.key_len == nts_aead_key_len(aead));
+		FUZZ_CHECK(memcmp(req.c2s, fuzz_c2s, req.key_len) == 0);
+		FUZZ_CHECK(memcmp(req.s2c, fuzz_s2c, req.key_len) == 0);
+		FUZZ_CHECK(req.cookie_old == !!(flags & FZ_OLD));
+		FUZZ_CHECK(req.inner_len == inner_len || inner_len > NTS_MAX_INNER);
+	}
+	FUZZ_CHECK(rc <= 0);
+	if (rc == NTS_OK)
+		FUZZ_CHECK(req.uid >= pkt && req.uid + req.uid_len <= pkt + len);
+
+	struct nts_serve_in in = { .pkt = pkt, .len = len, .rx = 0xe9a0000300000000ull };
+	struct nts_serve_result res;
+	FUZZ_CHECK(nts_serve_ntp(serve(), &in, out, sizeof out, &res) == NTS_OK);
+	FUZZ_CHECK(res.len <= len);
+	bool client = len >= NTP_HEADER_LEN && (pkt[0] & 7) == NTP_MODE_CLIENT;
+	switch (res.action) {
+	case NTS_SERVE_NTS:
+		if (res.err != NTS_OK && fuzz_strict())
+			fprintf(stderr, "serve: %s (request %zu octets)\n", nts_errname(res.err), len);
+		FUZZ_CHECK(rc == NTS_OK && res.err == NTS_OK);
+		check_answer(&req, out, res.len);
+		break;
+	case NTS_SERVE_NAK:
+		FUZZ_CHECK(nts_serve_err_naks(rc) && req.uid && res.err == rc);
+		check_nak(&req, out, res.len);
+		break;
+	case NTS_SERVE_PLAIN:
+		FUZZ_CHECK(rc == NTS_E_NTS_NOT_NTS && client && res.len == NTP_HEADER_LEN);
+		break;
+	case NTS_SERVE_DROP:
+		/* every request our parser accepts is answered (a large AEAD 17
+		 * request with fewer cookies), and every plain one */
+		FUZZ_CHECK(rc != NTS_OK && !(nts_serve_err_naks(rc) && req.uid));
+		FUZZ_CHECK(!(rc == NTS_E_NTS_NOT_NTS && client));
+		break;
+	default:
+		FUZZ_CHECK(0);
 	}
 	return rc;
 }

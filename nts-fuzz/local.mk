@@ -19,6 +19,7 @@ FUZZ_REPLAYS = \
 	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client nts-fuzz/replay-nts_assoc \
 	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile \
 	nts-fuzz/replay-nmea nts-fuzz/replay-shm nts-fuzz/replay-refsock nts-fuzz/replay-pps \
+	nts-fuzz/replay-mode6 \
 	nts-fuzz/replay-rules
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
@@ -35,7 +36,7 @@ nts_fuzz_replay_ntp_ef_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_ntp_ef_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_ntp_ef_LDADD = $(LIBNTS)
 
-nts_fuzz_replay_ke_request_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c
+nts_fuzz_replay_ke_request_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c $(FUZZ_KEYS)
 nts_fuzz_replay_ke_request_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"ke_request"'
 nts_fuzz_replay_ke_request_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_ke_request_LDFLAGS = $(FUZZ_REPLAY_LD)
@@ -107,6 +108,11 @@ nts_fuzz_replay_pps_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"pps"'
 nts_fuzz_replay_pps_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_pps_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_pps_LDADD = $(LIBNTS)
+nts_fuzz_replay_mode6_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_mode6.c
+nts_fuzz_replay_mode6_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"mode6"'
+nts_fuzz_replay_mode6_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_mode6_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_mode6_LDADD = $(LIBNTS)
 
 # nts-pcap's decoders and file parsers, linked from its sources.
 FUZZ_PCAP_CPP = -I$(top_srcdir)/nts-pcap $(PCAP_CFLAGS)
@@ -129,6 +135,7 @@ noinst_PROGRAMS += \
 	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client nts-fuzz/fuzz-nts_assoc \
 	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile \
 	nts-fuzz/fuzz-nmea nts-fuzz/fuzz-shm nts-fuzz/fuzz-refsock nts-fuzz/fuzz-pps \
+	nts-fuzz/fuzz-mode6 \
 	nts-fuzz/fuzz-rules
 
 nts_fuzz_fuzz_conf_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_conf.c
@@ -141,7 +148,7 @@ nts_fuzz_fuzz_ntp_ef_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_ntp_ef_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_ntp_ef_LDADD = $(LIBNTS)
 
-nts_fuzz_fuzz_ke_request_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c
+nts_fuzz_fuzz_ke_request_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_ke_request.c $(FUZZ_KEYS)
 nts_fuzz_fuzz_ke_request_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_ke_request_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_ke_request_LDADD = $(LIBNTS)
@@ -177,6 +184,11 @@ nts_fuzz_fuzz_keyfile_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_keyfile.c
 nts_fuzz_fuzz_keyfile_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_keyfile_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_keyfile_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_mode6_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_mode6.c
+nts_fuzz_fuzz_mode6_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_mode6_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_mode6_LDADD = $(LIBNTS)
 
 nts_fuzz_fuzz_pcap_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_CORE)
 nts_fuzz_fuzz_pcap_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)

@@ -23,6 +23,7 @@
 #include "nts/counters.h"
 #include "nts/err.h"
 #include "nts/nts_ef.h"
+#include "nts/serve.h"
 #include "nts/tls.h"
 
 #define PKT_CAP 4096
@@ -303,7 +304,7 @@ static void serve_ntp(struct serve *sv, int fd)
 				len = ntp_mutated(sv, &q, out, act, sizeof act);
 			}
 		}
-	} else if (q.uid && (rc == NTS_E_AEAD_VERIFY || (rc <= NTS_E_COOKIE_SHORT && rc >= NTS_E_COOKIE_CONTENT))) {
+	} else if (q.uid && nts_serve_err_naks(rc)) {
 		nts_server_build_nak(&q, out, sizeof out, &len);
 		snprintf(act, sizeof act, "nak");
 	}

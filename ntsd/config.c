@@ -39,6 +39,22 @@ void ntsd_config_defaults(struct ntsd_config *cfg)
 	cfg->ke_max_conns = 256;
 	cfg->cert_check_secs = 60;
 	cfg->loglevel = NTS_LOG_INFO;
+	/* every client served, none limited until 'ratelimit' or 'restrict
+	 * ... limited' says so (as chrony and ntpd) */
+	nts_acl_init(&cfg->acl, NTS_ACL_INHERIT);
+	struct nts_rl_config rl = NTS_RL_CONFIG_DEFAULT;
+	rl.entries = 8192;   /* ~0.5 MB, chrony's clientloglimit */
+	cfg->ntp_rl = rl;
+	/* NTS-KE: no per-address bound or rate until 'nts ke-limit' (a
+	 * benchmark or a big NAT is one address); eviction at 'nts maxconn'
+	 * prefers the address holding the most connections regardless */
+	rl.interval = -6;
+	rl.burst = 65536;
+	rl.leak = 0;
+	rl.entries = 4096;
+	cfg->ke_rl = rl;
+	cfg->step_threshold = 0.128;    /* RFC 5905 STEPT */
+	cfg->panic_threshold = 1000;    /* RFC 5905 PANICT */
 }
 
 void ntsd_addr_format(const struct sockaddr *sa, char *buf, size_t len)
@@ -175,7 +191,7 @@ static int uint_arg(struct ctx *x, const struct nts_conf_line *l, const char *v,
 	return NTS_OK;
 }
 
-static int aead_from_word(const char *w)
+int ntsd_aead_from_word(const char *w)
 {
 	static const struct {
 		const char *name;
@@ -205,7 +221,7 @@ static int nts_aead_list(struct ctx *x, const struct nts_conf_line *l)
 				      "'nts aead' takes 1 to %d algorithms", NTSD_MAX_AEADS);
 	size_t n = 0;
 	for (int i = 2; i < l->argc; i++) {
-		int id = aead_from_word(l->argv[i]);
+		int id = ntsd_aead_from_word(l->argv[i]);
 		if (id < 0 || !nts_aead_supported((uint16_t)id))
 			return nts_conf_error(l, x->err, sizeof x->err,
 					      "unsupported AEAD '%s' (use AES_SIV_CMAC_256 (15) or AES_SIV_CMAC_512 (17))",
@@ -213,6 +229,187 @@ static int nts_aead_list(struct ctx *x, const struct nts_conf_line *l)
 		x->cfg->aeads[n++] = (uint16_t)id;
 	}
 	x->cfg->naeads = n;
+	return NTS_OK;
+}
+
+/* "WORD N" pairs from argv[first..]: each word names a field of rl. */
+static int rl_options(struct ctx *x, const struct nts_conf_line *l, int first,
+		      struct nts_rl_config *rl, bool *kod, const char *usage)
+{
+	for (int i = first; i < l->argc; i++) {
+		const char *k = l->argv[i];
+		if (kod && strcmp(k, "kod") == 0) {
+			*kod = true;
+			continue;
+		}
+		if (i + 1 >= l->argc)
+			return nts_conf_error(l, x->err, sizeof x->err, "usage: %s", usage);
+		const char *v = l->argv[++i];
+		uint64_t n;
+		int rc;
+		if (strcmp(k, "interval") == 0 || strcmp(k, "average") == 0) {
+			/* log2 seconds; negative values allow several per second */
+			bool neg = v[0] == '-';
+			if ((rc = uint_arg(x, l, v + neg, 0, neg ? 6 : 12, &n)) != NTS_OK)
+				return rc;
+			rl->interval = neg ? -(int)n : (int)n;
+		} else if (strcmp(k, "burst") == 0) {
+			if ((rc = uint_arg(x, l, v, 1, 65536, &n)) != NTS_OK)
+				return rc;
+			rl->burst = (unsigned)n;
+		} else if (strcmp(k, "leak") == 0) {
+			if ((rc = uint_arg(x, l, v, 0, 16, &n)) != NTS_OK)
+				return rc;
+			rl->leak = (unsigned)n;
+		} else if (strcmp(k, "minimum") == 0) {
+			if ((rc = uint_arg(x, l, v, 0, 3600, &n)) != NTS_OK)
+				return rc;
+			rl->min_gap = (unsigned)n;
+		} else if (strcmp(k, "conns") == 0) {
+			if ((rc = uint_arg(x, l, v, 0, 65536, &n)) != NTS_OK)
+				return rc;
+			rl->max_conns = (unsigned)n;
+		} else if (strcmp(k, "entries") == 0) {
+			if ((rc = uint_arg(x, l, v, 16, 1u << 24, &n)) != NTS_OK)
+				return rc;
+			rl->entries = (unsigned)n;
+		} else if (strcmp(k, "monitor") == 0 && !kod) {
+			/* ntpd's discard monitor: accepted, ntsd has no MRU list */
+			if ((rc = uint_arg(x, l, v, 0, 1000000, &n)) != NTS_OK)
+				return rc;
+		} else {
+			return nts_conf_error(l, x->err, sizeof x->err, "unknown option '%s'; usage: %s", k,
+					      usage);
+		}
+	}
+	return NTS_OK;
+}
+
+/* chrony's "ratelimit [interval N] [burst N] [leak N]" (+ "kod"): every
+ * client the rules allow is limited. */
+static int do_ratelimit(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	c->ratelimit_all = true;
+	return rl_options(x, l, 1, &c->ntp_rl, &c->ratelimit_kod,
+			  "ratelimit [interval LOG2SEC] [burst N] [leak N] [entries N] [kod]");
+}
+
+/* ntpd's "discard [average LOG2SEC] [minimum SEC] [monitor N]": the limits
+ * for clients that 'restrict ... limited' names. */
+static int do_discard(struct ctx *x, const struct nts_conf_line *l)
+{
+	return rl_options(x, l, 1, &x->cfg->ntp_rl, NULL,
+			  "discard [average LOG2SEC] [minimum SEC] [monitor N]");
+}
+
+static int do_ke_limit(struct ctx *x, const struct nts_conf_line *l)
+{
+	if (l->argc < 3)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "usage: nts ke-limit [conns N] [interval LOG2SEC] [burst N]");
+	return rl_options(x, l, 2, &x->cfg->ke_rl, NULL,
+			  "nts ke-limit [conns N] [interval LOG2SEC] [burst N] [entries N]");
+}
+
+/* "allow|deny [all|ADDR[/LEN]]" (chrony) */
+static int do_allow(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	int rc = need_args(x, l, 1, 0, 1);
+	if (rc != NTS_OK)
+		return rc;
+	unsigned flags = l->argv[0][0] == 'd' ? NTS_ACL_DENY : NTS_ACL_INHERIT;
+	if (l->argc == 1 || strcmp(l->argv[1], "all") == 0) {
+		c->acl.dflt = flags;
+		return NTS_OK;
+	}
+	uint8_t a[16];
+	unsigned prefix;
+	if (nts_acl_parse(l->argv[1], NULL, a, &prefix) != NTS_OK)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "bad prefix '%s' (want ADDR or ADDR/LEN with no bits past LEN)",
+				      l->argv[1]);
+	if (nts_acl_add(&c->acl, a, prefix, flags) != NTS_OK)
+		return nts_conf_error(l, x->err, sizeof x->err, "more than %d access rules", NTS_ACL_MAX);
+	return NTS_OK;
+}
+
+/* ntpd's "restrict [-4|-6] default|ADDR[/LEN] [mask MASK] [FLAG...]" */
+static int do_restrict(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	int i = 1, family = 0;
+	if (i < l->argc && (strcmp(l->argv[i], "-4") == 0 || strcmp(l->argv[i], "-6") == 0))
+		family = l->argv[i++][1] - '0';
+	if (i >= l->argc)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "usage: restrict [-4|-6] default|ADDR[/LEN] [mask MASK] [flag...]");
+	const char *who = l->argv[i++], *mask = NULL;
+	if (i + 1 < l->argc && strcmp(l->argv[i], "mask") == 0) {
+		mask = l->argv[i + 1];
+		i += 2;
+	}
+	unsigned flags = 0;
+	for (; i < l->argc; i++) {
+		const char *f = l->argv[i];
+		if (strcmp(f, "ignore") == 0 || strcmp(f, "noserve") == 0)
+			flags |= NTS_ACL_DENY;
+		else if (strcmp(f, "limited") == 0)
+			flags |= NTS_ACL_LIMITED;
+		else if (strcmp(f, "kod") == 0)
+			flags |= NTS_ACL_KOD;
+		else if (strcmp(f, "nomodify") != 0 && strcmp(f, "nopeer") != 0 &&
+			 strcmp(f, "notrap") != 0 && strcmp(f, "noquery") != 0 &&
+			 strcmp(f, "nomrulist") != 0 && strcmp(f, "noepeer") != 0)
+			/* those are about ntpd features ntsd does not have (remote
+			 * configuration, peers, traps; mode 6 is loopback-only) */
+			return nts_conf_error(l, x->err, sizeof x->err, "unknown restrict flag '%s'", f);
+	}
+	uint8_t a[16];
+	unsigned prefix;
+	if (strcmp(who, "default") == 0) {
+		if (mask)
+			return nts_conf_error(l, x->err, sizeof x->err, "'restrict default' takes no mask");
+		if (family == 0) {
+			c->acl.dflt = flags;
+			return NTS_OK;
+		}
+		if (nts_acl_parse(family == 4 ? "::ffff:0:0/96" : "::/0", NULL, a, &prefix) != NTS_OK)
+			return NTS_E_CONF;
+	} else if (nts_acl_parse(who, mask, a, &prefix) != NTS_OK) {
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "bad address '%s' (want default, ADDR, ADDR/LEN or ADDR mask MASK)", who);
+	}
+	if (nts_acl_add(&c->acl, a, prefix, flags) != NTS_OK)
+		return nts_conf_error(l, x->err, sizeof x->err, "more than %d access rules", NTS_ACL_MAX);
+	return NTS_OK;
+}
+
+/* "user USER[:GROUP]": whom to run as once the ports are bound. */
+static int do_user(struct ctx *x, const struct nts_conf_line *l)
+{
+	int rc = need_args(x, l, 1, 1, 1);
+	if (rc != NTS_OK)
+		return rc;
+	const char *u = l->argv[1];
+	if (strlen(u) >= sizeof x->cfg->user || u[0] == '\0' || u[0] == ':')
+		return nts_conf_error(l, x->err, sizeof x->err, "bad user name '%s'", u);
+	strcpy(x->cfg->user, u);
+	x->cfg->user_line = l->lineno;
+	return NTS_OK;
+}
+
+/* "seccomp yes|no" */
+static int do_seccomp(struct ctx *x, const struct nts_conf_line *l)
+{
+	int rc = need_args(x, l, 1, 1, 1);
+	if (rc != NTS_OK)
+		return rc;
+	const char *v = l->argv[1];
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+		return nts_conf_error(l, x->err, sizeof x->err, "'seccomp' wants yes or no, not '%s'", v);
+	x->cfg->seccomp = v[0] == 'y';
 	return NTS_OK;
 }
 
@@ -232,6 +429,8 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 		c->nts_enable = sub[0] == 'e';
 		return NTS_OK;
 	}
+	if (strcmp(sub, "ke-limit") == 0)
+		return do_ke_limit(x, l);
 	if ((rc = need_args(x, l, 2, 1, 1)) != NTS_OK)
 		return rc;
 	const char *a = l->argv[2];
@@ -243,6 +442,8 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 		c->cert_line = l->lineno;
 		return set_path(x, l, a, c->cert_file);
 	}
+	if (strcmp(sub, "ca") == 0)
+		return set_path(x, l, a, c->nts_ca);
 	if (strcmp(sub, "cookie") == 0) {
 		c->cookie_line = l->lineno;
 		return set_path(x, l, a, c->cookie_file);
@@ -328,6 +529,7 @@ static int do_local(struct ctx *x, const struct nts_conf_line *l)
 	if ((rc = uint_arg(x, l, l->argv[2], 1, 15, &v)) != NTS_OK)
 		return rc;
 	c->stratum = (unsigned)v;
+	c->local_set = true;
 	memcpy(&c->refid, "LOCL", 4);
 	c->refid = ntohl(c->refid);
 	if (l->argc == 5) {
@@ -359,7 +561,8 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 		return rc;
 	const char *k = l->argv[0], *a = l->argv[1];
 	if (strcmp(k, "threads") == 0) {
-		if ((rc = uint_arg(x, l, a, 1, NTSD_MAX_THREADS, &v)) == NTS_OK)
+		/* 0: no NTP server at all (a client only, e.g. under clknetsim) */
+		if ((rc = uint_arg(x, l, a, 0, NTSD_MAX_THREADS, &v)) == NTS_OK)
 			c->threads = (unsigned)v;
 		return rc;
 	}
@@ -389,13 +592,48 @@ static int do_refclock(struct ctx *x, const struct nts_conf_line *l)
 	return ntsd_config_refclock(x->cfg, l, x->err, sizeof x->err);
 }
 
+/* metrics [ADDR][:PORT] | metrics PORT: the OpenMetrics endpoint, on
+ * loopback unless an address is given (the counters are for the operator). */
+static int do_metrics(struct ctx *x, const struct nts_conf_line *l)
+{
+	struct ntsd_config *c = x->cfg;
+	int rc = need_args(x, l, 1, 1, 1);
+	if (rc != NTS_OK)
+		return rc;
+	const char *a = l->argv[1];
+	char buf[128];
+	if (a[0] && strspn(a, "0123456789") == strlen(a)) {
+		snprintf(buf, sizeof buf, "127.0.0.1:%s", a);
+		a = buf;
+	}
+	size_t n = 0;
+	rc = ntsd_parse_addr(a, NTSD_METRICS_PORT, &c->metrics, 1, &n);
+	if (rc != NTS_OK || n != 1)
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "bad metrics address '%s' (want PORT, ADDR, ADDR:PORT or [ADDR]:PORT)",
+				      l->argv[1]);
+	c->metrics_on = true;
+	return NTS_OK;
+}
+
+static int do_client(struct ctx *x, const struct nts_conf_line *l)
+{
+	return ntsd_config_client(x->cfg, l, x->err, sizeof x->err);
+}
+
 static const struct {
 	const char *keyword;
 	int (*fn)(struct ctx *x, const struct nts_conf_line *l);
 } directives[] = {
+	{ "metrics", do_metrics },
 	{ "nts", do_nts },         { "listen", do_listen },   { "local", do_local },
 	{ "threads", do_simple },  { "pidfile", do_simple },  { "control", do_simple },
-	{ "loglevel", do_simple }, { "statedir", do_simple },
+	{ "loglevel", do_simple }, { "allow", do_allow },     { "deny", do_allow },
+	{ "restrict", do_restrict }, { "ratelimit", do_ratelimit }, { "discard", do_discard },
+	{ "user", do_user },       { "seccomp", do_seccomp },
+	{ "statedir", do_simple },
+	{ "server", do_client },   { "pool", do_client },     { "driftfile", do_client },
+	{ "tinker", do_client },
 	{ "refclock", do_refclock },
 };
 

@@ -1,10 +1,15 @@
-/* ntsd control socket: counters as text for `ntsd -Q SOCKET` (and scripts). */
+/* ntsd control socket: counters, keys and the JSON status report for
+ * `ntsd -Q SOCKET` and ntsmon. Event-driven: the listener and every client
+ * are handlers on the main loop's scheduler (sched.h) with a timer each, so
+ * a silent or slow client costs a table slot until its deadline, never the
+ * loop's time (issue 13 item 17). */
 #include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -15,14 +20,38 @@
 #include "nts/err.h"
 #include "nts/log.h"
 #include "ntsd.h"
+#include "report.h"
+#include "sched.h"
 
-#define CTL_TIMEOUT_MS 1000
+#define CTL_MAX_CLIENTS 16
+#define CTL_SILENT_MS 200     /* a client that says nothing gets the counters */
+#define CTL_DEADLINE_MS 2000  /* whole exchange, then the client is dropped */
+
+struct ctl_client {
+	struct ntsd *d;
+	uint64_t timer;           /* the silence, then the whole-exchange deadline */
+	int fd;                   /* -1: free slot */
+	int64_t start_ms;
+	char in[80];
+	size_t inlen;
+	char *out;
+	size_t outlen, outpos;
+};
+
+struct ntsd_ctl {
+	struct ctl_client c[CTL_MAX_CLIENTS];
+};
 
 size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len)
 {
 	const struct nts_counters *src = &d->counters;
 	struct nts_counters c;
 	nts_counters_snapshot(src, &c);
+	struct nts_rl_stats nl = { 0 }, kl = { 0 };
+	if (d->ntp_rl)
+		nts_rl_get_stats(d->ntp_rl, &nl);
+	if (d->ke_rl)
+		nts_rl_get_stats(d->ke_rl, &kl);
 	/* the labels of NTPsec's `ntpq -c nts`, so existing scripts can parse them */
 	const struct {
 		const char *label;
@@ -47,6 +76,13 @@ size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len)
 		{ "NTS NAKs sent:", nts_counter_get(&d->naks_sent) },
 		{ "NTP plain requests:", nts_counter_get(&d->plain_requests) },
 		{ "NTP datagrams sent:", nts_counter_get(&d->datagrams_sent) },
+		{ "NTP denied (access rules):", nts_counter_get(&d->ntp_denied) },
+		{ "NTP rate limited, dropped:", nl.dropped },
+		{ "NTP rate limited, RATE KoD:", nl.kod },
+		{ "NTP rate limited, leaked:", nl.leaked },
+		{ "NTP rate table evictions:", nl.evicted },
+		{ "NTS-KE refused (per address):", kl.conn_refused },
+		{ "NTS-KE evicted at maxconn:", nts_counter_get(&d->ke_evicted) },
 	};
 	size_t n = 0;
 	if (len)
@@ -60,6 +96,8 @@ size_t ntsd_counters_text(const struct ntsd *d, char *buf, size_t len)
 	return n < len ? n : len ? len - 1 : 0;
 }
 
+static void on_listener(int lfd, short revents, void *arg);
+
 int ntsd_control_open(struct ntsd *d)
 {
 	d->ctl_fd = -1;
@@ -72,6 +110,13 @@ int ntsd_control_open(struct ntsd *d)
 		return NTS_E_CONF;
 	}
 	memcpy(sun.sun_path, d->cfg.control, plen + 1);
+	d->ctl = calloc(1, sizeof *d->ctl);
+	if (!d->ctl)
+		return NTS_E_NOMEM;
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		d->ctl->c[i].fd = -1;
+		d->ctl->c[i].d = d;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return NTS_E_IO;
@@ -86,60 +131,180 @@ int ntsd_control_open(struct ntsd *d)
 		return NTS_E_IO;
 	}
 	d->ctl_fd = fd;
+	if (ntsd_sched_fd(fd, POLLIN, on_listener, d) != 0) {
+		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "control socket: scheduler table full");
+		return NTS_E_IO;
+	}
 	return NTS_OK;
 }
 
-static void reply(struct ntsd *d, int fd, const char *cmd)
+/* The answer to one command line, in a malloc'ed buffer. */
+static char *answer(struct ntsd *d, const char *cmd, size_t *len)
 {
-	char out[4096];
-	size_t n;
-	if (strcmp(cmd, "counters") == 0 || cmd[0] == '\0') {
-		n = ntsd_counters_text(d, out, sizeof out);
+	char *out = NULL;
+	if (strcmp(cmd, "json") == 0 || strcmp(cmd, "status") == 0) {
+		json_t *j = ntsd_report_json(d);
+		out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (out) {
+			/* one document per line, so a reader knows where it ends */
+			size_t n = strlen(out);
+			char *nl = realloc(out, n + 2);
+			if (nl) {
+				out = nl;
+				memcpy(out + n, "\n", 2);
+			}
+		}
+	} else if (strcmp(cmd, "counters") == 0 || cmd[0] == '\0') {
+		out = malloc(4096);
+		if (out)
+			ntsd_counters_text(d, out, 4096);
 	} else if (strcmp(cmd, "keys") == 0) {
-		int w = snprintf(out, sizeof out, "master keys: %zu\ncurrent key id: %08x\nnext rotation: %lld\n",
+		out = malloc(256);
+		if (out)
+			snprintf(out, 256, "master keys: %zu\ncurrent key id: %08x\nnext rotation: %lld\n",
 				 d->ring ? nts_cookie_ring_size(d->ring) : 0,
 				 d->ring ? nts_cookie_ring_current_id(d->ring) : 0,
 				 d->ring ? (long long)nts_cookie_ring_next_rotation(d->ring) : 0LL);
-		n = w > 0 ? (size_t)w : 0;
 	} else {
-		int w = snprintf(out, sizeof out, "unknown command (try: counters, keys)\n");
-		n = w > 0 ? (size_t)w : 0;
+		out = strdup("unknown command (try: counters, keys, json)\n");
 	}
-	size_t off = 0;
-	for (int tries = 0; off < n && tries < 16; tries++) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		if (poll(&p, 1, CTL_TIMEOUT_MS) <= 0)
-			break;
-		ssize_t w = send(fd, out + off, n - off, MSG_NOSIGNAL);
-		if (w > 0)
-			off += (size_t)w;
-		else if (w < 0 && errno != EINTR && errno != EAGAIN)
-			break;
-	}
+	*len = out ? strlen(out) : 0;
+	return out;
 }
 
-void ntsd_control_serve(struct ntsd *d)
+static void client_close(struct ctl_client *c)
 {
-	for (int k = 0; k < 8; k++) {
-		int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (c->fd >= 0) {
+		ntsd_sched_fd_remove(c->fd);
+		close(c->fd);
+	}
+	if (c->timer)
+		ntsd_sched_cancel(c->timer);
+	free(c->out);
+	struct ntsd *d = c->d;
+	memset(c, 0, sizeof *c);
+	c->d = d;
+	c->fd = -1;
+}
+
+static void on_client(int fd, short revents, void *arg);
+static void on_timer(void *arg);
+
+/* Send what the socket takes now; close when done or on error. */
+static void client_write(struct ctl_client *c)
+{
+	while (c->outpos < c->outlen) {
+		ssize_t w = send(c->fd, c->out + c->outpos, c->outlen - c->outpos, MSG_NOSIGNAL);
+		if (w > 0) {
+			c->outpos += (size_t)w;
+			continue;
+		}
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		break;
+	}
+	client_close(c);
+}
+
+/* The command is in (or the client stayed silent): answer it, then wait
+ * for the socket to take the answer, up to the exchange deadline. */
+static void client_reply(struct ctl_client *c)
+{
+	c->in[c->inlen < sizeof c->in ? c->inlen : sizeof c->in - 1] = '\0';
+	c->in[strcspn(c->in, "\r\n")] = '\0';
+	c->out = answer(c->d, c->in, &c->outlen);
+	c->outpos = 0;
+	if (!c->out) {
+		client_close(c);
+		return;
+	}
+	if (c->timer)
+		ntsd_sched_cancel(c->timer);
+	int64_t left = c->start_ms + CTL_DEADLINE_MS - ntsd_now_ms();
+	c->timer = ntsd_sched_timer(left > 0 ? (double)left / 1000.0 : 0, on_timer, c);
+	ntsd_sched_fd(c->fd, POLLOUT, on_client, c);
+	client_write(c);
+}
+
+static void client_read(struct ctl_client *c)
+{
+	ssize_t r = recv(c->fd, c->in + c->inlen, sizeof c->in - 1 - c->inlen, 0);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (r > 0)
+		c->inlen += (size_t)r;
+	/* a full line, a full buffer or the end of input: answer */
+	if (r <= 0 || memchr(c->in, '\n', c->inlen) || c->inlen >= sizeof c->in - 1)
+		client_reply(c);
+}
+
+static void on_client(int fd, short revents, void *arg)
+{
+	(void)fd;
+	(void)revents;
+	struct ctl_client *c = arg;
+	if (c->out)
+		client_write(c);
+	else
+		client_read(c);
+}
+
+/* Silent for CTL_SILENT_MS: the counters, as before; past the deadline
+ * with the answer unread: dropped. */
+static void on_timer(void *arg)
+{
+	struct ctl_client *c = arg;
+	c->timer = 0;
+	if (c->fd < 0)
+		return;
+	if (c->out)
+		client_close(c);
+	else
+		client_reply(c);
+}
+
+static void on_listener(int lfd, short revents, void *arg)
+{
+	(void)revents;
+	struct ntsd *d = arg;
+	for (int k = 0; k < CTL_MAX_CLIENTS; k++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		/* one short command line; a silent client gets the counters */
-		char cmd[64] = "";
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 200) > 0) {
-			ssize_t r = recv(fd, cmd, sizeof cmd - 1, 0);
-			cmd[r > 0 ? r : 0] = '\0';
-			cmd[strcspn(cmd, "\r\n")] = '\0';
+		struct ctl_client *slot = NULL;
+		for (int i = 0; i < CTL_MAX_CLIENTS && !slot; i++)
+			if (d->ctl->c[i].fd < 0)
+				slot = &d->ctl->c[i];
+		if (!slot) {
+			/* table full: the oldest client has had the longest chance */
+			slot = &d->ctl->c[0];
+			for (int i = 1; i < CTL_MAX_CLIENTS; i++)
+				if (d->ctl->c[i].start_ms < slot->start_ms)
+					slot = &d->ctl->c[i];
+			client_close(slot);
 		}
-		reply(d, fd, cmd);
-		close(fd);
+		slot->fd = fd;
+		slot->start_ms = ntsd_now_ms();
+		if (ntsd_sched_fd(fd, POLLIN, on_client, slot) != 0) {
+			close(fd);
+			slot->fd = -1;
+			continue;
+		}
+		slot->timer = ntsd_sched_timer(CTL_SILENT_MS / 1000.0, on_timer, slot);
 	}
 }
 
 void ntsd_control_close(struct ntsd *d)
 {
+	if (d->ctl) {
+		for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+			client_close(&d->ctl->c[i]);
+		free(d->ctl);
+		d->ctl = NULL;
+	}
 	if (d->ctl_fd >= 0) {
+		ntsd_sched_fd_remove(d->ctl_fd);
 		close(d->ctl_fd);
 		unlink(d->cfg.control);
 		d->ctl_fd = -1;
@@ -163,20 +328,26 @@ int ntsd_control_query(const char *path, const char *cmd)
 	}
 	char line[80];
 	int n = snprintf(line, sizeof line, "%s\n", cmd);
-	if (n < 0 || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
+	if (n < 0 || n >= (int)sizeof line || send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
 		close(fd);
 		return 2;
 	}
 	char buf[4096];
-	for (int i = 0; i < 64; i++) {
+	bool any = false;
+	for (int i = 0; i < 4096; i++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 2000) <= 0)
 			break;
 		ssize_t r = recv(fd, buf, sizeof buf, 0);
 		if (r <= 0)
 			break;
+		any = true;
 		fwrite(buf, 1, (size_t)r, stdout);
 	}
 	close(fd);
+	if (!any) {
+		fprintf(stderr, "ntsd: no answer from %s\n", path);
+		return 2;
+	}
 	return 0;
 }

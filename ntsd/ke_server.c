@@ -2,16 +2,19 @@
  * threads of their own, so handshakes never delay NTP answers. Each worker
  * runs an epoll loop over the shared listening sockets and its connections;
  * connections have a deadline, and a worker at its connection bound evicts
- * its oldest connection rather than leave new clients waiting. */
+ * the oldest connection of the address holding the most rather than leave
+ * new clients waiting. Per-address bounds are in access.c. */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,6 +25,8 @@
 #include "nts/log.h"
 #include "nts/ntp.h"
 #include "nts/ntske.h"
+#include "nts/serve.h"
+#include "nts/throttle.h"
 #include "nts/tls.h"
 #include "ntsd.h"
 
@@ -44,6 +49,7 @@ struct ke_conn {
 	bool dead;                     /* closed; freed after this event batch */
 	size_t inlen, outlen, outpos;
 	char peer[80];
+	struct sockaddr_storage ss;
 	uint8_t in[NTSKE_MAX_MESSAGE];
 	uint8_t out[KE_OUT_MAX];
 };
@@ -54,9 +60,36 @@ struct ke_worker {
 	bool started;
 	int ep;
 	unsigned nconns, max_conns;
+	bool accept_paused;            /* out of descriptors: listeners off */
+	int64_t resume_ms;             /* when to listen again */
+	int backoff_ms;                /* doubles while accept keeps failing */
+	int64_t warned_ms;
 	struct ke_conn *head, *tail;
 	struct ke_conn *dead;          /* closed in this batch, linked by next */
+	struct nts_throttle logs;      /* failed connections: a few lines, then a summary */
 };
+
+#define LOG_WINDOW_MS 10000
+#define LOG_BURST 10
+
+/* Log one failure unless this window has had its share; the lines held
+ * back are counted in one summary (a flood must not become a log flood). */
+static void fail_log(struct ke_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_log(struct ke_worker *w, const char *fmt, ...)
+{
+	uint64_t held = 0;
+	bool ok = nts_throttle_allow(&w->logs, ntsd_now_ms(), &held);
+	if (held)
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
+			"%llu more failed NTS-KE connections not logged in the last %d s",
+			(unsigned long long)held, LOG_WINDOW_MS / 1000);
+	if (!ok)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	nts_vlog(NTS_LOG_INFO, NTS_TAG_SERVER, fmt, ap);
+	va_end(ap);
+}
 
 struct ke_workers {
 	size_t n, nlisten;
@@ -88,6 +121,7 @@ static void conn_close(struct ke_worker *w, struct ke_conn *c)
 	ntsd_creds_put(w->d, c->creds);
 	c->creds = NULL;
 	close(c->fd);
+	ntsd_access_ke_close(w->d, &c->ss);
 	w->nconns--;
 	/* later events of this epoll batch may still name c: keep the memory
 	 * until the batch is done (see reap()) */
@@ -105,15 +139,14 @@ static void reap(struct ke_worker *w)
 	}
 }
 
-static void conn_fail(struct ke_worker *w, struct ke_conn *c, const char *why)
+static void conn_fail(struct ke_worker *w, struct ke_conn *c, enum ntsd_ke_fail f, const char *why)
 {
 	nts_count(&w->d->counters.ke_serves_bad);
+	nts_count(&w->d->ke_fail[f]);
 	if (c->state == KE_HANDSHAKE)
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "TLS accept from %s failed, %.3f sec: %s",
-			c->peer, since(&c->start), why);
+		fail_log(w, "TLS accept from %s failed, %.3f sec: %s", c->peer, since(&c->start), why);
 	else
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE with %s failed, %.3f sec: %s", c->peer,
-			since(&c->start), why);
+		fail_log(w, "NTS-KE with %s failed, %.3f sec: %s", c->peer, since(&c->start), why);
 	conn_close(w, c);
 }
 
@@ -127,73 +160,41 @@ static void conn_wait(struct ke_worker *w, struct ke_conn *c, bool write)
 		c->events = want;
 }
 
-/* Build the answer to a complete request in c->in[0..msg_len). */
+static int export_keys(void *ctx, uint16_t proto, uint16_t aead, uint8_t *c2s, uint8_t *s2c,
+		       size_t key_len)
+{
+	return nts_tls_export_keys(ctx, proto, aead, c2s, s2c, key_len);
+}
+
+/* Build the answer to a complete request in c->in[0..msg_len): the
+ * decisions are libnts's (nts_serve_ke); this logs them and queues bytes. */
 static void build_response(struct ke_worker *w, struct ke_conn *c, size_t msg_len)
 {
 	const struct ntsd_config *cfg = &w->d->cfg;
-	static __thread struct ntske_request req;
-	static __thread struct ntske_response resp;
-	uint16_t ke_error = NTSKE_ERR_BAD_REQUEST;
-	memset(&resp, 0, sizeof resp);
-	int rc = ntske_request_parse(c->in, msg_len, &req, &ke_error);
-	if (rc != NTS_OK) {
-		/* RFC 8915 section 4.1.3: answer a request we cannot accept with
-		 * an Error record (0 for an unknown critical record, 1 otherwise) */
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "bad NTS-KE request from %s: %s", c->peer,
+	struct nts_serve_ke_config kc = {
+		.aeads = cfg->aeads,
+		.naeads = cfg->naeads,
+		.ntp_port = cfg->nntp > 0 ? ntsd_addr_port(&cfg->ntp[0]) : 0,
+		.server = cfg->server_name,
+	};
+	struct nts_serve_ke_result res;
+	int rc = nts_serve_ke(w->d->ring, &kc, c->in, msg_len, export_keys, c->tls, c->out,
+			      sizeof c->out, &res);
+	c->good = rc == NTS_OK && res.outcome == NTS_SERVE_KE_COOKIES;
+	c->aead = c->good ? res.aead : 0;
+	c->outlen = rc == NTS_OK ? res.len : 0;
+	if (rc != NTS_OK)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "NTS-KE answer for %s: %s", c->peer,
 			nts_strerror(rc));
-		resp.has_error = true;
-		resp.error_code = ke_error;
-	} else {
-		uint16_t proto = 0, aead = 0;
-		rc = ntske_select(&req, cfg->aeads, cfg->naeads, &proto, &aead);
-		/* RFC 8915 sections 4.1.2 and 4.1.5: nothing in common gives an
-		 * empty Next Protocol or AEAD record and no cookies */
-		resp.has_proto = rc != NTS_E_KE_PROTO_UNSUPP;
-		resp.proto = proto;
-		resp.has_aead = rc == NTS_OK;
-		resp.aead = aead;
-		if (rc == NTS_OK) {
-			size_t klen = nts_aead_key_len(aead);
-			uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
-			rc = nts_tls_export_keys(c->tls, proto, aead, c2s, s2c, klen);
-			for (size_t i = 0; rc == NTS_OK && i < NTS_MAX_COOKIES; i++) {
-				size_t len = 0;
-				rc = nts_cookie_seal(w->d->ring, aead, c2s, s2c, klen, resp.cookies[i],
-						     sizeof resp.cookies[i], &len);
-				resp.cookie_len[i] = (uint16_t)len;
-				resp.ncookies = i + 1;
-			}
-			memset(c2s, 0, sizeof c2s);
-			memset(s2c, 0, sizeof s2c);
-			if (rc != NTS_OK) {
-				nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "making cookies for %s: %s", c->peer,
-					nts_strerror(rc));
-				memset(&resp, 0, sizeof resp);
-				resp.has_error = true;
-				resp.error_code = NTSKE_ERR_INTERNAL;
-			} else {
-				c->aead = aead;
-				c->good = true;
-			}
-		} else {
-			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE request from %s: %s", c->peer,
-				nts_strerror(rc));
-		}
-		if (!resp.has_error && cfg->nntp > 0 && ntsd_addr_port(&cfg->ntp[0]) != NTP_PORT) {
-			/* RFC 8915 section 4.1.8: tell the client our NTP port */
-			resp.has_port = true;
-			resp.port = ntsd_addr_port(&cfg->ntp[0]);
-		}
-		if (!resp.has_error && cfg->server_name[0]) {
-			resp.has_server = true;
-			strcpy(resp.server, cfg->server_name);
-		}
-	}
-	rc = ntske_response_build(&resp, c->out, sizeof c->out, &c->outlen);
-	if (rc != NTS_OK) {
-		c->outlen = 0;
-		c->good = false;
-	}
+	else if (res.outcome == NTS_SERVE_KE_NO_COMMON)
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE request from %s: %s", c->peer,
+			nts_strerror(res.err));
+	else if (res.outcome == NTS_SERVE_KE_ERROR && res.error_code == NTSKE_ERR_INTERNAL)
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "making cookies for %s: %s", c->peer,
+			nts_strerror(res.err));
+	else if (res.outcome == NTS_SERVE_KE_ERROR)
+		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "bad NTS-KE request from %s: %s", c->peer,
+			nts_strerror(res.err));
 	c->outpos = 0;
 	c->state = KE_WRITE;
 }
@@ -208,6 +209,7 @@ static void finish(struct ke_worker *w, struct ke_conn *c)
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE server took %.3f sec", since(&c->start));
 	} else {
 		nts_count(&w->d->counters.ke_serves_bad);
+		nts_count(&w->d->ke_fail[NTSD_KE_FAIL_REFUSED]);
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "NTS-KE with %s refused: read %zu, wrote %zu bytes, %.3f sec",
 			c->peer, c->inlen, c->outlen, since(&c->start));
 	}
@@ -223,7 +225,7 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 			if (rc == NTS_E_TLS_AGAIN)
 				return conn_wait(w, c, nts_tls_want_write(c->tls));
 			if (rc != NTS_OK)
-				return conn_fail(w, c, nts_tls_error(c->tls));
+				return conn_fail(w, c, NTSD_KE_FAIL_HANDSHAKE, nts_tls_error(c->tls));
 			if (nts_log_get_level() >= NTS_LOG_INFO) {
 				struct nts_tls_info info;
 				nts_tls_get_info(c->tls, &info);
@@ -235,14 +237,14 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 			c->state = KE_READ;
 		} else if (c->state == KE_READ) {
 			if (c->inlen >= sizeof c->in)
-				return conn_fail(w, c, "request too long");
+				return conn_fail(w, c, NTSD_KE_FAIL_TOO_LONG, "request too long");
 			long n = nts_tls_recv(c->tls, c->in + c->inlen, sizeof c->in - c->inlen);
 			if (n == NTS_E_TLS_AGAIN)
 				return conn_wait(w, c, nts_tls_want_write(c->tls));
 			if (n == NTS_E_TLS_EOF)
-				return conn_fail(w, c, "client closed before End of Message");
+				return conn_fail(w, c, NTSD_KE_FAIL_CLOSED, "client closed before End of Message");
 			if (n < 0)
-				return conn_fail(w, c, nts_tls_error(c->tls));
+				return conn_fail(w, c, NTSD_KE_FAIL_TLS_IO, nts_tls_error(c->tls));
 			c->inlen += (size_t)n;
 			size_t mlen = 0;
 			int rc = ntske_message_complete(c->in, c->inlen, &mlen);
@@ -258,10 +260,75 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 			if (n == NTS_E_TLS_AGAIN)
 				return conn_wait(w, c, nts_tls_want_write(c->tls));
 			if (n < 0)
-				return conn_fail(w, c, nts_tls_error(c->tls));
+				return conn_fail(w, c, NTSD_KE_FAIL_TLS_IO, nts_tls_error(c->tls));
 			c->outpos += (size_t)n;
 		}
 	}
+}
+
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+
+static void listeners_ctl(struct ke_worker *w, int op)
+{
+	struct ke_workers *ws = w->d->ke;
+	for (size_t k = 0; k < ws->nlisten; k++) {
+		/* EPOLLEXCLUSIVE: one worker wakes per new connection */
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+					  .data.ptr = (void *)(uintptr_t)k };
+		if (epoll_ctl(w->ep, op, ws->listen_fds[k], &ev) != 0 && op == EPOLL_CTL_ADD)
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "NTS-KE listener: epoll: %s", strerror(errno));
+	}
+}
+
+/* accept() failed for want of descriptors or memory: the connection stays
+ * queued and the listener stays readable, so level-triggered epoll would
+ * wake us at once, forever. Stop listening for a while (doubling up to
+ * BACKOFF_MAX_MS) and let connections finish or time out meanwhile. */
+static void accept_pause(struct ke_worker *w, int err)
+{
+	int64_t now = ntsd_now_ms();
+	w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (w->backoff_ms > BACKOFF_MAX_MS)
+		w->backoff_ms = BACKOFF_MAX_MS;
+	w->resume_ms = now + w->backoff_ms;
+	if (!w->accept_paused)
+		listeners_ctl(w, EPOLL_CTL_DEL);
+	w->accept_paused = true;
+	nts_count(&w->d->counters.ke_serves_bad);
+	if (now - w->warned_ms >= 10000 || !w->warned_ms) {
+		w->warned_ms = now;
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+			"NTS-KE accept: %s (%u connections open): not accepting for %d ms; "
+			"raise the open-file limit or lower 'nts maxconn'", strerror(err), w->nconns,
+			w->backoff_ms);
+	}
+}
+
+static void accept_resume(struct ke_worker *w)
+{
+	if (!w->accept_paused || ntsd_now_ms() < w->resume_ms)
+		return;
+	w->accept_paused = false;
+	listeners_ctl(w, EPOLL_CTL_ADD);
+}
+
+/* Whom to evict at the connection bound: the oldest connection of the
+ * address that holds the most, so one address holding connections open
+ * cannot push out the clients of others; with one connection per address
+ * this is the oldest, which has had the longest chance. */
+static struct ke_conn *victim(struct ke_worker *w)
+{
+	struct ke_conn *best = w->head;
+	unsigned most = 0;
+	for (struct ke_conn *c = w->head; c; c = c->next) {
+		unsigned n = ntsd_access_ke_conns(w->d, &c->ss);
+		if (n > most) {
+			most = n;
+			best = c;
+		}
+	}
+	return best;
 }
 
 /* Accept one connection; false when there was none to accept. */
@@ -269,22 +336,42 @@ static bool accept_one(struct ke_worker *w, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
+	if (w->accept_paused)
+		return false;
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return errno == ECONNABORTED || errno == EINTR;
+	if (fd < 0) {
+		int e = errno;
+		if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+			accept_pause(w, e);
+			return false;
+		}
+		return e == ECONNABORTED || e == EINTR;
+	}
+	w->backoff_ms = 0;
+	if (!ntsd_access_ke_open(w->d, &ss)) {
+		char peer[80];
+		ntsd_addr_format((const struct sockaddr *)&ss, peer, sizeof peer);
+		fail_log(w, "NTS-KE connection from %s refused: over the per-address limit", peer);
+		nts_count(&w->d->counters.ke_serves_bad);
+		close(fd);
+		return true;
+	}
 	if (w->nconns >= w->max_conns && w->head) {
-		/* at the bound: the oldest connection has had the longest chance */
-		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "connection limit reached, dropping %s",
-			w->head->peer);
-		conn_fail(w, w->head, "evicted at the connection limit");
+		/* at the bound: evict the connection victim() picks */
+		struct ke_conn *v = victim(w);
+		fail_log(w, "connection limit reached, dropping %s", v->peer);
+		nts_count(&w->d->ke_evicted);
+		conn_fail(w, v, NTSD_KE_FAIL_EVICTED, "evicted at the connection limit");
 	}
 	struct ke_conn *c = calloc(1, sizeof *c);
 	struct ntsd_creds *cr = ntsd_creds_get(w->d);
 	if (!c || !cr || nts_tls_server_new(cr->tls, fd, &c->tls) != NTS_OK) {
+		ntsd_access_ke_close(w->d, &ss);
 		ntsd_creds_put(w->d, cr);
 		free(c);
 		close(fd);
 		nts_count(&w->d->counters.ke_serves_bad);
+		nts_count(&w->d->ke_fail[NTSD_KE_FAIL_INTERNAL]);
 		return true;
 	}
 	int one = 1;
@@ -296,6 +383,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	c->start_ms = ntsd_now_ms();
 	c->deadline_ms = c->start_ms + w->d->cfg.ke_timeout_ms;
 	ntsd_addr_format((const struct sockaddr *)&ss, c->peer, sizeof c->peer);
+	c->ss = ss;
 	c->prev = w->tail;
 	if (w->tail)
 		w->tail->next = c;
@@ -306,7 +394,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 	c->events = EPOLLIN;
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		conn_fail(w, c, "epoll");
+		conn_fail(w, c, NTSD_KE_FAIL_INTERNAL, "epoll");
 		return true;
 	}
 	nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "TCP accept-ed from %s", c->peer);
@@ -319,7 +407,7 @@ static void expire(struct ke_worker *w)
 	int64_t now = ntsd_now_ms();
 	/* oldest first: every connection has the same timeout */
 	while (w->head && w->head->deadline_ms <= now)
-		conn_fail(w, w->head, "timed out");
+		conn_fail(w, w->head, NTSD_KE_FAIL_TIMEOUT, "timed out");
 }
 
 /* Listening sockets are tagged with small integers, connections with pointers. */
@@ -335,6 +423,11 @@ static void *worker_main(void *arg)
 		if (w->head) {
 			int64_t left = w->head->deadline_ms - ntsd_now_ms();
 			timeout = left < 0 ? 0 : left < 1000 ? (int)left + 1 : 1000;
+		}
+		if (w->accept_paused) {
+			int64_t left = w->resume_ms - ntsd_now_ms();
+			int t = left < 0 ? 0 : (int)left + 1;
+			timeout = t < timeout ? t : timeout;
 		}
 		int n = epoll_wait(w->ep, evs, KE_EVENTS, timeout);
 		for (int i = 0; i < n; i++) {
@@ -354,6 +447,12 @@ static void *worker_main(void *arg)
 		}
 		expire(w);
 		reap(w);
+		accept_resume(w);
+		uint64_t held = nts_throttle_flush(&w->logs, ntsd_now_ms());
+		if (held)
+			nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
+				"%llu more failed NTS-KE connections not logged in the last %d s",
+				(unsigned long long)held, LOG_WINDOW_MS / 1000);
 	}
 out:
 	while (w->head)
@@ -380,6 +479,38 @@ static int open_listener(const struct ntsd_addr *a)
 	return fd;
 }
 
+/* Descriptors kept for everything but KE connections: NTP sockets per
+ * worker, listeners, epoll and event fds, the key file, logs, control. */
+#define FD_RESERVE 64
+
+/* How many KE connections the open-file limit allows: raise the soft limit
+ * towards 'nts maxconn' if the hard limit lets us, else say so and bound
+ * the connections, so accept() does not run out of descriptors. */
+static unsigned fd_budget(const struct ntsd *d)
+{
+	const struct ntsd_config *c = &d->cfg;
+	rlim_t need = (rlim_t)c->ke_max_conns + FD_RESERVE + (rlim_t)c->threads * c->nntp;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return c->ke_max_conns;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (want > rl.rlim_cur) {
+		struct rlimit nl = { want, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+			rl.rlim_cur = want;
+	}
+	if (rl.rlim_cur >= need)
+		return c->ke_max_conns;
+	rlim_t other = FD_RESERVE + (rlim_t)c->threads * c->nntp;
+	unsigned fit = rl.rlim_cur > other + c->ke_threads ? (unsigned)(rl.rlim_cur - other)
+							   : c->ke_threads;
+	nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER,
+		"nts maxconn %u needs about %llu open files but the limit is %llu (ulimit -n): "
+		"serving at most %u NTS-KE connections at once", c->ke_max_conns,
+		(unsigned long long)need, (unsigned long long)rl.rlim_cur, fit);
+	return fit;
+}
+
 int ntsd_ke_start(struct ntsd *d)
 {
 	struct ke_workers *ws = calloc(1, sizeof *ws);
@@ -400,7 +531,7 @@ int ntsd_ke_start(struct ntsd *d)
 		nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "starting NTS-KE server listening on %s",
 			d->cfg.ke[i].text);
 	}
-	unsigned per = d->cfg.ke_max_conns / d->cfg.ke_threads;
+	unsigned per = fd_budget(d) / d->cfg.ke_threads;
 	for (unsigned i = 0; i < d->cfg.ke_threads; i++) {
 		struct ke_worker *w = calloc(1, sizeof *w);
 		if (!w)
@@ -408,6 +539,7 @@ int ntsd_ke_start(struct ntsd *d)
 		ws->w[ws->n++] = w;
 		w->d = d;
 		w->max_conns = per ? per : 1;
+		nts_throttle_init(&w->logs, LOG_WINDOW_MS, LOG_BURST);
 		w->ep = epoll_create1(EPOLL_CLOEXEC);
 		if (w->ep < 0)
 			return NTS_E_IO;
@@ -422,7 +554,13 @@ int ntsd_ke_start(struct ntsd *d)
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, ws->wake_fd, &ev) != 0)
 			return NTS_E_IO;
 	}
-	for (size_t i = 0; i < ws->n; i++) {
+	return NTS_OK;
+}
+
+int ntsd_ke_run(struct ntsd *d)
+{
+	struct ke_workers *ws = d->ke;
+	for (size_t i = 0; ws && i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
 		ws->w[i]->started = true;

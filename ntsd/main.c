@@ -19,6 +19,7 @@
 #include "nts/log.h"
 #include "ntsd.h"
 #include "sched.h"
+#include "sources.h"
 
 #define DEFAULT_CONF "/etc/ntsd.conf"
 
@@ -96,34 +97,6 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
-/* Keep the ring current: load/rotate/save through the key file when there
- * is one, so a restart (or a second server) keeps every issued cookie valid.
- * If the file cannot be used, rotate in memory so cookies stay fresh, and
- * try the file again a minute later. Returns when to call again. */
-#define RING_RETRY_SECS 60
-static time_t ring_tick(struct ntsd *d, bool initial)
-{
-	time_t now = time(NULL);
-	int rc = 1;
-	if (d->cfg.cookie_file[0]) {
-		rc = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
-		if (rc < 0)
-			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key file %s: %s", d->cfg.cookie_file,
-				nts_strerror(rc));
-	}
-	if (rc < 0 || !d->cfg.cookie_file[0])
-		rc = nts_cookie_ring_rotate(d->ring, now, false);
-	if (rc < 0)
-		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key ring: %s", nts_strerror(rc));
-	else if (rc > 0 || initial)
-		nts_log(initial ? NTS_LOG_INFO : NTS_LOG_NOTICE, NTS_TAG_SERVER,
-			"cookie master key %08x current, %zu key(s) held, next rotation in %lld s",
-			nts_cookie_ring_current_id(d->ring), nts_cookie_ring_size(d->ring),
-			(long long)(nts_cookie_ring_next_rotation(d->ring) - now));
-	time_t next = nts_cookie_ring_next_rotation(d->ring);
-	return next > now ? next : now + RING_RETRY_SECS;
-}
-
 static int start(struct ntsd *d)
 {
 	int rc;
@@ -131,7 +104,20 @@ static int start(struct ntsd *d)
 		rc = nts_cookie_ring_new(&d->cfg.ring, &d->counters, &d->ring);
 		if (rc != NTS_OK)
 			return rc;
-		d->ring_due = ring_tick(d, true);
+		int frc = NTS_OK;
+		d->ring_due = ntsd_ring_tick(d, time(NULL), true, &frc);
+		if (frc == NTS_E_KEYFILE_PERM) {
+			/* never replace keys silently: every cookie issued under them
+			 * would die with this restart */
+			struct stat st;
+			unsigned mode = stat(d->cfg.cookie_file, &st) == 0 ? (unsigned)st.st_mode & 07777 : 0;
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER,
+				"cookie key file %s has mode %04o: others may have read the keys; "
+				"not starting (the file is left as it is). Make it 0600 (chmod 600 %s) "
+				"to keep its keys, or remove it to start with fresh ones",
+				d->cfg.cookie_file, mode, d->cfg.cookie_file);
+			return NTS_E_KEYFILE_PERM;
+		}
 		if (nts_cookie_ring_size(d->ring) == 0)
 			return NTS_E_RING_EMPTY;
 		if (!d->cfg.cookie_file[0])
@@ -140,20 +126,47 @@ static int start(struct ntsd *d)
 		if ((rc = ntsd_creds_load(d, true)) != NTS_OK)
 			return rc;
 	}
+	if ((rc = ntsd_access_start(d)) != NTS_OK)
+		return rc;
 	if ((rc = ntsd_ntp_start(d)) != NTS_OK)
+		return rc;
+	if ((rc = ntsd_sources_start(d)) != NTS_OK)
 		return rc;
 	if (d->cfg.nts_enable && (rc = ntsd_ke_start(d)) != NTS_OK)
 		return rc;
+	if ((rc = ntsd_metrics_start(d)) != NTS_OK)
+		return rc;
 	return ntsd_control_open(d);
+}
+
+/* Once bound and loaded: become the configured user, filter system calls,
+ * then start the worker threads (which inherit both). */
+static int drop_and_run(struct ntsd *d, const struct ntsd_privs *p)
+{
+	/* CAP_SYS_TIME only for a daemon that disciplines the clock: with
+	 * client sources and without -x. */
+	size_t nsources = d->cfg.nservers;
+	bool disciplines = !d->cfg.no_adjust && nsources > 0;
+	int rc = ntsd_privs_drop(&d->cfg, p, disciplines);
+	if (rc == NTS_OK && d->cfg.seccomp)
+		rc = ntsd_seccomp_load();
+	if (rc == NTS_OK)
+		rc = ntsd_ntp_run(d);
+	if (rc == NTS_OK)
+		rc = ntsd_ke_run(d);
+	return rc;
 }
 
 static void stop(struct ntsd *d)
 {
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
+	ntsd_metrics_stop(d);   /* its thread reads the ring: stop it first */
+	ntsd_sources_stop();
 	ntsd_ke_stop(d);
 	ntsd_ntp_stop(d);
 	ntsd_control_close(d);
 	ntsd_creds_fini(d);
+	ntsd_access_stop(d);
 	if (d->ring)
 		nts_cookie_ring_free(d->ring);
 	d->ring = NULL;
@@ -172,7 +185,7 @@ static void log_counters(struct ntsd *d)
 static void ring_timer(void *arg)
 {
 	struct ntsd *d = arg;
-	d->ring_due = ring_tick(d, false);
+	d->ring_due = ntsd_ring_tick(d, time(NULL), false, NULL);
 	time_t now = time(NULL);
 	ntsd_sched_timer(d->ring_due > now ? (double)(d->ring_due - now) : 0, ring_timer, d);
 }
@@ -184,13 +197,6 @@ static void cert_timer(void *arg)
 	ntsd_sched_timer(d->cfg.cert_check_secs, cert_timer, d);
 }
 
-static void control_ready(int fd, short revents, void *arg)
-{
-	(void)fd;
-	(void)revents;
-	ntsd_control_serve(arg);
-}
-
 static void on_signal(int signo, void *arg)
 {
 	struct ntsd *d = arg;
@@ -199,7 +205,9 @@ static void on_signal(int signo, void *arg)
 		ntsd_sched_quit();
 	} else if (signo == SIGHUP && d->cfg.nts_enable) {
 		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER, "SIGHUP: reloading certificate and key");
+		ntsd_notify_reloading();
 		ntsd_creds_load(d, false);
+		ntsd_notify_ready(d);
 	} else if (signo == SIGUSR1) {
 		log_counters(d);
 	}
@@ -220,16 +228,8 @@ static int run(struct ntsd *d)
 	}
 	if (d->cfg.nts_enable)
 		ntsd_sched_timer(d->cfg.cert_check_secs, cert_timer, d);
-	if (d->ctl_fd >= 0 && ntsd_sched_fd(d->ctl_fd, POLLIN, control_ready, d) != 0)
-		return -1;
-	/* reference clocks, with `local stratum N` as the fallback source */
-	char refid[5] = { 0 };
-	nts_put32((uint8_t *)refid, d->cfg.refid);
-	ntsd_refclock_local((int)d->cfg.stratum, refid);
-	ntsd_refclock_start(d->cfg.refclock, d->cfg.nrefclock, NTSD_REFCLOCK_ASSOCID);
-	int rc = ntsd_sched_run();
-	ntsd_refclock_stop();
-	return rc;
+	/* the control socket registers its listener and clients itself */
+	return ntsd_sched_run();
 }
 
 /* Detach; the parent waits until the child reports that start-up worked. */
@@ -266,37 +266,69 @@ static int daemonize(int *report_fd)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-p PIDFILE]\n"
-		"       ntsd -Q SOCKET [counters|keys]\n"
+		"usage: ntsd [-c FILE] [-n] [-d] [-v] [-x] [-g] [-p PIDFILE] [-u USER[:GROUP]] [-S]\n"
+		"       ntsd -Q SOCKET [counters|keys|json] | -Q SOCKET --json\n"
 		"  -c FILE     configuration (default " DEFAULT_CONF ")\n"
 		"  -n          check the configuration, print 'configuration OK' or the errors\n"
 		"  -d          stay in the foreground and log to stderr\n"
 		"  -v          log debug messages too\n"
+		"  -x          measure, select and serve time, but never adjust the clock\n"
+		"              (and keep no capability after dropping privileges)\n"
+		"  -g          allow the first correction to be a step of any size\n"
 		"  -p PIDFILE  write the pid here (overrides 'pidfile')\n"
-		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n");
+		"  -u USER[:GROUP]  run as USER once the ports are bound (overrides 'user';\n"
+		"              the installed configuration says " NTSD_USER ")\n"
+		"  -S          load the seccomp filter (as 'seccomp yes')\n"
+		"  -Q SOCKET   print the counters of a running ntsd from its control socket\n"
+		"  --json      with -Q: the whole status report as one JSON document\n"
+		"              (schema: ntsd-status.schema.json)\n");
 }
 
 int main(int argc, char **argv)
 {
 	static struct ntsd d;
-	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL;
-	bool check = false, foreground = false, verbose = false;
+	/* GnuTLS appends every TLS secret to $SSLKEYLOGFILE when it is set: a
+	 * daemon must never inherit that. Unset before any GnuTLS use. */
+	bool had_keylog = getenv("SSLKEYLOGFILE") != NULL;
+	unsetenv("SSLKEYLOGFILE");
+	const char *conf = DEFAULT_CONF, *pidfile = NULL, *query = NULL, *user = NULL;
+	bool check = false, foreground = false, verbose = false, seccomp = false, no_adjust = false;
+	bool big_step = false, json = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:ndvp:Q:hV")) != -1) {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((opt = getopt_long(argc, argv, "c:ndvxgp:Q:u:ShV", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'J': json = true; break;
 		case 'c': conf = optarg; break;
 		case 'n': check = true; break;
 		case 'd': foreground = true; break;
 		case 'v': verbose = true; break;
+		case 'x': no_adjust = true; break;
+		case 'g': big_step = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'Q': query = optarg; break;
+		case 'u': user = optarg; break;
+		case 'S': seccomp = true; break;
 		case 'V': printf("ntsd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (query)
-		return ntsd_control_query(query, optind < argc ? argv[optind] : "counters");
+	if (query) {
+		if (json && optind < argc) {
+			usage(stderr);
+			return 2;
+		}
+		return ntsd_control_query(query, json ? "json" : optind < argc ? argv[optind] : "counters");
+	}
+	if (json) {
+		usage(stderr);
+		return 2;
+	}
 	if (optind != argc) {
 		usage(stderr);
 		return 2;
@@ -306,10 +338,22 @@ int main(int argc, char **argv)
 	int errors = ntsd_config_load(&d.cfg, conf, print_err, NULL);
 	if (errors == 0)
 		errors = ntsd_config_check(&d.cfg, print_err, NULL);
+	if (errors == 0 && check)
+		errors = ntsd_creds_check(&d.cfg, time(NULL), print_err, NULL);
+	d.cfg.allow_big_step = big_step;
 	if (errors > 0) {
 		fprintf(stderr, "%s: %d error%s\n", conf, errors, errors == 1 ? "" : "s");
 		return 1;
 	}
+	if (user)
+		snprintf(d.cfg.user, sizeof d.cfg.user, "%s", user);
+	d.cfg.seccomp |= seccomp;
+	d.cfg.no_adjust |= no_adjust;
+	struct ntsd_privs privs = { 0 };
+	if (d.cfg.user[0] && ntsd_privs_resolve(d.cfg.user, &privs) != NTS_OK)
+		return 1;
+	if (ntsd_privs_check_files(&d.cfg, &privs) != NTS_OK)
+		return 1;
 	if (check) {
 		printf("configuration OK\n");
 		return 0;
@@ -358,13 +402,22 @@ int main(int argc, char **argv)
 	ntsd_sched_init();
 
 	pthread_mutex_init(&d.creds_lock, NULL);
+	d.started = time(NULL);
 	d.ctl_fd = -1;
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ntsd %s starting with %s", PACKAGE_VERSION, conf);
+	if (had_keylog)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SHARED,
+			"SSLKEYLOGFILE is set in the environment: ignored, no TLS secret is logged");
 	int rc = start(&d);
 	if (rc == NTS_OK && d.cfg.pidfile[0] && write_pidfile(d.cfg.pidfile) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "pid file %s: %s", d.cfg.pidfile, strerror(errno));
 		rc = NTS_E_IO;
 	}
+	if (rc == NTS_OK)
+		rc = drop_and_run(&d, &privs);
+	if (rc == NTS_OK && !privs.active && getuid() == 0)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_SHARED,
+			"running as root: set 'user' in %s or start with -u (see ntsd(8))", conf);
 	if (report_fd >= 0) {
 		char ok = rc == NTS_OK ? 1 : 0;
 		if (write(report_fd, &ok, 1) != 1)
@@ -377,11 +430,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "ready");
-	if (run(&d) != 0)
+	ntsd_notify_ready(&d);
+	int exit_code = EXIT_SUCCESS;
+	if (run(&d) != 0) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SHARED, "main loop: %s", strerror(errno));
+		exit_code = EXIT_FAILURE;
+	}
+	if (ntsd_sources_panicked())
+		exit_code = EXIT_FAILURE;
+	ntsd_notify_stopping();
 	stop(&d);
 	if (d.cfg.pidfile[0])
 		unlink(d.cfg.pidfile);
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_SHARED, "stopped");
-	return 0;
+	return exit_code;
 }

@@ -1,32 +1,24 @@
-/* ntsd mode 6 (RFC 9327) read-only answers, so NTPsec's `ntpq -c nts`,
- * `ntpq -c rv` and `ntpq -p` read ntsd. Only READSTAT and READVAR of the
- * system association; answered to loopback peers only, because responses
- * are larger than requests. */
+/* ntsd mode 6 (RFC 9327) read-only answers, so NTPsec's ntpq (-p, -c as,
+ * -c rv, -c "rv ASSOCID", -c nts) and ntsmon read ntsd. READSTAT and
+ * READVAR of the system and of each published source (status.h);
+ * answered to loopback peers only, because responses are larger than
+ * requests. The wire format is libnts's mode6.c. */
 #include <config.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "nts/buf.h"
 #include "nts/err.h"
+#include "nts/mode6.h"
 #include "nts/ntp.h"
 #include "ntsd.h"
-
-#define CTL_HDR 12
-#define CTL_OP_READSTAT 1
-#define CTL_OP_READVAR 2
-#define CTL_RESPONSE 0x80
-#define CTL_ERROR 0x40
-#define CTL_MORE 0x20
-/* error codes, sent in the status word's high octet (RFC 9327 section 2) */
-#define CERR_BADOP 3
-#define CERR_BADASSOC 4
-#define CERR_UNKNOWNVAR 5
-#define VARS_MAX 2048
+#include "status.h"
 
 /* Counter variables under NTPsec's names (ntpq's ntsinfo table). */
-static uint64_t counter(const struct ntsd *d, const char *name, bool *found)
+static void put_counters(const struct ntsd *d, struct nts_m6_vw *w, const char *only, bool *found)
 {
 	struct nts_counters c;
 	nts_counters_snapshot(&d->counters, &c);
@@ -54,166 +46,295 @@ static uint64_t counter(const struct ntsd *d, const char *name, bool *found)
 		{ "nts_ke_serves_bad", c.ke_serves_bad },
 	};
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-		if (strcmp(name, vars[i].name) == 0) {
-			*found = true;
-			return vars[i].v;
-		}
+		if (only && strcmp(only, vars[i].name) != 0)
+			continue;
+		*found = true;
+		nts_m6_vw_put(w, vars[i].name, "%llu", (unsigned long long)vars[i].v);
 	}
-	*found = false;
-	return 0;
 }
 
-static const char *const system_vars[] = {
-	"version", "leap", "stratum", "precision", "rootdelay", "rootdisp", "refid", "reftime", "clock",
-};
-
-/* Format one variable as name=value; false if we do not know it. */
-static bool format_var(const struct ntsd *d, const char *name, char *out, size_t cap)
+/* Text that may sit unquoted in the list (refids): no separators. */
+static void clean_token(const char *in, char *out, size_t cap)
 {
-	const struct ntsd_config *c = &d->cfg;
-	bool found = false;
-	uint64_t v = counter(d, name, &found);
-	if (found) {
-		snprintf(out, cap, "%s=%llu", name, (unsigned long long)v);
-		return true;
+	size_t n = 0;
+	for (; in[n] && n + 1 < cap; n++) {
+		unsigned char ch = (unsigned char)in[n];
+		out[n] = ch <= 0x20 || ch > 0x7e || ch == '"' || ch == ',' || ch == '=' ? '?' : (char)ch;
 	}
+	out[n] = '\0';
+}
+
+static uint64_t now_ntp(void)
+{
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	uint64_t ts = ntp_ts_from_timespec(&now);
-	char refid[5] = { 0 };
-	nts_put32((uint8_t *)refid, c->refid);
-	for (int i = 0; i < 4; i++)
-		if (refid[i] && (refid[i] < 0x20 || refid[i] > 0x7e || refid[i] == '"' || refid[i] == ','))
-			refid[i] = '?';
-	if (strcmp(name, "version") == 0)
-		snprintf(out, cap, "version=\"ntsd %s\"", PACKAGE_VERSION);
-	else if (strcmp(name, "leap") == 0)
-		snprintf(out, cap, "leap=%s", c->stratum >= 16 ? "11" : "00");
-	else if (strcmp(name, "stratum") == 0)
-		snprintf(out, cap, "stratum=%u", c->stratum >= 16 ? 16 : c->stratum);
-	else if (strcmp(name, "precision") == 0)
-		snprintf(out, cap, "precision=-25");
-	else if (strcmp(name, "rootdelay") == 0)
-		snprintf(out, cap, "rootdelay=0.000");
-	else if (strcmp(name, "rootdisp") == 0)
-		snprintf(out, cap, "rootdisp=1.000");
-	else if (strcmp(name, "refid") == 0)
-		snprintf(out, cap, "refid=%s", refid);
-	else if (strcmp(name, "reftime") == 0)
-		snprintf(out, cap, "reftime=0x%08x.00000000", (unsigned)(ts >> 32));
-	else if (strcmp(name, "clock") == 0)
-		snprintf(out, cap, "clock=0x%08x.%08x", (unsigned)(ts >> 32), (unsigned)ts);
-	else
-		return false;
-	return true;
+	return ntp_ts_from_timespec(&now);
 }
 
-/* Append "name=value" for each requested name (all system variables and
- * counters when none are named); CERR_UNKNOWNVAR on a name we lack. */
-static int build_vars(const struct ntsd *d, const uint8_t *q, size_t qlen, char *out, size_t cap,
-		      size_t *len)
+/* One variable if 'only' is NULL or names it. */
+#define WANT(name) (!only || (strcmp(only, (name)) == 0 && (*found = true)))
+
+/* The system variables (ntpq -c rv): the published system status once the
+ * client side has synchronised ntsd, the configured local stratum before. */
+static void put_system(const struct ntsd *d, struct nts_m6_vw *w, const char *only, bool *found)
 {
-	char names[VARS_MAX + 1];
-	size_t n = 0;
-	if (qlen > VARS_MAX)
-		return CERR_UNKNOWNVAR;
-	memcpy(names, q, qlen);
-	names[qlen] = '\0';
-	*len = 0;
-	out[0] = '\0';
-	char *save = NULL, var[128];
-	bool any = false;
-	for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ' || *tok == '\r' || *tok == '\n')
-			tok++;
-		char *end = tok + strlen(tok);
-		while (end > tok && (end[-1] == ' ' || end[-1] == '\r' || end[-1] == '\n'))
-			*--end = '\0';
-		if (!*tok)
-			continue;
+	const struct ntsd_config *c = &d->cfg;
+	struct ntsd_system_status sys;
+	ntsd_status_system(&sys);
+	char refid[16];
+	unsigned stratum, leap;
+	if (sys.synchronised) {
+		clean_token(sys.refid, refid, sizeof refid);
+		stratum = sys.stratum < 0 || sys.stratum > 16 ? 16u : (unsigned)sys.stratum;
+		leap = (unsigned)sys.leap & 3u;
+	} else {
+		char raw[5] = { 0 };
+		nts_put32((uint8_t *)raw, c->refid);
+		clean_token(raw, refid, sizeof refid);
+		stratum = c->stratum >= 16 ? 16 : c->stratum;
+		leap = c->stratum >= 16 ? 3 : 0;
+	}
+	uint64_t ts = now_ntp();
+	if (WANT("version"))
+		nts_m6_vw_str(w, "version", "ntsd " PACKAGE_VERSION);
+	if (WANT("leap"))
+		nts_m6_vw_put(w, "leap", "%u%u", leap >> 1, leap & 1);
+	if (WANT("stratum"))
+		nts_m6_vw_put(w, "stratum", "%u", stratum);
+	if (WANT("precision"))
+		nts_m6_vw_put(w, "precision", "-25");
+	if (WANT("rootdelay"))
+		nts_m6_vw_put(w, "rootdelay", "%.3f", sys.synchronised ? sys.root_delay * 1e3 : 0.0);
+	if (WANT("rootdisp"))
+		nts_m6_vw_put(w, "rootdisp", "%.3f", sys.synchronised ? sys.root_dispersion * 1e3 : 1.0);
+	if (WANT("refid"))
+		nts_m6_vw_put(w, "refid", "%s", refid);
+	/* the last clock update once synchronised (as mode 4 answers say) */
+	uint64_t ref = ts;
+	if (sys.synchronised && sys.reftime > 0) {
+		struct timespec rt = { .tv_sec = (time_t)sys.reftime,
+				       .tv_nsec = (long)((sys.reftime - (double)(time_t)sys.reftime) * 1e9) };
+		ref = ntp_ts_from_timespec(&rt);
+	}
+	if (WANT("reftime"))
+		nts_m6_vw_put(w, "reftime", "0x%08x.%08x", (unsigned)(ref >> 32),
+			      sys.synchronised ? (unsigned)ref : 0u);
+	if (WANT("clock"))
+		nts_m6_vw_put(w, "clock", "0x%08x.%08x", (unsigned)(ts >> 32), (unsigned)ts);
+	if (WANT("peer"))
+		nts_m6_vw_put(w, "peer", "%u", sys.sys_peer);
+	if (WANT("offset"))
+		nts_m6_vw_put(w, "offset", "%.6f", sys.offset * 1e3);
+	if (WANT("frequency"))
+		nts_m6_vw_put(w, "frequency", "%.3f", sys.frequency_ppm);
+	if (WANT("sys_jitter"))
+		nts_m6_vw_put(w, "sys_jitter", "%.6f", sys.synchronised ? sys.jitter * 1e3 : 0.0);
+	if (WANT("tc"))
+		nts_m6_vw_put(w, "tc", "%d", sys.synchronised && sys.poll_log2 > 0 ? sys.poll_log2 : 6);
+}
+
+/* Split "192.0.2.1:123" or "[2001:db8::1]:123" into address and port. */
+static void split_addr(const char *in, char *addr, size_t cap, unsigned *port)
+{
+	*port = 0;
+	const char *a = in, *e = in + strlen(in), *colon = strrchr(in, ':');
+	if (in[0] == '[') {
+		const char *rb = strchr(in, ']');
+		if (rb) {
+			a = in + 1;
+			e = rb;
+			if (rb[1] == ':')
+				sscanf(rb + 2, "%u", port);
+		}
+	} else if (colon && colon == strchr(in, ':')) {   /* exactly one colon: IPv4 with port */
+		e = colon;
+		sscanf(colon + 1, "%u", port);
+	}
+	size_t n = (size_t)(e - a) < cap - 1 ? (size_t)(e - a) : cap - 1;
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	char clean[64];
+	clean_token(addr, clean, sizeof clean);
+	memcpy(addr, clean, strlen(clean) + 1);
+}
+
+/* The peer status word: configured, authentication and reach flags above
+ * the selection code that ntpq turns into its tally character. */
+static uint16_t peer_status(const struct ntsd_source_status *s)
+{
+	unsigned hi = NTS_M6_PST_CONFIG;
+	if (s->nts)
+		hi |= NTS_M6_PST_AUTHENABLE | (s->reachable ? NTS_M6_PST_AUTHENTIC : 0);
+	if (s->reachable)
+		hi |= NTS_M6_PST_REACH;
+	hi |= nts_m6_tally_sel(s->tally);
+	return (uint16_t)(hi << 8);
+}
+
+/* The variables of one association (ntpq -p reads them all): times in
+ * milliseconds as ntpd sends them, reach in hex, the time of the last
+ * sample as an NTP timestamp ('rec'), ntscookies for NTPsec's 't' column,
+ * then ntsd's own NTS client state. */
+static void put_peer(const struct ntsd_source_status *s, struct nts_m6_vw *w, const char *only,
+		     bool *found)
+{
+	char addr[64], refid[16];
+	unsigned port;
+	split_addr(s->addr, addr, sizeof addr, &port);
+	clean_token(s->refid, refid, sizeof refid);
+	if (WANT("srcadr"))
+		nts_m6_vw_put(w, "srcadr", "%s", addr[0] ? addr : "0.0.0.0");
+	if (WANT("srcport"))
+		nts_m6_vw_put(w, "srcport", "%u", port);
+	/* ntpq shows srchost for names and takes "(...)" as a refclock */
+	if (WANT("srchost"))
+		nts_m6_vw_str(w, "srchost", s->name);
+	if (WANT("refid"))
+		nts_m6_vw_put(w, "refid", "%s", refid[0] ? refid : "INIT");
+	if (WANT("stratum"))
+		nts_m6_vw_put(w, "stratum", "%d", s->stratum < 0 || s->stratum > 16 ? 16 : s->stratum);
+	if (WANT("hmode"))
+		nts_m6_vw_put(w, "hmode", "3");   /* client */
+	if (WANT("pmode"))
+		nts_m6_vw_put(w, "pmode", "4");
+	if (WANT("leap"))
+		nts_m6_vw_put(w, "leap", "%d%d", (s->leap >> 1) & 1, s->leap & 1);
+	if (WANT("reach"))
+		nts_m6_vw_put(w, "reach", "0x%02x", s->reach);
+	if (WANT("unreach"))
+		nts_m6_vw_put(w, "unreach", "%d", s->reachable ? 0 : 1);
+	if (WANT("hpoll"))
+		nts_m6_vw_put(w, "hpoll", "%d", s->poll_log2);
+	if (WANT("ppoll"))
+		nts_m6_vw_put(w, "ppoll", "%d", s->poll_log2);
+	if (WANT("rootdelay"))
+		nts_m6_vw_put(w, "rootdelay", "%.3f", s->root_delay * 1e3);
+	if (WANT("rootdisp"))
+		nts_m6_vw_put(w, "rootdisp", "%.3f", s->root_dispersion * 1e3);
+	if (WANT("delay"))
+		nts_m6_vw_put(w, "delay", "%.6f", s->delay * 1e3);
+	if (WANT("offset"))
+		nts_m6_vw_put(w, "offset", "%.6f", s->offset * 1e3);
+	if (WANT("jitter"))
+		nts_m6_vw_put(w, "jitter", "%.6f", s->jitter * 1e3);
+	if (WANT("dispersion"))
+		nts_m6_vw_put(w, "dispersion", "%.6f", s->dispersion * 1e3);
+	if (WANT("flash"))
+		nts_m6_vw_put(w, "flash", "0x0");
+	if (s->when >= 0 && WANT("rec")) {
+		uint64_t rec = now_ntp() - (uint64_t)(s->when * 4294967296.0);
+		nts_m6_vw_put(w, "rec", "0x%08x.%08x", (unsigned)(rec >> 32), (unsigned)rec);
+	}
+	if (!s->nts)
+		return;
+	if (WANT("ntscookies"))
+		nts_m6_vw_put(w, "ntscookies", "%d", s->cookies);
+	if (WANT("ntske_age"))
+		nts_m6_vw_put(w, "ntske_age", "%.0f", s->ke_age);
+	if (WANT("ntsaead"))
+		nts_m6_vw_put(w, "ntsaead", "%u", s->aead);
+	if (WANT("ntsnaks"))
+		nts_m6_vw_put(w, "ntsnaks", "%llu", (unsigned long long)s->naks);
+	if (!isnan(s->cert_days_left) && WANT("ntscertdays"))
+		nts_m6_vw_put(w, "ntscertdays", "%.1f", s->cert_days_left);
+	if (s->last_error[0] && WANT("ntserror"))
+		nts_m6_vw_str(w, "ntserror", s->last_error);
+}
+
+/* Build the READVAR text for assoc (0: the system) into w; a named
+ * variable we do not have is CERR_UNKNOWNVAR, as ntpd answers. */
+static int build_vars(const struct ntsd *d, const struct ntsd_source_status *peer,
+		      const struct nts_m6_msg *req, struct nts_m6_vw *w)
+{
+	struct nts_m6_vr r;
+	struct nts_m6_var v;
+	bool any = false, found;
+	nts_m6_vr_init(&r, req->data, req->count);
+	while (nts_m6_vr_next(&r, &v)) {
+		any = found = false;
 		any = true;
-		if (!format_var(d, tok, var, sizeof var))
-			return CERR_UNKNOWNVAR;
-		n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", var);
-		if (n >= cap)
-			return CERR_UNKNOWNVAR;
+		if (peer) {
+			put_peer(peer, w, v.name, &found);
+		} else {
+			put_system(d, w, v.name, &found);
+			put_counters(d, w, v.name, &found);
+		}
+		if (!found)
+			return NTS_M6_CERR_UNKNOWNVAR;
 	}
 	if (!any) {
-		for (size_t i = 0; i < sizeof system_vars / sizeof system_vars[0]; i++) {
-			format_var(d, system_vars[i], var, sizeof var);
-			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", var);
-		}
+		found = false;
+		if (peer)
+			put_peer(peer, w, NULL, &found);
+		else
+			put_system(d, w, NULL, &found);
 	}
-	n += (size_t)snprintf(out + n, cap - n, "\r\n");
-	*len = n < cap ? n : cap - 1;
+	nts_m6_vw_end(w);
 	return 0;
 }
 
-/* Write one response fragment. */
-static size_t fragment(uint8_t *out, size_t cap, uint8_t vn, uint8_t op, uint16_t seq,
-		       uint16_t status, uint16_t assoc, size_t off, const char *data, size_t count,
-		       bool more)
+static const struct ntsd_source_status *find_source(struct ntsd_source_status *all, size_t n,
+						    uint16_t assoc)
 {
-	struct nts_wr w;
-	nts_wr_init(&w, out, cap);
-	nts_wr_u8(&w, (uint8_t)((vn << 3) | NTP_MODE_CONTROL));
-	nts_wr_u8(&w, (uint8_t)(CTL_RESPONSE | (more ? CTL_MORE : 0) | op));
-	nts_wr_u16(&w, seq);
-	nts_wr_u16(&w, status);
-	nts_wr_u16(&w, assoc);
-	nts_wr_u16(&w, (uint16_t)off);
-	nts_wr_u16(&w, (uint16_t)count);
-	nts_wr_bytes(&w, data, count);
-	nts_wr_pad(&w, 4);
-	return w.err ? 0 : w.pos;
+	for (size_t i = 0; i < n; i++)
+		if (all[i].associd == assoc)
+			return &all[i];
+	return NULL;
 }
 
 size_t ntsd_mode6_answer(const struct ntsd *d, const uint8_t *pkt, size_t len,
 			 uint8_t (*out)[NTSD_MODE6_FRAG], size_t *lens, size_t max_frags)
 {
-	struct nts_rd r;
-	uint8_t b0, b1;
-	uint16_t seq, status, assoc, off, count;
-	nts_rd_init(&r, pkt, len);
-	if (!(nts_rd_u8(&r, &b0) && nts_rd_u8(&r, &b1) && nts_rd_u16(&r, &seq) &&
-	      nts_rd_u16(&r, &status) && nts_rd_u16(&r, &assoc) && nts_rd_u16(&r, &off) &&
-	      nts_rd_u16(&r, &count)))
-		return 0;
-	const uint8_t *q = NULL;
+	struct nts_m6_msg req;
 	/* responses and fragments of requests are not ours to answer */
-	if ((b0 & 7) != NTP_MODE_CONTROL || (b1 & (CTL_RESPONSE | CTL_MORE)) || off != 0 ||
-	    !nts_rd_view(&r, count, &q) || max_frags == 0)
+	if (max_frags == 0 || nts_m6_decode(pkt, len, &req) != NTS_OK || req.response || req.more ||
+	    req.offset != 0)
 		return 0;
-	uint8_t vn = (b0 >> 3) & 7, op = b1 & 0x1f;
+	if (max_frags > NTS_M6_MAX_FRAGS)
+		max_frags = NTS_M6_MAX_FRAGS;
+	static __thread struct ntsd_source_status src[NTSD_STATUS_MAX_SOURCES];
+	size_t nsrc = ntsd_status_sources(src, NTSD_STATUS_MAX_SOURCES);
+	if (nsrc > NTSD_STATUS_MAX_SOURCES)
+		nsrc = NTSD_STATUS_MAX_SOURCES;
+	struct ntsd_system_status sys;
+	ntsd_status_system(&sys);
 	const struct ntsd_config *c = &d->cfg;
-	uint16_t sys_status = (uint16_t)((c->stratum >= 16 ? 3u : 0u) << 14);
-	char data[VARS_MAX * 2];
+	unsigned li = sys.synchronised ? (unsigned)sys.leap & 3u : c->stratum >= 16 ? 3u : 0u;
+	/* system status word: leap, clock source (6: NTP once a peer is selected) */
+	struct nts_m6_msg tmpl = req;
+	tmpl.status = (uint16_t)(li << 14 | (sys.sys_peer ? 6u << 8 : 0u));
+
+	static __thread char text[NTS_M6_MAX_DATA];
+	/* whole variables only, within the fragments we may send: an answer
+	 * never ends with More set (issue 13 item 17) */
+	size_t budget = max_frags * NTS_M6_DATA_MAX;
 	size_t dlen = 0;
 	int err = 0;
-	if (op == CTL_OP_READSTAT && assoc == 0)
-		dlen = 0;   /* no associations: ntsd has no client side yet */
-	else if (op == CTL_OP_READVAR && assoc == 0)
-		err = build_vars(d, q, count, data, sizeof data, &dlen);
-	else
-		err = op == CTL_OP_READSTAT || op == CTL_OP_READVAR ? CERR_BADASSOC : CERR_BADOP;
-	if (err) {
-		size_t n = fragment(out[0], NTSD_MODE6_FRAG, vn, op, seq, (uint16_t)(err << 8), assoc, 0,
-				    "", 0, false);
-		if (n)
-			out[0][1] |= CTL_ERROR;
-		lens[0] = n;
-		return n ? 1 : 0;
+	const struct ntsd_source_status *peer = NULL;
+	if (req.op == NTS_M6_OP_READSTAT && req.assoc == 0) {
+		size_t fit = budget / 4 < nsrc ? budget / 4 : nsrc;
+		for (size_t i = 0; i < fit; i++) {
+			nts_put16((uint8_t *)text + 4 * i, src[i].associd);
+			nts_put16((uint8_t *)text + 4 * i + 2, peer_status(&src[i]));
+		}
+		dlen = 4 * fit;
+	} else if (req.op == NTS_M6_OP_READSTAT || req.op == NTS_M6_OP_READVAR) {
+		if (req.assoc != 0 && !(peer = find_source(src, nsrc, req.assoc))) {
+			err = NTS_M6_CERR_BADASSOC;
+		} else {
+			struct nts_m6_vw w;
+			nts_m6_vw_init(&w, text, budget + 1 < sizeof text ? budget + 1 : sizeof text);
+			err = build_vars(d, peer, &req, &w);
+			dlen = w.len;
+			if (peer)
+				tmpl.status = peer_status(peer);
+		}
+	} else {
+		err = NTS_M6_CERR_BADOP;
 	}
-	size_t nfr = 0, pos = 0;
-	do {
-		size_t chunk = dlen - pos > NTSD_MODE6_DATA ? NTSD_MODE6_DATA : dlen - pos;
-		bool more = pos + chunk < dlen;
-		size_t n = fragment(out[nfr], NTSD_MODE6_FRAG, vn, op, seq, sys_status, assoc, pos,
-				    data + pos, chunk, more);
-		if (n == 0)
-			return 0;
-		lens[nfr++] = n;
-		pos += chunk;
-	} while (pos < dlen && nfr < max_frags);
-	return nfr;
+	if (err) {
+		lens[0] = nts_m6_error(&req, (enum nts_m6_cerr)err, out[0], NTSD_MODE6_FRAG);
+		return lens[0] ? 1 : 0;
+	}
+	return nts_m6_fragment(&tmpl, (const uint8_t *)text, dlen, out, lens, max_frags);
 }

@@ -15,12 +15,12 @@
 #include "nts/err.h"
 #include "nts/log.h"
 #include "nts/ntp.h"
-#include "nts/nts_ef.h"
+#include "nts/serve.h"
 #include "ntsd.h"
-#include "status.h"
+#include "sources.h"
 
 #define BATCH 32
-#define RX_BUF 2048            /* larger than NTP_MAX_PACKET to see oversized datagrams */
+#define RX_BUF 2048            /* requests may exceed NTP_MAX_PACKET (AEAD 17, 7 placeholders) */
 #define ROUNDS_PER_WAKE 8      /* batches from one socket before looking at the others */
 
 union ctlbuf {
@@ -37,22 +37,19 @@ struct ntp_worker {
 	size_t nfds;
 	int fds[NTSD_MAX_LISTEN];
 	bool wildcard[NTSD_MAX_LISTEN];
-	struct nts_server *nts;
-	int8_t precision;
+	struct nts_serve *serve;
 	uint8_t rx[BATCH][RX_BUF];
 	uint8_t tx[BATCH][NTP_MAX_PACKET];
 	struct sockaddr_storage peer[BATCH];
 	union ctlbuf rxctl[BATCH], txctl[BATCH];
 	struct iovec riov[BATCH], siov[BATCH];
 	struct mmsghdr rmsg[BATCH], smsg[BATCH];
-	struct nts_server_request req;
-	struct ntsd_system_status sys;   /* what we serve: refreshed once per batch */
-	uint32_t sys_refid;
 };
 
 struct ntp_workers {
 	size_t n;
 	int wake_fd;
+	int8_t precision;
 	struct ntp_worker *w[NTSD_MAX_THREADS];
 };
 
@@ -115,84 +112,61 @@ static int open_socket(const struct ntsd_addr *a, bool reuseport, bool wildcard)
 	return fd;
 }
 
-/* Fill the fields a server sets in every mode 4 answer (RFC 5905 section 9.2). */
-static void server_header(const struct ntp_worker *w, const struct ntp_hdr *req,
-			  const struct timespec *rx, struct ntp_hdr *h)
+/* The transmit timestamp, read after the request was verified. */
+static uint64_t xmt_now(void *ctx)
 {
-	const struct ntsd_config *c = &w->d->cfg;
+	(void)ctx;
 	struct timespec now;
-	memset(h, 0, sizeof *h);
-	h->version = req->version;
-	h->mode = NTP_MODE_SERVER;
-	h->poll = req->poll;
-	h->precision = w->precision;
-	h->root_delay = 0;
-	if (w->sys.synchronised) {
-		/* synchronised to a source (a reference clock: stratum 1 with
-		 * its refid, RFC 5905 section 7.3) */
-		h->leap = (uint8_t)(w->sys.leap & 3);
-		h->stratum = (uint8_t)(w->sys.stratum >= 16 ? 16 : w->sys.stratum);
-		h->root_delay = ntp_short_from_double(w->sys.root_delay);
-		h->root_disp = ntp_short_from_double(w->sys.root_dispersion + 0.0001);
-		h->refid = w->sys_refid;
-	} else {
-		/* the local fallback, or unsynchronised */
-		h->leap = c->stratum >= 16 ? NTP_LEAP_UNSYNC : NTP_LEAP_NONE;
-		h->stratum = (uint8_t)(c->stratum >= 16 ? 16 : c->stratum);
-		h->root_disp = ntp_short_from_double(0.001);
-		h->refid = c->refid;
-	}
-	h->org = req->xmt;
-	h->rec = ntp_ts_from_timespec(rx);
 	clock_gettime(CLOCK_REALTIME, &now);
-	h->xmt = ntp_ts_from_timespec(&now);
-	/* the local clock is its own reference: updated "this second" */
-	h->reftime = h->xmt & 0xFFFFFFFF00000000ull;
+	return ntp_ts_from_timespec(&now);
 }
 
-/* Answer one datagram into out; returns the length, 0 to send nothing. */
-static size_t handle(struct ntp_worker *w, const uint8_t *pkt, size_t len,
-		     const struct timespec *rx, uint8_t *out)
+/* Leap, stratum, refid, root delay/dispersion and reference time come from
+ * the selected source, the `local` fallback, or say unsynchronised. */
+static void clock_vars(struct ntp_worker *w)
 {
-	struct ntp_hdr q, h;
-	if (len > NTP_MAX_PACKET || ntp_hdr_parse(pkt, len, &q) != NTS_OK ||
-	    q.mode != NTP_MODE_CLIENT)
+	struct ntp_hdr h = { 0 };
+	ntsd_sources_server_vars(&w->d->cfg, &h);
+	struct nts_serve_config sc = {
+		.stratum = h.stratum, .leap = h.leap, .refid = h.refid, .precision = w->d->ntp->precision,
+		.root_delay = h.root_delay, .root_disp = h.root_disp, .reftime = h.reftime,
+	};
+	if (h.leap == NTP_LEAP_UNSYNC)
+		sc.stratum = 16;
+	nts_serve_set_config(w->serve, &sc);
+}
+
+/* Answer one datagram into out; returns the length, 0 to send nothing. The
+ * decision is libnts's (nts_serve_ntp); this only moves bytes and times. */
+static size_t handle(struct ntp_worker *w, const struct sockaddr_storage *peer,
+		     const uint8_t *pkt, size_t len, const struct timespec *rx, uint8_t *out)
+{
+	struct nts_serve_in in = {
+		.pkt = pkt, .len = len, .rx = ntp_ts_from_timespec(rx), .xmt = xmt_now,
+	};
+	(void)peer;   /* access rules and rate limits ran before (access.c) */
+	clock_vars(w);
+	struct nts_serve_result res;
+	if (nts_serve_ntp(w->serve, &in, out, NTP_MAX_PACKET, &res) != NTS_OK)
 		return 0;
-	size_t olen = 0;
-	int rc = NTS_E_NTS_NOT_NTS;
-	if (w->nts)
-		rc = nts_server_parse_request(w->nts, pkt, len, &w->req);
-	/* nts_server_parse_request() and _build_response() keep the NTS server
-	 * counters; the plain ones are ours */
-	if (rc == NTS_E_NTS_NOT_NTS) {
+	switch (res.action) {
+	case NTS_SERVE_PLAIN:
+		/* nts_server_parse_request() and _build_response() keep the NTS
+		 * server counters; the plain ones are ours */
 		nts_count(&w->d->plain_requests);
-		server_header(w, &q, rx, &h);
-		if (ntp_hdr_write(&h, out, NTP_MAX_PACKET) != NTS_OK)
-			return 0;
-		return NTP_HEADER_LEN;
+		break;
+	case NTS_SERVE_NAK:
+		nts_count(&w->d->naks_sent);
+		break;
+	case NTS_SERVE_NTS:
+		break;
+	case NTS_SERVE_DROP:
+		if (res.err != NTS_E_NTP_MODE && res.err != NTS_E_NTP_SHORT)
+			nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "dropped NTS request: %s",
+				nts_strerror(res.err));
+		break;
 	}
-	if (rc == NTS_OK) {
-		server_header(w, &q, rx, &h);
-		rc = nts_server_build_response(w->nts, &w->req, &h, out, NTP_MAX_PACKET, &olen);
-		if (rc != NTS_OK) {
-			nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "NTS response failed: %s", nts_strerror(rc));
-			return 0;
-		}
-		return olen;
-	}
-	bool nak_worthy = rc == NTS_E_AEAD_VERIFY || rc == NTS_E_NTS_AUTH_FAIL ||
-			  (rc <= NTS_E_COOKIE_SHORT && rc >= NTS_E_COOKIE_CONTENT);
-	if (nak_worthy && w->req.uid) {
-		/* RFC 8915 section 5.7: a cookie we cannot open or a request that
-		 * fails authentication gets an NTS NAK */
-		if (nts_server_build_nak(&w->req, out, NTP_MAX_PACKET, &olen) == NTS_OK) {
-			nts_count(&w->d->naks_sent);
-			return olen;
-		}
-		return 0;
-	}
-	nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "dropped malformed NTS request: %s", nts_strerror(rc));
-	return 0;
+	return res.len;
 }
 
 static void read_cmsgs(struct msghdr *m, struct timespec *rx, struct dst_info *dst)
@@ -316,8 +290,6 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 	int n = recvmmsg(fd, w->rmsg, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return 0;
-	ntsd_status_system(&w->sys);
-	w->sys_refid = ntsd_status_refid_word(w->sys.refid);
 	unsigned out = 0;
 	for (int i = 0; i < n; i++) {
 		struct msghdr *m = &w->rmsg[i].msg_hdr;
@@ -330,7 +302,12 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 			serve_mode6(w, fd, idx, (size_t)i, &dst);
 			continue;
 		}
-		size_t len = handle(w, w->rx[i], w->rmsg[i].msg_len, &rx, w->tx[out]);
+		/* access rules and rate limits first (access.c): a RATE kiss or nothing */
+		int acc = ntsd_access_ntp(w->d, &w->peer[i], w->rx[i], w->rmsg[i].msg_len, w->tx[out],
+					  NTP_MAX_PACKET);
+		size_t len = acc == 0 ? handle(w, &w->peer[i], w->rx[i], w->rmsg[i].msg_len, &rx,
+					       w->tx[out])
+				      : acc > 0 ? (size_t)acc : 0;
 		if (len == 0)
 			continue;
 		struct msghdr *s = &w->smsg[out].msg_hdr;
@@ -377,7 +354,7 @@ static void worker_free(struct ntp_worker *w)
 {
 	for (size_t i = 0; i < w->nfds; i++)
 		close(w->fds[i]);
-	nts_server_free(w->nts);
+	nts_serve_free(w->serve);
 	free(w);
 }
 
@@ -389,7 +366,6 @@ static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precisio
 		return NTS_E_NOMEM;
 	w->d = d;
 	w->wake_fd = wake_fd;
-	w->precision = precision;
 	bool reuse = d->cfg.threads > 1;
 	for (size_t i = 0; i < d->cfg.nntp; i++) {
 		const struct ntsd_addr *a = &d->cfg.ntp[i];
@@ -406,12 +382,17 @@ static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precisio
 			nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "listening for NTP on %s%s", a->text,
 				reuse ? " (SO_REUSEPORT)" : "");
 	}
-	if (d->ring) {
-		int rc = nts_server_new(d->ring, &d->counters, &w->nts);
-		if (rc != NTS_OK) {
-			worker_free(w);
-			return rc;
-		}
+	/* RFC 5905 section 9.2: the local clock is its own reference */
+	struct nts_serve_config sc = {
+		.stratum = (uint8_t)(d->cfg.stratum >= 16 ? 16 : d->cfg.stratum),
+		.refid = d->cfg.refid,
+		.precision = precision,
+		.root_disp = ntp_short_from_double(0.001),
+	};
+	int rc = nts_serve_new(d->ring, &d->counters, &sc, &w->serve);
+	if (rc != NTS_OK) {
+		worker_free(w);
+		return rc;
 	}
 	*out = w;
 	return NTS_OK;
@@ -419,6 +400,8 @@ static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precisio
 
 int ntsd_ntp_start(struct ntsd *d)
 {
+	if (d->cfg.threads == 0)
+		return NTS_OK;   /* `threads 0`: a client only, no NTP server */
 	struct ntp_workers *ws = calloc(1, sizeof *ws);
 	if (!ws)
 		return NTS_E_NOMEM;
@@ -433,13 +416,22 @@ int ntsd_ntp_start(struct ntsd *d)
 			return rc;
 		ws->n++;
 	}
+	ws->precision = precision;
+	return NTS_OK;
+}
+
+int ntsd_ntp_run(struct ntsd *d)
+{
+	struct ntp_workers *ws = d->ntp;
+	if (!ws)        /* `threads 0`: a client only, no NTP server */
+		return NTS_OK;
 	for (size_t i = 0; i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
 		ws->w[i]->started = true;
 	}
 	nts_log(NTS_LOG_INFO, NTS_TAG_SERVER, "%zu NTP worker(s) started, precision 2^%d s", ws->n,
-		precision);
+		ws->precision);
 	return NTS_OK;
 }
 

@@ -50,6 +50,10 @@ struct ntsd_system_status {
 	double root_delay, root_dispersion;
 	double offset, frequency_ppm;  /* last applied correction, frequency */
 	uint16_t sys_peer;             /* associd of the selected source, 0 if none */
+	uint32_t refid_wire;           /* refid as sent in mode 4 answers (RFC 5905 section 7.3) */
+	double reftime;                /* Unix time of the last clock update, 0 if none */
+	double jitter;                 /* system jitter, s */
+	int poll_log2;                 /* the poll interval the discipline asks for */
 };
 
 /* Replace the published snapshot (main loop only); n <= NTSD_STATUS_MAX_SOURCES,

@@ -4,12 +4,17 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nts/aead.h"
 #include "nts/buf.h"
+#include "nts/cookie.h"
+#include "nts/ntske.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "ntsd.h"
@@ -95,6 +100,48 @@ START_TEST(config_good)
 }
 END_TEST
 
+START_TEST(config_access)
+{
+	static struct ntsd_config c;
+	struct errs e;
+	const char *text =
+		"ratelimit interval -2 burst 16 leak 3 kod\n"
+		"discard minimum 2 monitor 3000\n"
+		"allow 192.0.2.0/24\n"
+		"deny 10.0.0.0/8\n"
+		"restrict 10.1.0.0 mask 255.255.0.0 limited kod nomodify\n"
+		"restrict -6 default ignore\n"
+		"restrict default limited\n"
+		"nts ke-limit conns 4 interval 1 burst 2\n"
+		"user ntsd:ntsd\n"
+		"seccomp yes\n";
+	ck_assert_int_eq(parse(&c, text, &e), 0);
+	ck_assert_int_eq(c.ntp_rl.interval, -2);
+	ck_assert_uint_eq(c.ntp_rl.burst, 16);
+	ck_assert_uint_eq(c.ntp_rl.leak, 3);
+	ck_assert_uint_eq(c.ntp_rl.min_gap, 2);
+	ck_assert(c.ratelimit_all && c.ratelimit_kod);
+	ck_assert_uint_eq(c.ke_rl.max_conns, 4);
+	ck_assert_int_eq(c.ke_rl.interval, 1);
+	ck_assert_uint_eq(c.ke_rl.burst, 2);
+	ck_assert_str_eq(c.user, "ntsd:ntsd");
+	ck_assert_uint_eq(c.user_line, 9);
+	ck_assert(c.seccomp);
+	const uint8_t a192[4] = { 192, 0, 2, 9 }, a10[4] = { 10, 2, 0, 1 }, a101[4] = { 10, 1, 0, 1 },
+		      other[4] = { 198, 51, 100, 1 }, v6[16] = { 0x20, 1, 0x0d, 0xb8 };
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, a192, 4), NTS_ACL_INHERIT);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, a10, 4), NTS_ACL_DENY);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, a101, 4), NTS_ACL_LIMITED | NTS_ACL_KOD);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, other, 4), NTS_ACL_LIMITED);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, v6, 16), NTS_ACL_DENY);
+	/* the defaults: everyone served, nobody limited */
+	ck_assert_int_eq(parse(&c, "", &e), 0);
+	ck_assert_uint_eq(nts_acl_lookup(&c.acl, other, 4), NTS_ACL_INHERIT);
+	ck_assert(!c.ratelimit_all);
+	ck_assert_str_eq(c.user, "");
+}
+END_TEST
+
 /* Each bad line must give exactly one error naming its line. */
 static const struct {
 	const char *line;
@@ -121,11 +168,42 @@ static const struct {
 	{ "local stratum 1 refid TOOLONG", "refid must be" },
 	{ "local stratum 1 id X", "usage: local stratum" },
 	{ "local clock 1", "usage: local stratum" },
-	{ "threads 0", "not a number from 1" },
+	{ "threads 65", "not a number from 0 to 64" },
+	{ "server", "needs a host name" },
+	{ "server 192.0.2.1 iburst frob", "unknown server option 'frob'" },
+	{ "server 192.0.2.1 minpoll", "'minpoll' needs a value" },
+	{ "server 192.0.2.1 minpoll 18", "want a log2 interval from 0 to 17" },
+	{ "server 192.0.2.1 minpoll 8 maxpoll 7", "minpoll 8 is above maxpoll 7" },
+	{ "server 192.0.2.1 noval", "need 'nts'" },
+	{ "server 192.0.2.1:0", "bad server" },
+	{ "server [2001:db8::1", "bad server" },
+	{ "server ts.example nts aead 30", "unsupported AEAD '30'" },
+	{ "pool pool.example prefer", "unknown pool option 'prefer'" },
+	{ "tinker step", "usage: tinker" },
+	{ "tinker step -1", "not a number of seconds" },
+	{ "tinker jitter 1", "unknown tinker variable" },
 	{ "loglevel loud", "unknown log level" },
+	{ "driftfile", "'driftfile' takes 1 argument, got 0" },
 	{ "statedir", "takes 1 argument, got 0" },
-	{ "driftfile /x", "unknown directive 'driftfile'" },
 	{ "x \"unterminated", "unterminated quote" },
+	{ "ratelimit interval 13", "not a number from 0 to 12" },
+	{ "ratelimit interval -7", "not a number from 0 to 6" },
+	{ "ratelimit burst 0", "not a number from 1" },
+	{ "ratelimit burst", "usage: ratelimit" },
+	{ "ratelimit often 3", "unknown option 'often'" },
+	{ "discard average 3 kod", "usage: discard" },
+	{ "discard average 3 kod 1", "unknown option 'kod'" },
+	{ "nts ke-limit", "usage: nts ke-limit" },
+	{ "nts ke-limit conns x", "not a number" },
+	{ "allow 10.1.2.3/8", "bad prefix '10.1.2.3/8'" },
+	{ "deny 10.0.0.0/8 more", "takes 0 to 1 arguments" },
+	{ "restrict", "usage: restrict" },
+	{ "restrict 10.0.0.0 mask 255.0.255.0", "bad address" },
+	{ "restrict default frobnicate", "unknown restrict flag 'frobnicate'" },
+	{ "restrict default mask 255.0.0.0", "takes no mask" },
+	{ "user", "takes 1 argument, got 0" },
+	{ "user :grp", "bad user name" },
+	{ "seccomp maybe", "wants yes or no" },
 };
 
 START_TEST(config_bad_lines)
@@ -145,7 +223,7 @@ START_TEST(config_every_error_reported)
 {
 	static struct ntsd_config c;
 	struct errs e;
-	ck_assert_int_eq(parse(&c, "bogus\nthreads 0\nnts enable\nlisten x y\n", &e), 3);
+	ck_assert_int_eq(parse(&c, "bogus\nthreads 99\nnts enable\nlisten x y\n", &e), 3);
 	ck_assert(strstr(e.all, "t.conf:1:") && strstr(e.all, "t.conf:2:") && strstr(e.all, "t.conf:4:"));
 	ck_assert(!strstr(e.all, "t.conf:3:"));
 	/* nts enable without files is caught by the cross-directive check */
@@ -236,6 +314,116 @@ START_TEST(mode6_readvar)
 }
 END_TEST
 
+/* An answer longer than the fragments allowed ends cleanly (issue 13
+ * item 17): the last fragment clears More and the data stops at a whole
+ * variable, so ntpq never waits for a fragment that will not come. */
+START_TEST(mode6_too_many_fragments)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	static uint8_t req[2048];
+	size_t lens[NTSD_MODE6_MAX_FRAGS];
+	char many[1024] = "";
+	for (int i = 0; i < 140; i++)   /* ~3800 octets of answer: over 8 x 468 */
+		strcat(many, "clock,");
+	for (size_t max = 2; max <= NTSD_MODE6_MAX_FRAGS; max += 6) {
+		size_t len = m6_request(req, sizeof req, 2, 0, many);
+		size_t n = ntsd_mode6_answer(&d, req, len, frags, lens, max);
+		ck_assert_uint_ge(n, 1);
+		ck_assert_uint_le(n, max);
+		size_t total = 0;
+		static char text[NTSD_MODE6_MAX_FRAGS * NTSD_MODE6_DATA + 1];
+		for (size_t i = 0; i < n; i++) {
+			size_t c = nts_get16(frags[i] + 10);
+			ck_assert_uint_eq(nts_get16(frags[i] + 8), total);
+			ck_assert_uint_eq(!!(frags[i][1] & 0x20), i + 1 < n);
+			memcpy(text + total, frags[i] + 12, c);
+			total += c;
+		}
+		text[total] = '\0';
+		/* whole variables only: every "clock=" has its full value */
+		ck_assert_uint_gt(total, 0);
+		const char *last = strrchr(text, '=');
+		ck_assert_ptr_nonnull(last);
+		ck_assert_uint_ge(strlen(last), 1 + 19);   /* =0x%08x.%08x */
+		ck_assert(total >= 2 && text[total - 2] == '\r' && text[total - 1] == '\n');
+	}
+}
+END_TEST
+
+/* Sources from the published snapshot: READSTAT lists them with the
+ * selection code ntpq turns into its tally, READVAR ASSOC gives what
+ * ntpq -p reads (times in ms, reach in hex, ntscookies for 't'). */
+START_TEST(mode6_sources)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	static struct ntsd_source_status src[2];
+	memset(src, 0, sizeof src);
+	src[0].associd = 101;
+	snprintf(src[0].name, sizeof src[0].name, "nts.example");
+	snprintf(src[0].addr, sizeof src[0].addr, "192.0.2.1:123");
+	snprintf(src[0].refid, sizeof src[0].refid, "GPS");
+	src[0].tally = '*';
+	src[0].nts = src[0].reachable = true;
+	src[0].reach = 0377;
+	src[0].stratum = 1;
+	src[0].poll_log2 = 6;
+	src[0].offset = -0.0015;
+	src[0].delay = 0.0205;
+	src[0].cookies = 7;
+	src[0].when = 3;
+	src[0].cert_days_left = NAN;
+	src[1].associd = 102;
+	snprintf(src[1].addr, sizeof src[1].addr, "[2001:db8::1]:123");
+	src[1].tally = '+';
+	src[1].stratum = 2;
+	src[1].cert_days_left = NAN;
+	struct ntsd_system_status sys = { .synchronised = true, .stratum = 2, .leap = 0, .refid = "192.0.2.1",
+					  .sys_peer = 101 };
+	ntsd_status_publish(src, 2, &sys);
+	uint8_t req[256];
+	size_t lens[NTSD_MODE6_MAX_FRAGS];
+	size_t len = m6_request(req, sizeof req, 1, 0, NULL);
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_uint_eq(nts_get16(frags[0] + 10), 8);
+	struct nts_m6_assoc a[2];
+	ck_assert_int_eq(nts_m6_assoc_list(frags[0] + 12, 8, a, 2), 2);
+	ck_assert_uint_eq(a[0].assoc, 101);
+	ck_assert_int_eq(nts_m6_tally(nts_m6_peer_sel(a[0].status)), '*');
+	ck_assert_uint_eq(a[0].status >> 8 & 0xf0, 0x80 | 0x40 | 0x20 | 0x10);
+	ck_assert_int_eq(nts_m6_tally(nts_m6_peer_sel(a[1].status)), '+');
+
+	len = m6_request(req, sizeof req, 2, 101, NULL);
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_int_eq(nts_m6_tally(nts_m6_peer_sel(nts_get16(frags[0] + 4))), '*');
+	char text[NTSD_MODE6_DATA + 1];
+	size_t c = nts_get16(frags[0] + 10);
+	memcpy(text, frags[0] + 12, c);
+	text[c] = '\0';
+	ck_assert_ptr_nonnull(strstr(text, "srcadr=192.0.2.1, srcport=123, srchost=\"nts.example\""));
+	ck_assert_ptr_nonnull(strstr(text, "reach=0xff"));
+	ck_assert_ptr_nonnull(strstr(text, "offset=-1.500000"));
+	ck_assert_ptr_nonnull(strstr(text, "delay=20.500000"));
+	ck_assert_ptr_nonnull(strstr(text, "ntscookies=7"));
+	ck_assert_ptr_nonnull(strstr(text, "rec=0x"));
+	ck_assert_ptr_null(strstr(text, "ntscertdays"));   /* unknown: left out */
+	len = m6_request(req, sizeof req, 2, 102, "srcadr,ntscookies");
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_uint_eq(frags[0][4], 5);   /* no cookies on a plain source: UNKNOWNVAR */
+	len = m6_request(req, sizeof req, 2, 102, "srcadr");
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert(memmem(frags[0] + 12, nts_get16(frags[0] + 10), "srcadr=2001:db8::1\r\n", 20) != NULL);
+	/* the system: synchronised to the published peer */
+	len = m6_request(req, sizeof req, 2, 0, "stratum,refid,peer");
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert(memmem(frags[0] + 12, nts_get16(frags[0] + 10), "stratum=2, refid=192.0.2.1, peer=101", 36));
+	len = m6_request(req, sizeof req, 2, 103, NULL);
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert_uint_eq(frags[0][4], 4);   /* BADASSOC */
+}
+END_TEST
+
 START_TEST(mode6_errors_and_drops)
 {
 	static struct ntsd d;
@@ -272,6 +460,56 @@ START_TEST(mode6_errors_and_drops)
 }
 END_TEST
 
+/* The exposition: counters named _total in the Prometheus text format and
+ * as their family without it in OpenMetrics, which ends in # EOF; source
+ * labels escaped; the 'metrics' directive defaults to loopback. */
+START_TEST(metrics_text)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	d.counters.ke_serves_good = 5;
+	d.ke_fail[NTSD_KE_FAIL_TIMEOUT] = 2;
+	static struct ntsd_source_status src[1];
+	memset(src, 0, sizeof src);
+	src[0].associd = 1;
+	snprintf(src[0].name, sizeof src[0].name, "a\"b\\c");
+	snprintf(src[0].addr, sizeof src[0].addr, "192.0.2.9:123");
+	src[0].nts = true;
+	src[0].cookies = 6;
+	src[0].offset = 0.25;
+	src[0].cert_days_left = NAN;
+	ntsd_status_publish(src, 1, NULL);
+	size_t len = 0;
+	char *t = ntsd_metrics_text(&d, false, &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(strlen(t), len);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE ntsd_nts_ke_sessions_good_total counter\nntsd_nts_ke_sessions_good_total 5\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_nts_ke_failures_total{reason=\"timeout\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_source_nts_cookies{source=\"a\\\"b\\\\c\",addr=\"192.0.2.9:123\"} 6\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_source_offset_seconds{source=\"a\\\"b\\\\c\",addr=\"192.0.2.9:123\"} 0.25\n"));
+	ck_assert_ptr_nonnull(strstr(t, "ntsd_source_nts_certificate_remaining_seconds{source=\"a\\\"b\\\\c\",addr=\"192.0.2.9:123\"} NaN\n"));
+	ck_assert_ptr_null(strstr(t, "# EOF"));
+	free(t);
+	t = ntsd_metrics_text(&d, true, &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE ntsd_nts_ke_sessions_good counter\nntsd_nts_ke_sessions_good_total 5\n"));
+	ck_assert(len > 6 && strcmp(t + len - 6, "# EOF\n") == 0);
+	free(t);
+
+	struct ntsd_config c;
+	struct errs e;
+	ck_assert_int_eq(parse(&c, "metrics 9100\n", &e), 0);
+	ck_assert(c.metrics_on);
+	ck_assert_str_eq(c.metrics.text, "127.0.0.1:9100");
+	ck_assert_int_eq(parse(&c, "metrics [::1]:9101\n", &e), 0);
+	ck_assert_str_eq(c.metrics.text, "[::1]:9101");
+	ck_assert_int_eq(parse(&c, "metrics *:9100\n", &e), 1);
+	ck_assert_ptr_nonnull(strstr(e.all, "t.conf:1: bad metrics address"));
+	ck_assert_int_eq(parse(&c, "listen ntp 127.0.0.1:1\n", &e), 0);
+	ck_assert(!c.metrics_on);
+}
+END_TEST
+
 /* The published snapshot is what readers get, capped at the table size. */
 START_TEST(status_publish_read)
 {
@@ -298,6 +536,92 @@ START_TEST(status_publish_read)
 }
 END_TEST
 
+/* Issue 13 item 15: after a key-file failure the ring is retried 60 s
+ * later (not at the next rotation, a day away), and the good sync then
+ * keeps the key made in memory meanwhile, so its cookies stay valid. */
+START_TEST(ring_retry_keeps_cookies)
+{
+	static struct ntsd d;
+	char dir[] = "/tmp/ntsd-ring.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ntsd_config_defaults(&d.cfg);
+	snprintf(d.cfg.cookie_file, sizeof d.cfg.cookie_file, "%s/keys", dir);
+	ck_assert_int_eq(nts_cookie_ring_new(&d.cfg.ring, NULL, &d.ring), NTS_OK);
+	FILE *f = fopen(d.cfg.cookie_file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("not a key file\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(d.cfg.cookie_file, 0600), 0);
+	const time_t t0 = 1700000000;
+	int rc = 0;
+	ck_assert_int_eq(ntsd_ring_tick(&d, t0, true, &rc), t0 + NTSD_RING_RETRY_SECS);
+	ck_assert_int_eq(rc, NTS_E_KEYFILE_FORMAT);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 1);   /* rotated in memory */
+	uint8_t k[32] = { 7 }, cookie[NTS_COOKIE_MAX];
+	size_t clen;
+	struct nts_cookie_keys keys;
+	ck_assert_int_eq(nts_cookie_seal(d.ring, 15, k, k, 32, cookie, sizeof cookie, &clen), NTS_OK);
+	/* still broken a minute later: again in a minute, same key */
+	ck_assert_int_eq(ntsd_ring_tick(&d, t0 + 60, false, &rc), t0 + 120);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 1);
+	/* repaired (removed): the next try writes the ring, cookie intact */
+	ck_assert_int_eq(unlink(d.cfg.cookie_file), 0);
+	ck_assert_int_eq(ntsd_ring_tick(&d, t0 + 120, false, &rc), t0 + (time_t)d.cfg.ring.rotate_secs);
+	ck_assert_int_ge(rc, 0);
+	ck_assert_int_eq(nts_cookie_open(d.ring, cookie, clen, &keys), NTS_OK);
+	struct nts_cookie_ring *fresh;
+	ck_assert_int_eq(nts_cookie_ring_new(&d.cfg.ring, NULL, &fresh), NTS_OK);
+	ck_assert_int_eq(nts_cookie_ring_load(fresh, d.cfg.cookie_file), NTS_OK);
+	ck_assert_int_eq(nts_cookie_open(fresh, cookie, clen, &keys), NTS_OK);
+	nts_cookie_ring_free(fresh);
+	nts_cookie_ring_free(d.ring);
+	d.ring = NULL;
+	char lock[NTSD_PATH_MAX + 8];
+	snprintf(lock, sizeof lock, "%s.lock", d.cfg.cookie_file);
+	unlink(d.cfg.cookie_file);
+	unlink(lock);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+START_TEST(config_servers)
+{
+	static struct ntsd_config c;
+	struct errs e;
+	ntsd_config_defaults(&c);
+	ck_assert_int_eq(parse(&c,
+			       "server 192.0.2.1 iburst prefer minpoll 4\n"
+			       "server ts.example:1234 nts ca /etc/ca.pem noval aead AES_SIV_CMAC_512\n"
+			       "server [2001:db8::1]:1123 noselect maxpoll 3\n"
+			       "pool pool.example nts\n"
+			       "nts ca /etc/ssl/certs\n"
+			       "driftfile /var/lib/ntsd/drift\n"
+			       "tinker step 0.5 panic 0\n", &e), 0);
+	ck_assert_uint_eq(c.nservers, 4);
+	const struct ntsd_server_conf *s = c.servers;
+	ck_assert_str_eq(s[0].host, "192.0.2.1");
+	ck_assert_uint_eq(s[0].port, 123);
+	ck_assert(s[0].iburst && s[0].prefer && !s[0].nts);
+	ck_assert_int_eq(s[0].minpoll, 4);
+	ck_assert_int_eq(s[0].maxpoll, 10);
+	ck_assert_str_eq(s[1].host, "ts.example");
+	ck_assert(s[1].nts && s[1].noval && s[1].ke_fallback && s[1].port_given);
+	ck_assert_uint_eq(s[1].port, 1234);
+	ck_assert_str_eq(s[1].ca, "/etc/ca.pem");
+	ck_assert_uint_eq(s[1].aead, 17);
+	ck_assert_str_eq(s[2].host, "2001:db8::1");
+	ck_assert_uint_eq(s[2].port, 1123);
+	ck_assert(s[2].noselect);
+	ck_assert_int_eq(s[2].minpoll, 3);   /* follows a lower maxpoll */
+	ck_assert(s[3].pool && s[3].nts);
+	ck_assert_uint_eq(s[3].port, 4460);  /* with nts, the port is NTS-KE's */
+	ck_assert_uint_eq(s[3].line, 4);
+	ck_assert_str_eq(c.nts_ca, "/etc/ssl/certs");
+	ck_assert_str_eq(c.driftfile, "/var/lib/ntsd/drift");
+	ck_assert(fabs(c.step_threshold - 0.5) < 1e-12 && c.panic_threshold == 0);
+}
+END_TEST
+
 int main(void)
 {
 	nts_log_set_level(NTS_LOG_ERR);
@@ -306,10 +630,16 @@ int main(void)
 	tcase_add_test(tc, config_good);
 	tcase_add_loop_test(tc, config_bad_lines, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, config_every_error_reported);
+	tcase_add_test(tc, config_access);
+	tcase_add_test(tc, config_servers);
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, mode6_readvar);
 	tcase_add_test(tc, mode6_errors_and_drops);
+	tcase_add_test(tc, mode6_too_many_fragments);
+	tcase_add_test(tc, mode6_sources);
+	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, status_publish_read);
+	tcase_add_test(tc, ring_retry_keeps_cookies);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -62,7 +62,7 @@ static void verdict(struct probe_check *c, enum check_verdict v, const char *fmt
 
 static bool got_cookies(const struct ke_answer *a)
 {
-	return a->kind == KA_RESPONSE && a->ncookies > 0;
+	return (a->kind == KA_RESPONSE || a->kind == KA_MALFORMED) && a->ncookies > 0;
 }
 
 static bool refused(const struct ke_answer *a)

@@ -22,16 +22,42 @@ static void jw_sep(struct jw *w)
 	w->first[w->depth] = false;
 }
 
+/* Length of the valid UTF-8 sequence at p (RFC 3629: shortest form, no
+ * surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || p[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/* Strings from servers (certificate names) may hold any octet: JSON must
+ * be UTF-8, so an invalid octet becomes U+FFFD. */
 static void jw_str_raw(const char *s)
 {
 	fputc('"', stdout);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			fputc(*p, stdout);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			fputs("\\ufffd", stdout);
+			p++;
+		} else if (*p == '"' || *p == '\\') {
+			printf("\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p++);
+		} else {
+			fwrite(p, 1, n, stdout);
+			p += n;
+		}
 	}
 	fputc('"', stdout);
 }
@@ -248,6 +274,7 @@ static void json_query(struct jw *w, size_t i, const struct probe_query *q)
 		jw_int(w, "stratum", q->stratum);
 		jw_str(w, "refid", q->refid);
 		jw_int(w, "leap", q->leap);
+		jw_bool(w, "synchronised", !q->unsync);
 		jw_num(w, "root_delay", q->root_delay);
 		jw_num(w, "root_dispersion", q->root_disp);
 		jw_int(w, "precision", q->precision);

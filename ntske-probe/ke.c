@@ -116,6 +116,14 @@ size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t ma
 
 /* ---- the main exchange */
 
+void probe_draft_port_hint(struct probe_result *r)
+{
+	snprintf(r->hint, sizeof r->hint,
+		 "port %u comes from the NTS drafts (old guides still give it); the standard "
+		 "NTS-KE port is %u: try %s:%u or --fallback-port", PROBE_DRAFT_PORT,
+		 NTSKE_DEFAULT_PORT, r->host, NTSKE_DEFAULT_PORT);
+}
+
 static void set_port(struct probe_target *t, uint16_t port)
 {
 	if (t->ss.ss_family == AF_INET)
@@ -156,11 +164,8 @@ static int connect_phase(const struct probe_opts *o, struct probe_result *r, int
 	if (rc == 0)
 		return 0;
 	if (r->target.port != NTSKE_DEFAULT_PORT) {
-		if (r->target.port == 1234)
-			snprintf(r->hint, sizeof r->hint,
-				 "port 1234 comes from the NTS drafts (old guides still give it); "
-				 "the standard NTS-KE port is %u: try %s:%u or --fallback-port",
-				 NTSKE_DEFAULT_PORT, r->host, NTSKE_DEFAULT_PORT);
+		if (r->target.port == PROBE_DRAFT_PORT)
+			probe_draft_port_hint(r);
 		else
 			snprintf(r->hint, sizeof r->hint,
 				 "the standard NTS-KE port is %u: try %s:%u or --fallback-port",
@@ -176,6 +181,7 @@ static int connect_phase(const struct probe_opts *o, struct probe_result *r, int
 			}
 		}
 	}
+	snprintf(r->connect_error, sizeof r->connect_error, "%s", err);
 	probe_fail(r, PX_CONNECT, "connect", "%s", err);
 	return -1;
 }
@@ -269,9 +275,18 @@ static int ke_phase(const struct probe_opts *o, struct probe_result *r, struct k
 			   "(%zu octets received)", len);
 		return -1;
 	}
+	if (rc == NTS_E_KE_TOO_LONG) {
+		probe_fail(r, PX_KE, "ke", "reply too large: more than %zu octets without End of "
+			   "Message (the limit of this client)", sizeof msg);
+		return -1;
+	}
+	if (rc == NTS_E_KE_TRUNC) {
+		probe_fail(r, PX_KE, "ke", "reply truncated: a record announces more octets than "
+			   "came before the server closed the connection (%zu octets received)", len);
+		return -1;
+	}
 	if (rc < 0) {
-		probe_fail(r, PX_KE, "ke", "%s", rc == NTS_E_KE_TOO_LONG ? nts_strerror(rc)
-							     : nts_tls_error(c->tls));
+		probe_fail(r, PX_KE, "ke", "%s", nts_tls_error(c->tls));
 		return -1;
 	}
 	rc = ntske_response_parse(msg, len, &r->resp);
@@ -282,10 +297,42 @@ static int ke_phase(const struct probe_opts *o, struct probe_result *r, struct k
 	return 0;
 }
 
+static bool offered(const struct probe_opts *o, uint16_t aead)
+{
+	for (size_t i = 0; i < o->naeads; i++)
+		if (o->aeads[i] == aead)
+			return true;
+	return false;
+}
+
 static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct ke_conn *c)
 {
-	(void)o;
+	/* RFC 8915 section 4.1.5: the server picks one of the client's AEADs */
+	if (r->resp.has_aead && !offered(o, r->resp.aead)) {
+		char list[128];
+		size_t n = 0;
+		list[0] = '\0';
+		for (size_t i = 0; i < o->naeads && n < sizeof list; i++)
+			n += (size_t)snprintf(list + n, sizeof list - n, "%s%u", i ? "," : "",
+					      (unsigned)o->aeads[i]);
+		probe_fail(r, PX_KE, "ke", "server chose AEAD %u, which was not offered (offered %s)",
+			   (unsigned)r->resp.aead, list);
+		return -1;
+	}
+	/* RFC 8915 section 4.1.8: a Port record names the UDP port; 0 is none */
+	if (r->resp.has_port && r->resp.port == 0) {
+		probe_fail(r, PX_KE, "ke", "invalid response: Port record 0 (no NTP port)");
+		return -1;
+	}
+	snprintf(r->ntp_host, sizeof r->ntp_host, "%s",
+		 r->resp.has_server ? r->resp.server : r->target.addr);
+	r->ntp_port = r->resp.has_port ? r->resp.port : 123;
 	if (!r->resp.has_aead || !nts_aead_supported(r->resp.aead)) {
+		if (o->ke_only && r->resp.has_aead) {
+			/* options.c allows an AEAD we cannot use only with --ke-only */
+			r->ke_done = true;
+			return 0;
+		}
 		probe_fail(r, PX_KE, "ke", "server chose AEAD %u, which this build cannot use",
 			   (unsigned)r->resp.aead);
 		return -1;
@@ -296,9 +343,6 @@ static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct
 		probe_fail(r, PX_KE, "ke", "TLS exporter failed");
 		return -1;
 	}
-	snprintf(r->ntp_host, sizeof r->ntp_host, "%s",
-		 r->resp.has_server ? r->resp.server : r->target.addr);
-	r->ntp_port = r->resp.has_port ? r->resp.port : 123;
 	r->ke_done = true;
 	return 0;
 }
@@ -363,6 +407,23 @@ void ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a)
 	}
 }
 
+/* What an answer cut short held: true when it had cookies (text set). */
+static bool partial_cookies(const uint8_t *msg, size_t len, struct ke_answer *a)
+{
+	struct ke_answer part;
+	memset(&part, 0, sizeof part);
+	ke_judge_answer(msg, len, &part);
+	if (part.ncookies == 0)
+		return false;
+	a->ncookies = part.ncookies;
+	a->aead = part.aead;
+	a->aead_count = part.aead_count;
+	a->proto_count = part.proto_count;
+	snprintf(a->text, sizeof a->text, "%zu cookies, then the response broke off after %zu "
+		 "octets", part.ncookies, len);
+	return true;
+}
+
 static int send_request(struct ke_conn *c, const struct ke_try_opts *k, const uint8_t *req,
 			size_t len, double deadline)
 {
@@ -392,12 +453,16 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 	if (rc == 1) {
 		a->kind = KA_RESPONSE;
 		ke_judge_answer(msg, len, a);
+	} else if (rc != NTS_E_TLS_AGAIN && len > 0 && partial_cookies(msg, len, a)) {
+		/* cookies sent before the answer broke off: the server accepted */
+		a->kind = KA_MALFORMED;
 	} else if (rc == NTS_E_TLS_AGAIN) {
 		a->kind = KA_TIMEOUT;
 		snprintf(a->text, sizeof a->text, "no answer within %.1f s", wait);
-	} else if (rc == 0) {
+	} else if (rc == 0 || rc == NTS_E_KE_TRUNC) {
 		a->kind = KA_CLOSED;
-		snprintf(a->text, sizeof a->text, "connection closed without a response");
+		snprintf(a->text, sizeof a->text, "connection closed without a whole response "
+			 "(%zu octets)", len);
 	} else if (rc == NTS_E_TLS_EOF) {
 		a->kind = KA_CLOSED;
 		snprintf(a->text, sizeof a->text, "connection closed without a response (%s)",

@@ -18,3 +18,8 @@ TESTS += ntske-probe/test_probe ntske-probe/test-offline.sh
 EXTRA_DIST += ntske-probe/json-schema.md ntske-probe/json-schema.json \
 	ntske-probe/validate-json.py \
 	ntske-probe/probe-testlib.sh ntske-probe/test-offline.sh
+
+# a misbehaving NTS-KE/NTP server for interop/test-probe-server.sh
+noinst_PROGRAMS += ntske-probe/probe-test-server
+ntske_probe_probe_test_server_SOURCES = ntske-probe/test-server.c
+ntske_probe_probe_test_server_LDADD = $(LIBNTS)

@@ -1,8 +1,12 @@
 /* ntske-probe: the order of the phases, the failure line and the exit code. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nts/err.h"
 #include "probe.h"
@@ -19,6 +23,8 @@ static void run(const struct probe_opts *o, struct nts_tls_creds *creds, struct 
 	r->resolve.ms = (probe_now() - t0) * 1e3;
 	if (rc != 0) {
 		probe_fail(r, PX_RESOLVE, "resolve", "%s", err);
+		if (o->port == PROBE_DRAFT_PORT)
+			probe_draft_port_hint(r);
 		return;
 	}
 	ke_run(o, creds, r);
@@ -33,6 +39,30 @@ static void run(const struct probe_opts *o, struct nts_tls_creds *creds, struct 
 		probe_fail(r, PX_LOCAL, "export", "%s", err);
 }
 
+/* The key log holds every secret of the session: create it 0600 before
+ * GnuTLS appends to it, and say so when it cannot be written (--keylog
+ * fails the run; $SSLKEYLOGFILE only warns). */
+static void open_keylog(struct probe_opts *o, struct probe_result *r)
+{
+	if (!o->keylog)
+		return;
+	int fd = open(o->keylog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		fprintf(stderr, "ntske-probe: warning: key log %s is readable by others (mode %04o)\n",
+			o->keylog, (unsigned)(st.st_mode & 07777));
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (o->keylog_given)
+		probe_fail(r, PX_LOCAL, "local", "key log %s: %s", o->keylog, strerror(errno));
+	else
+		fprintf(stderr, "ntske-probe: warning: SSLKEYLOGFILE %s: %s; no key log written\n",
+			o->keylog, strerror(errno));
+	o->keylog = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static struct probe_opts o;
@@ -44,7 +74,10 @@ int main(int argc, char **argv)
 	snprintf(r.host, sizeof r.host, "%s", o.host);
 	struct nts_tls_creds *creds = NULL;
 	char err[512];
-	if (nts_tls_client_creds_new(o.ca, &creds, err, sizeof err) != NTS_OK)
+	open_keylog(&o, &r);
+	if (r.exit_code != PX_OK)
+		;   /* the key log could not be written */
+	else if (nts_tls_client_creds_new(o.ca, &creds, err, sizeof err) != NTS_OK)
 		probe_fail(&r, PX_LOCAL, "local", "trust anchors: %s", err);
 	else
 		run(&o, creds, &r);
@@ -60,10 +93,12 @@ int main(int argc, char **argv)
 			"continuing only because of --insecure\n",
 			nts_tls_verify_str(r.verify.flags, words, sizeof words));
 	}
+	static char esc[4 * sizeof r.fail_msg + 1];
 	if (r.exit_code != PX_OK && r.exit_code != PX_CHECK_FAIL)
-		fprintf(stderr, "ntske-probe: %s: %s\n", r.fail_phase, r.fail_msg);
+		fprintf(stderr, "ntske-probe: %s: %s\n", r.fail_phase,
+			probe_esc(esc, sizeof esc, r.fail_msg));
 	if (r.hint[0] && r.exit_code != PX_OK)
-		fprintf(stderr, "ntske-probe: hint: %s\n", r.hint);
+		fprintf(stderr, "ntske-probe: hint: %s\n", probe_esc(esc, sizeof esc, r.hint));
 
 	if (o.out == OUT_NAGIOS)
 		return report_nagios(&o, &r);

@@ -272,14 +272,20 @@ int probe_ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, double dead
 int probe_ke_recv(struct ke_conn *c, uint8_t *buf, size_t cap, size_t *len, double deadline)
 {
 	*len = 0;
+	/* Once a record header announces more than a message may hold, keep
+	 * reading only to tell a reply cut short (EOF) from one too large
+	 * (the buffer fills). */
+	bool oversized = false;
 	for (;;) {
 		size_t msg_len;
-		int done = ntske_message_complete(buf, *len, &msg_len);
+		int done = oversized ? 0 : ntske_message_complete(buf, *len, &msg_len);
 		if (done == 1) {
 			*len = msg_len;
 			return 1;
 		}
-		if (done < 0)
+		if (done == NTS_E_KE_TOO_LONG)
+			oversized = true;
+		else if (done < 0)
 			return done;
 		if (*len == cap)
 			return NTS_E_KE_TOO_LONG;
@@ -289,8 +295,8 @@ int probe_ke_recv(struct ke_conn *c, uint8_t *buf, size_t cap, size_t *len, doub
 				return NTS_E_TLS_AGAIN;
 			continue;
 		}
-		if (n == NTS_E_TLS_EOF)
-			return 0;
+		if (n == NTS_E_TLS_EOF || (n < 0 && oversized))
+			return oversized ? NTS_E_KE_TRUNC : 0;
 		if (n < 0)
 			return (int)n;
 		*len += (size_t)n;

@@ -97,14 +97,25 @@ static void refid_text(const struct ntp_hdr *h, char *out, size_t cap)
 {
 	uint8_t b[4];
 	nts_put32(b, h->refid);
-	/* stratum 0/1: four ASCII characters (kiss code or source) when printable */
-	bool ascii = h->stratum <= 1 && b[0] >= 32 && b[0] < 127;
+	/* stratum 0 and 16: a kiss code (RFC 5905 section 7.4, "INIT", "RATE");
+	 * stratum 1: a source name ("GPS"); others: an IPv4 address or hash */
+	bool text = h->stratum <= 1 || h->stratum >= PROBE_STRATUM_UNSYNC;
+	bool ascii = b[0] >= 32 && b[0] < 127;
 	for (int i = 1; i < 4 && ascii; i++)
 		ascii = b[i] == 0 || (b[i] >= 32 && b[i] < 127);
-	if (ascii)
+	if (text && ascii)
 		snprintf(out, cap, "%.4s", (const char *)b);
+	else if (text && h->refid == 0)
+		snprintf(out, cap, "(none)");
 	else
 		snprintf(out, cap, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
+
+/* RFC 5905 section 7.3: leap 3 is "clock unsynchronized"; stratum 0 is a kiss
+ * and 16 unsynchronised: time from such a reply must not be used. */
+static bool unsynchronised(const struct ntp_hdr *h)
+{
+	return h->leap == 3 || h->stratum == 0 || h->stratum >= PROBE_STRATUM_UNSYNC;
 }
 
 static uint64_t now_ntp(void)
@@ -127,6 +138,7 @@ static void fill_reply(struct probe_query *q, const struct nts_client_response *
 	q->root_delay = ntp_short_to_double(h->root_delay);
 	q->root_disp = ntp_short_to_double(h->root_disp);
 	refid_text(h, q->refid, sizeof q->refid);
+	q->unsync = unsynchronised(h);
 	q->ncookies = cr->ncookies;
 	q->cookie_len = cr->ncookies ? cr->cookie_len[0] : 0;
 }
@@ -263,6 +275,15 @@ int ntp_run(const struct probe_opts *o, struct probe_result *r)
 	nts_aead_free(x.c2s);
 	nts_aead_free(x.s2c);
 	refresh_verdict(r);
+	for (size_t i = 0; i < r->nq && code == PX_OK; i++) {
+		const struct probe_query *q = &r->q[i];
+		if (q->ok && q->unsync) {
+			probe_fail(r, PX_UNSYNC, "ntp", "query %zu: the server is not synchronised "
+				   "(leap %u, stratum %u, refid %s): do not take time from it", i + 1,
+				   q->leap, q->stratum, q->refid);
+			return -1;
+		}
+	}
 	if (code != PX_OK) {
 		const struct probe_query *q = &r->q[r->nq - 1];
 		probe_fail(r, code, "ntp", "query %zu to %s port %u (cookie from %s): %s", r->nq,

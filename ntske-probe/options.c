@@ -14,6 +14,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
+		"ntske-probe: probe an NTS server: TLS, NTS-KE, authenticated NTP, conformance\n"
 		"usage: ntske-probe [options] HOST[:PORT]     (PORT defaults to 4460)\n"
 		"  -4, -6                 use IPv4 / IPv6 only\n"
 		"  --sni NAME             server name to send and verify (default: HOST)\n"
@@ -31,9 +32,14 @@ static void usage(FILE *f)
 		"  --json | --nagios      output format (default: text)\n"
 		"  --warn-expiry D, --crit-expiry D   certificate days left (14, 3)\n"
 		"  --warn-offset S, --crit-offset S   clock offset (0.5, 1)\n"
+		"  --crit-unsync          an unsynchronised server is CRITICAL (default WARNING)\n"
 		"  --keylog FILE          NSS key log (default: $SSLKEYLOGFILE)\n"
 		"  --export-keys FILE     append session keys and cookies for nts-pcap\n"
-		"  -h, --help, -V, --version\n",
+		"  -h, --help, -V, --version\n"
+		"exit status: 0 ok, 1 check failures, 2 usage, 3 resolve, 4 connect, 5 tls,\n"
+		"  6 certificate, 7 not NTS-KE (ALPN), 8 ke, 9 ntp, 10 NTS NAK, 11 local,\n"
+		"  12 server not synchronised; --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+		"see ntske-probe(1)\n",
 		PROBE_MAX_QUERIES, NTS_MAX_PLACEHOLDERS);
 }
 
@@ -62,14 +68,19 @@ static bool parse_aeads(const char *s, struct probe_opts *o)
 	return o->naeads > 0;
 }
 
-/* HOST, HOST:PORT, [V6]:PORT or a bare IPv6 literal. */
-static bool parse_target(char *arg, struct probe_opts *o)
+/* HOST, HOST:PORT, [V6]:PORT or a bare IPv6 literal; NULL when valid, else
+ * why not. */
+static const char *parse_target(char *arg, struct probe_opts *o, char *why, size_t cap)
 {
 	char *colon = strrchr(arg, ':');
+	char copy[160];
+	snprintf(copy, sizeof copy, "%s", arg);
 	if (arg[0] == '[') {
 		char *close = strchr(arg, ']');
-		if (!close || (close[1] && close[1] != ':'))
-			return false;
+		if (!close || (close[1] && close[1] != ':')) {
+			snprintf(why, cap, "bad address \"%s\" (want [IPV6]:PORT)", copy);
+			return why;
+		}
 		*close = '\0';
 		o->host = arg + 1;
 		colon = close[1] ? close + 1 : NULL;
@@ -82,18 +93,50 @@ static bool parse_target(char *arg, struct probe_opts *o)
 	if (colon) {
 		double v;
 		*colon = '\0';
-		if (!num(colon + 1, 1, 65535, &v))
-			return false;
+		if (!num(colon + 1, 1, 65535, &v)) {
+			snprintf(why, cap, "bad port \"%s\" in \"%s\" (want 1 to 65535)", colon + 1,
+				 copy);
+			return why;
+		}
 		o->port = (uint16_t)v;
 		o->port_given = true;
 	}
-	return o->host[0] != '\0';
+	if (o->host[0] == '\0') {
+		snprintf(why, cap, "no host name in \"%s\"", copy);
+		return why;
+	}
+	return NULL;
+}
+
+/* Combinations that cannot work, found once every option is read. */
+static const char *check_combination(const struct probe_opts *o, bool json, bool nagios, bool v4,
+				     bool v6, char *why, size_t cap)
+{
+	if (json && nagios)
+		return "--json and --nagios exclude each other";
+	if (v4 && v6)
+		return "-4 and -6 exclude each other";
+	if (o->sni && !o->sni[0])
+		return "--sni wants a name: an empty one would skip the certificate name check "
+		       "(use --insecure to skip verification, loudly)";
+	if (o->ke_only)
+		return NULL;
+	for (size_t i = 0; i < o->naeads; i++) {
+		if (nts_aead_supported(o->aeads[i]))
+			continue;
+		const char *n = nts_aead_name(o->aeads[i]);
+		snprintf(why, cap, "AEAD %u%s%s%s is not available in this build (it has 15 and 17): "
+			 "add --ke-only to test NTS-KE with it", (unsigned)o->aeads[i],
+			 n ? " (" : "", n ? n : "", n ? ")" : "");
+		return why;
+	}
+	return NULL;
 }
 
 enum {
 	O_SNI = 256, O_CA, O_INSECURE, O_TIMEOUT, O_AEAD, O_KE_ONLY, O_COUNT, O_INTERVAL,
 	O_PLACEHOLDERS, O_SCAN, O_CHECK, O_FALLBACK, O_JSON, O_NAGIOS, O_WEXP, O_CEXP, O_WOFF,
-	O_COFF, O_KEYLOG, O_EXPORT,
+	O_COFF, O_KEYLOG, O_EXPORT, O_CUNSYNC,
 };
 
 static const struct option longopts[] = {
@@ -105,7 +148,7 @@ static const struct option longopts[] = {
 	{"json", 0, NULL, O_JSON}, {"nagios", 0, NULL, O_NAGIOS},
 	{"warn-expiry", 1, NULL, O_WEXP}, {"crit-expiry", 1, NULL, O_CEXP},
 	{"warn-offset", 1, NULL, O_WOFF}, {"crit-offset", 1, NULL, O_COFF},
-	{"keylog", 1, NULL, O_KEYLOG}, {"export-keys", 1, NULL, O_EXPORT},
+	{"crit-unsync", 0, NULL, O_CUNSYNC}, {"keylog", 1, NULL, O_KEYLOG}, {"export-keys", 1, NULL, O_EXPORT},
 	{"help", 0, NULL, 'h'}, {"version", 0, NULL, 'V'}, {NULL, 0, NULL, 0},
 };
 
@@ -136,10 +179,11 @@ static bool numeric_option(int c, const char *arg, struct probe_opts *o)
 int probe_parse_args(int argc, char **argv, struct probe_opts *o)
 {
 	int c;
+	bool json = false, nagios = false, v4 = false, v6 = false;
 	while ((c = getopt_long(argc, argv, "46hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case '4': o->family = AF_INET; break;
-		case '6': o->family = AF_INET6; break;
+		case '4': o->family = AF_INET; v4 = true; break;
+		case '6': o->family = AF_INET6; v6 = true; break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("ntske-probe %s\n", PACKAGE_VERSION); return 1;
 		case O_SNI: o->sni = optarg; break;
@@ -155,10 +199,11 @@ int probe_parse_args(int argc, char **argv, struct probe_opts *o)
 		case O_SCAN: o->aead_scan = true; break;
 		case O_CHECK: o->check = true; break;
 		case O_FALLBACK: o->fallback_port = true; break;
-		case O_JSON: o->out = OUT_JSON; break;
-		case O_NAGIOS: o->out = OUT_NAGIOS; break;
-		case O_KEYLOG: o->keylog = optarg; break;
+		case O_JSON: o->out = OUT_JSON; json = true; break;
+		case O_NAGIOS: o->out = OUT_NAGIOS; nagios = true; break;
+		case O_KEYLOG: o->keylog = optarg; o->keylog_given = true; break;
 		case O_EXPORT: o->export_keys = optarg; break;
+		case O_CUNSYNC: o->unsync_critical = true; break;
 		case '?': usage(stderr); return -1;
 		default:
 			if (!numeric_option(c, optarg, o)) {
@@ -168,9 +213,18 @@ int probe_parse_args(int argc, char **argv, struct probe_opts *o)
 			}
 		}
 	}
-	if (optind != argc - 1 || !parse_target(argv[optind], o)) {
+	char why[512];
+	const char *bad = NULL;
+	if (optind != argc - 1) {
 		fprintf(stderr, "ntske-probe: usage: give exactly one HOST[:PORT]\n");
 		usage(stderr);
+		return -1;
+	}
+	if (json && nagios)
+		o->out = OUT_TEXT;   /* a plain usage error (2), not Nagios UNKNOWN (3) */
+	if ((bad = parse_target(argv[optind], o, why, sizeof why)) != NULL ||
+	    (bad = check_combination(o, json, nagios, v4, v6, why, sizeof why)) != NULL) {
+		fprintf(stderr, "ntske-probe: usage: %s\n", bad);
 		return -1;
 	}
 	return 0;

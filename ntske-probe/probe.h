@@ -25,6 +25,7 @@ enum probe_exit {
 	PX_NTP = 9,          /* NTS-protected NTP exchange failed */
 	PX_NAK = 10,         /* the NTP server answered with an NTS NAK */
 	PX_LOCAL = 11,       /* local problem: CA file, key log or export file */
+	PX_UNSYNC = 12,      /* authenticated replies say the server is not synchronised */
 };
 
 enum probe_output { OUT_TEXT, OUT_JSON, OUT_NAGIOS };
@@ -35,6 +36,8 @@ enum probe_output { OUT_TEXT, OUT_JSON, OUT_NAGIOS };
 #define PROBE_MAX_SCAN 8
 #define PROBE_HEX_MAX 64     /* record body octets kept as hex */
 #define PROBE_MAX_ADDRS 4    /* addresses connect tries in turn */
+#define PROBE_DRAFT_PORT 1234   /* the NTS-KE port of the drafts, still in old guides */
+#define PROBE_STRATUM_UNSYNC 16  /* RFC 5905 section 7.3: 16 = unsynchronised */
 
 struct probe_opts {
 	const char *host;
@@ -53,9 +56,11 @@ struct probe_opts {
 	size_t naeads;
 	enum probe_output out;
 	const char *keylog;
+	bool keylog_given;        /* --keylog, not $SSLKEYLOGFILE */
 	const char *export_keys;
 	double warn_expiry, crit_expiry;  /* days */
 	double warn_offset, crit_offset;  /* seconds */
+	bool unsync_critical;     /* --nagios: an unsynchronised server is CRITICAL */
 };
 
 struct probe_target {
@@ -81,6 +86,7 @@ struct probe_query {
 	char cookie_from[16];     /* "ke" or "ntp#N" */
 	double offset, delay, rtt_ms;
 	unsigned stratum, leap, version, mode;
+	bool unsync;              /* leap 3, or stratum 0 or 16: not synchronised */
 	int precision;
 	char refid[40];
 	double root_delay, root_disp;
@@ -121,6 +127,7 @@ struct probe_result {
 	struct nts_tls_verify verify;
 	size_t nchain;
 	struct nts_tls_cert chain[NTS_TLS_MAX_CHAIN];
+	char connect_error[256];        /* why the last connect failed */
 	/* KE */
 	bool ke_done;
 	size_t nrecs;
@@ -178,7 +185,9 @@ int probe_ke_open(const struct probe_opts *o, struct nts_tls_creds *creds,
 void probe_ke_close(struct ke_conn *c);
 int probe_ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, double deadline);
 /* Read one KE message: 1 when complete, 0 on EOF before End of Message,
- * NTS_E_TLS_AGAIN on timeout, another nts_err on failure. */
+ * NTS_E_TLS_AGAIN on timeout, NTS_E_KE_TRUNC on EOF inside a record that
+ * announced more than cap, NTS_E_KE_TOO_LONG when cap filled first, another
+ * nts_err on failure. *len is what arrived, also on failure. */
 int probe_ke_recv(struct ke_conn *c, uint8_t *buf, size_t cap, size_t *len, double deadline);
 void probe_tls_client_opts(const struct probe_opts *o, struct nts_tls_client_opts *t);
 
@@ -213,6 +222,7 @@ void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struc
 void ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a);
 void ke_build_default_request(const struct probe_opts *o, struct ntske_request *req);
 size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max);
+void probe_draft_port_hint(struct probe_result *r);
 int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
 void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
 
@@ -238,5 +248,8 @@ const char *probe_exit_name(int code);
 void probe_fail(struct probe_result *r, int code, const char *phase, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void probe_hex(char *out, size_t cap, const uint8_t *p, size_t n);
+/* in with every byte outside printable ASCII as \xNN (text from servers
+ * cannot move the cursor or fake a line); returns out. */
+const char *probe_esc(char *out, size_t cap, const char *in);
 
 #endif

@@ -37,13 +37,36 @@ void probe_hex(char *out, size_t cap, const uint8_t *p, size_t n)
 		out[k] = '\0';
 }
 
+const char *probe_esc(char *out, size_t cap, const char *in)
+{
+	static const char d[] = "0123456789abcdef";
+	size_t k = 0;
+	if (!cap)
+		return out;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		bool plain = *p >= 0x20 && *p < 0x7f;
+		if (k + (plain ? 1 : 4) >= cap)
+			break;
+		if (plain) {
+			out[k++] = (char)*p;
+		} else {
+			out[k++] = '\\';
+			out[k++] = 'x';
+			out[k++] = d[*p >> 4];
+			out[k++] = d[*p & 15];
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
 const char *probe_exit_name(int code)
 {
 	static const char *const names[] = {
 		[PX_OK] = "ok", [PX_CHECK_FAIL] = "check-failed", [PX_USAGE] = "usage",
 		[PX_RESOLVE] = "resolve", [PX_CONNECT] = "connect", [PX_TLS] = "tls",
 		[PX_CERT] = "certificate", [PX_ALPN] = "alpn", [PX_KE] = "ke", [PX_NTP] = "ntp",
-		[PX_NAK] = "nts-nak", [PX_LOCAL] = "local",
+		[PX_NAK] = "nts-nak", [PX_LOCAL] = "local", [PX_UNSYNC] = "unsynchronised",
 	};
 	if (code < 0 || (size_t)code >= sizeof names / sizeof names[0] || !names[code])
 		return "unknown";
@@ -73,14 +96,16 @@ static void text_phase(const char *name, const struct probe_phase *p, const char
 
 static void text_cert(size_t i, const struct nts_tls_cert *c)
 {
-	char from[32], to[32];
+	char from[32], to[32], e1[4 * sizeof c->subject + 1], e2[4 * sizeof c->issuer + 1];
 	utc(from, sizeof from, c->not_before);
 	utc(to, sizeof to, c->not_after);
-	printf("cert %-4zu subject %s; issuer %s\n", i, c->subject, c->issuer);
+	/* names come from the server: escaped, so they cannot fake our lines */
+	printf("cert %-4zu subject %s; issuer %s\n", i, probe_esc(e1, sizeof e1, c->subject),
+	       probe_esc(e2, sizeof e2, c->issuer));
 	if (c->nsans) {
 		printf("          SAN");
 		for (size_t k = 0; k < c->nsans; k++)
-			printf("%s %s", k ? "," : "", c->sans[k]);
+			printf("%s %s", k ? "," : "", probe_esc(e1, sizeof e1, c->sans[k]));
 		printf("\n");
 	}
 	printf("          valid %s .. %s (%.0f days left); %s %u bits; %s\n", from, to,
@@ -90,11 +115,13 @@ static void text_cert(size_t i, const struct nts_tls_cert *c)
 static void text_tls(const struct probe_opts *o, const struct probe_result *r)
 {
 	const struct nts_tls_info *i = &r->tls_info;
+	char alpn[4 * sizeof i->alpn + 1], name[4 * sizeof r->verify.name + 1];
 	if (r->tls.run && i->version[0]) {
-		char what[256];
+		char what[512];
 		snprintf(what, sizeof what, "%s, %s, group %s, sig %s, ALPN %s%s%s", i->version,
 			 i->cipher, i->group[0] ? i->group : "-", i->sigalg[0] ? i->sigalg : "-",
-			 i->alpn[0] ? "\"" : "none", i->alpn, i->alpn[0] ? "\"" : "");
+			 i->alpn[0] ? "\"" : "none", probe_esc(alpn, sizeof alpn, i->alpn),
+			 i->alpn[0] ? "\"" : "");
 		text_phase("tls", &r->tls, what);
 	} else if (r->tls.run) {
 		text_phase("tls", &r->tls, "handshake failed before a cipher was agreed");
@@ -106,7 +133,7 @@ static void text_tls(const struct probe_opts *o, const struct probe_result *r)
 		nts_tls_verify_str(r->verify.flags, words, sizeof words);
 		if (!r->verify.flags)
 			printf("verify    ok (chain and name %s)\n",
-			       r->verify.name[0] ? r->verify.name : "-");
+			       r->verify.name[0] ? probe_esc(name, sizeof name, r->verify.name) : "-");
 		else if (o->insecure)
 			printf("verify    FAILED: %s -- INSECURE: continuing because of --insecure\n",
 			       words);
@@ -125,8 +152,10 @@ static void text_ke(const struct probe_result *r)
 	text_phase("ke", &r->ke, what);
 	for (size_t k = 0; k < r->nrecs; k++) {
 		const struct probe_rec *p = &r->recs[k];
+		char dec[4 * sizeof p->decoded + 1];
 		printf("  record  %c %s (%u) len %u%s%s\n", p->critical ? 'C' : '-', p->name,
-		       (unsigned)p->type, (unsigned)p->len, p->decoded[0] ? ": " : "", p->decoded);
+		       (unsigned)p->type, (unsigned)p->len, p->decoded[0] ? ": " : "",
+		       probe_esc(dec, sizeof dec, p->decoded));
 	}
 	if (!r->ke_done)
 		return;
@@ -154,8 +183,8 @@ static void text_ntp(const struct probe_result *r)
 		}
 		printf("offset %+.6f s, delay %.6f s (%.1f ms)\n", q->offset, q->delay, q->rtt_ms);
 		printf("          stratum %u, refid %s, leap %u, root delay %.6f s, root disp %.6f s, "
-		       "precision %d\n", q->stratum, q->refid, q->leap, q->root_delay, q->root_disp,
-		       q->precision);
+		       "precision %d%s\n", q->stratum, q->refid, q->leap, q->root_delay, q->root_disp,
+		       q->precision, q->unsync ? "; NOT SYNCHRONISED" : "");
 		printf("          authenticated, UID echoed, %zu new cookie%s (%zu octets), "
 		       "response %zu octets%s%s\n", q->ncookies, q->ncookies == 1 ? "" : "s",
 		       q->cookie_len, q->resp_len, q->error[0] ? "; " : "", q->error);
@@ -198,7 +227,10 @@ void report_text(const struct probe_opts *o, const struct probe_result *r)
 	if (!r->naddrs)
 		snprintf(what + k, sizeof what - k, " ?");
 	text_phase("resolve", &r->resolve, what);
-	snprintf(what, sizeof what, "%s port %u", r->target.addr, (unsigned)r->target.port);
+	if (r->connect.run && !r->tls.run && r->connect_error[0])
+		snprintf(what, sizeof what, "FAILED: %s", r->connect_error);
+	else
+		snprintf(what, sizeof what, "%s port %u", r->target.addr, (unsigned)r->target.port);
 	text_phase("connect", &r->connect, what);
 	text_tls(o, r);
 	text_ke(r);
@@ -208,12 +240,17 @@ void report_text(const struct probe_opts *o, const struct probe_result *r)
 		       r->scan[i].accepted ? "accepted" : "refused", r->scan[i].answer);
 	text_ntp(r);
 	text_check(r);
+	char e[4 * sizeof r->fail_msg + 1];
 	if (r->hint[0])
-		printf("hint      %s\n", r->hint);
+		printf("hint      %s\n", probe_esc(e, sizeof e, r->hint));
 	if (r->exit_code == PX_OK || r->exit_code == PX_CHECK_FAIL)
 		printf("result    %s\n", r->exit_code == PX_OK ? "OK" : "check found failures");
+	else if (r->exit_code == PX_UNSYNC)
+		printf("result    NOT SYNCHRONISED (exit %d): %s\n", r->exit_code,
+		       probe_esc(e, sizeof e, r->fail_msg));
 	else
-		printf("result    FAILED in %s (exit %d)\n", r->fail_phase, r->exit_code);
+		printf("result    FAILED in %s (exit %d): %s\n", r->fail_phase, r->exit_code,
+		       probe_esc(e, sizeof e, r->fail_msg));
 }
 
 /* ---- Nagios plugin output */
@@ -250,9 +287,14 @@ int report_nagios(const struct probe_opts *o, const struct probe_result *r)
 	char why[768] = "";
 	size_t n = 0;
 #define WHY(...) why_add(why, sizeof why, &n, __VA_ARGS__)
-	if (r->exit_code != PX_OK && r->exit_code != PX_CHECK_FAIL) {
+	char esc[4 * sizeof r->fail_msg + 1];
+	if (r->exit_code == PX_UNSYNC) {
+		/* the server answers and authenticates, but its time is not usable */
+		st = o->unsync_critical ? 2 : 1;
+		WHY("%s", probe_esc(esc, sizeof esc, r->fail_msg));
+	} else if (r->exit_code != PX_OK && r->exit_code != PX_CHECK_FAIL) {
 		st = r->exit_code == PX_USAGE || r->exit_code == PX_LOCAL ? 3 : 2;
-		WHY("%s: %s", r->fail_phase, r->fail_msg);
+		WHY("%s: %s", r->fail_phase, probe_esc(esc, sizeof esc, r->fail_msg));
 	} else if (r->verify.checked && r->verify.flags) {
 		char words[128];
 		st = worse(st, 2);
@@ -268,7 +310,8 @@ int report_nagios(const struct probe_opts *o, const struct probe_result *r)
 		st = worse(st, 2);
 	else if (r->nchain && days < o->warn_expiry)
 		st = worse(st, 1);
-	double off = r->nq && r->q[r->nq - 1].ok ? r->q[r->nq - 1].offset : NAN;
+	double off = r->nq && r->q[r->nq - 1].ok && !r->q[r->nq - 1].unsync ? r->q[r->nq - 1].offset
+									  : NAN;
 	if (!isnan(off) && fabs(off) >= o->crit_offset)
 		st = worse(st, 2);
 	else if (!isnan(off) && fabs(off) >= o->warn_offset)

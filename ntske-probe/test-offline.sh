@@ -28,9 +28,30 @@ json() { # DESC CODE ARGS...
 		echo "not ok - $d: exit $rc (want $code): $v"; fail=1
 	fi
 }
+stdout() { # DESC CODE REGEX ARGS...: exit status and standard output
+	d=$1 code=$2 re=$3; shift 3
+	out=$("$probe" "$@" 2>/dev/null); rc=$?
+	if [ "$rc" -eq "$code" ] && printf '%s\n' "$out" | grep -Eq -- "$re"; then
+		echo "ok - $d (exit $rc)"
+	else
+		echo "not ok - $d: exit $rc, wanted $code and /$re/ in: $out"; fail=1
+	fi
+}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 expect "no host" 2 'usage: give exactly one HOST' --count 2
-expect "bad port" 2 'usage: give exactly one HOST' 127.0.0.1:70000
+expect "bad port" 2 'usage: bad port "70000" in "127.0.0.1:70000"' 127.0.0.1:70000
+expect "port out of range" 2 'usage: bad port "99999"' localhost:99999
+expect "port not a number" 2 'usage: bad port "abc"' localhost:abc
+expect "--json with --nagios" 2 'usage: --json and --nagios exclude each other' --json --nagios localhost
+expect "-4 with -6" 2 'usage: -4 and -6 exclude each other' -4 -6 localhost
+expect "empty --sni" 2 'usage: --sni wants a name' --sni "" localhost
+expect "AEAD this build lacks" 2 'usage: AEAD 16 .*add --ke-only' --aead 16 localhost
+stdout "closed port: the connect line says it failed" 4 "^connect +FAILED: 127\.0\.0\.1 port $port: Connection refused" --timeout 2 "127.0.0.1:$port"
+stdout "closed port: the result line carries the reason" 4 "^result +FAILED in connect \(exit 4\): 127\.0\.0\.1 port $port: Connection refused" --timeout 2 "127.0.0.1:$port"
+stdout "--help: one-line description" 0 '^ntske-probe: probe an NTS server' --help
+stdout "--help: exit codes" 0 '^exit status: 0 ok, 1 check failures, 2 usage' --help
+stdout "--help: points to the manual" 0 '^see ntske-probe\(1\)' --help
+expect "draft port 1234 hint when resolution fails" 3 'hint: port 1234 comes from the NTS drafts' -6 127.0.0.1:1234
 expect "bad --timeout" 2 'bad value "x" for --timeout' --timeout x 127.0.0.1
 expect "IPv4 literal with -6" 3 'resolve: 127\.0\.0\.1: ' -6 127.0.0.1
 expect "closed port" 4 "connect: 127\.0\.0\.1 port $port: Connection refused" --timeout 2 "127.0.0.1:$port"

@@ -28,6 +28,14 @@ static const struct arg_case {
 	{{"-4", "--timeout", "0.5", "127.0.0.1:9"}, 0, "127.0.0.1", 9},
 	{{"h:0"}, -1, NULL, 0},
 	{{"h:65536"}, -1, NULL, 0},
+	{{"h:99999"}, -1, NULL, 0},
+	{{"-4", "-6", "h"}, -1, NULL, 0},
+	{{"--json", "--nagios", "h"}, -1, NULL, 0},
+	{{"--sni", "", "h"}, -1, NULL, 0},
+	{{"--sni", "n.example", "h"}, 0, "h", 4460},
+	{{"--aead", "16", "h"}, -1, NULL, 0},
+	{{"--aead", "16", "--ke-only", "h"}, 0, "h", 4460},
+	{{"--aead", "30,15", "--ke-only", "h"}, 0, "h", 4460},
 	{{"h:x"}, -1, NULL, 0},
 	{{"[::1"}, -1, NULL, 0},
 	{{":123"}, -1, NULL, 0},
@@ -79,13 +87,13 @@ END_TEST
 START_TEST(args_values)
 {
 	struct probe_opts o;
-	const char *args[6] = {"--aead", "30,15", "--count", "3", "--insecure", "h"};
+	const char *args[6] = {"--aead", "30,15", "--count", "3", "--ke-only", "h"};
 	ck_assert_int_eq(parse(args, &o), 0);
 	ck_assert_uint_eq(o.naeads, 2);
 	ck_assert_uint_eq(o.aeads[0], 30);
 	ck_assert_uint_eq(o.aeads[1], 15);
 	ck_assert_uint_eq(o.count, 3);
-	ck_assert(o.insecure);
+	ck_assert(o.ke_only);
 	const char *a2[6] = {"h"};
 	ck_assert_int_eq(parse(a2, &o), 0);
 	ck_assert_uint_eq(o.naeads, 2);   /* defaults: 15, 17 */
@@ -192,11 +200,28 @@ START_TEST(export_format)
 }
 END_TEST
 
+/* ---- text from servers is escaped */
+
+START_TEST(escape_text)
+{
+	char out[64];
+	ck_assert_str_eq(probe_esc(out, sizeof out, "CN=a b"), "CN=a b");
+	ck_assert_str_eq(probe_esc(out, sizeof out, "x\033[2J\nverify ok\xff"),
+			 "x\\x1b[2J\\x0averify ok\\xff");
+	ck_assert_str_eq(probe_esc(out, sizeof out, "\x7f\xc3\xa9"), "\\x7f\\xc3\\xa9");
+	/* never an escape cut in half, always terminated */
+	ck_assert_str_eq(probe_esc(out, 8, "ab\001cd"), "ab\\x01c");
+	ck_assert_str_eq(probe_esc(out, 8, "abcde\001"), "abcde");
+	ck_assert_str_eq(probe_esc(out, 8, "abcdefghij"), "abcdefg");
+}
+END_TEST
+
 START_TEST(exit_names)
 {
 	ck_assert_str_eq(probe_exit_name(PX_CERT), "certificate");
 	ck_assert_str_eq(probe_exit_name(PX_ALPN), "alpn");
 	ck_assert_str_eq(probe_exit_name(PX_LOCAL), "local");
+	ck_assert_str_eq(probe_exit_name(PX_UNSYNC), "unsynchronised");
 	ck_assert_str_eq(probe_exit_name(99), "unknown");
 	ck_assert_str_eq(probe_exit_name(-1), "unknown");
 	struct probe_result *r = calloc(1, sizeof *r);
@@ -284,6 +309,7 @@ int main(void)
 	tcase_add_test(tc, dump_records);
 	tcase_add_test(tc, export_format);
 	tcase_add_test(tc, exit_names);
+	tcase_add_test(tc, escape_text);
 	tcase_add_loop_test(tc, judge_answers, 0, sizeof answers / sizeof answers[0]);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

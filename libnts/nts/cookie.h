@@ -55,6 +55,17 @@ int nts_cookie_ring_export(const struct nts_cookie_ring *r, struct nts_ring_key 
  * n must be 1..NTS_RING_MAX_KEYS with distinct ids; on error nothing changes. */
 int nts_cookie_ring_import(struct nts_cookie_ring *r, const struct nts_ring_key *keys, size_t n);
 
+/* The keys _rotate made that were not saved since (nts_cookie_ring_mark_saved
+ * after a successful save), oldest first; _import keeps this mark on keys it
+ * already held. */
+int nts_cookie_ring_export_unsaved(const struct nts_cookie_ring *r, struct nts_ring_key *out,
+				   size_t cap, size_t *n);
+void nts_cookie_ring_mark_saved(struct nts_cookie_ring *r);
+/* Date every key created after 'now' at 'now', so a key file dated in the
+ * future (a clock that was wrong when it was written) cannot keep its
+ * current key from rotating for that long. Returns how many were changed. */
+int nts_cookie_ring_clamp_future(struct nts_cookie_ring *r, time_t now);
+
 /* Key file (text, mode 0600, written to a temporary file and renamed).
  * _load replaces the ring's keys only if the whole file is valid: a missing
  * file gives NTS_E_IO with errno ENOENT, a truncated or corrupt one
@@ -67,9 +78,12 @@ int nts_cookie_ring_import(struct nts_cookie_ring *r, const struct nts_ring_key 
 int nts_cookie_ring_save(const struct nts_cookie_ring *r, const char *path);
 int nts_cookie_ring_load(struct nts_cookie_ring *r, const char *path);
 /* For several servers sharing one key file: under flock(LOCK_EX) on
- * PATH.lock, load PATH (its keys replace the ring's), rotate if due, and save
- * if a key was added or PATH was missing. Returns like _rotate; a damaged
- * file is an error and is left alone. See keyfile.c for the whole scheme. */
+ * PATH.lock, load PATH (its keys replace the ring's, except keys this ring
+ * made that were never saved: they are kept, so cookies issued while the
+ * file could not be used stay valid), date keys from the future at 'now',
+ * rotate if due, and save if anything changed or PATH was missing. Returns
+ * like _rotate; a damaged file is an error and is left alone. See keyfile.c
+ * for the whole scheme. */
 int nts_cookie_ring_sync(struct nts_cookie_ring *r, const char *path, time_t now);
 
 /* Length of a cookie carrying keys for this AEAD (0 if unsupported). */

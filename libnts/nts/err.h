@@ -64,7 +64,7 @@ enum nts_err {
 	NTS_E_NTS_AUTH_NOT_LAST = -86, /* fields follow the authenticator */
 	NTS_E_NTS_AUTH_MALFORMED = -87,/* nonce/ciphertext lengths inconsistent */
 	NTS_E_NTS_NONCE_SHORT = -88,   /* nonce under 16 octets */
-	NTS_E_NTS_AUTH_FAIL = -89,     /* AEAD verification failed */
+	NTS_E_NTS_AUTH_FAIL = -89,     /* Authenticator did not verify under the session key */
 	NTS_E_NTS_UID_MISMATCH = -90,  /* response UID does not match request */
 	NTS_E_NTS_PLACEHOLDER_SIZE = -91, /* placeholder body not as long as cookie */
 	NTS_E_NTS_NAK = -92,           /* response is an NTS NAK (kiss code NTSN) */
@@ -72,6 +72,7 @@ enum nts_err {
 	NTS_E_NTS_TOO_MANY = -94,      /* more cookies/placeholders than we accept */
 	NTS_E_NTS_INNER_MALFORMED = -95, /* decrypted extension fields malformed */
 	NTS_E_NTS_ORIGIN = -96,        /* response origin timestamp mismatch */
+	NTS_E_RATE_LIMITED = -97,      /* the caller's rate limiter refused the client */
 
 	/* cookies and the master-key ring (RFC 8915 section 6) */
 	NTS_E_COOKIE_SHORT = -110,     /* cookie too short to hold its header */
@@ -118,6 +119,14 @@ enum nts_err {
 	NTS_E_STATE_FORMAT = -170,     /* saved client state malformed or truncated */
 	NTS_E_STATE_OTHER = -171,      /* saved client state is for another server or AEAD */
 	NTS_E_KE_AEAD_NOT_OFFERED = -172, /* KE server chose an AEAD we did not offer */
+
+	/* NTP mode 6 control messages (RFC 9327; mode6.c) */
+	NTS_E_M6_SHORT = -190,         /* datagram shorter than the 12-octet header */
+	NTS_E_M6_MODE = -191,          /* not mode 6, or version not 1..4 */
+	NTS_E_M6_COUNT = -192,         /* count runs past the end of the datagram */
+	NTS_E_M6_FRAGMENT = -193,      /* fragment overlaps, repeats or lies past the limit */
+	NTS_E_M6_SERVER = -194,        /* the server answered with an error code */
+	NTS_E_M6_MISMATCH = -195,      /* response to another request (seq, op or assoc) */
 };
 
 /* A short English description of an nts_err code; never NULL. */

@@ -53,8 +53,10 @@ struct nts_client_response {
 };
 
 /* Parse and verify the server's answer to the request that carried uid.
- * NTS_E_NTS_NAK (resp->nak) for a matching NTS NAK; NTS_E_NTS_UID_MISMATCH,
- * NTS_E_NTS_NO_AUTH, NTS_E_AEAD_VERIFY, ... for a response to drop. */
+ * NTS_E_NTS_NAK (resp->nak) for a matching NTS NAK, and also for an
+ * authenticated answer with a NAK's header (stratum 0, kiss code NTSN):
+ * no time may be taken from either; NTS_E_NTS_UID_MISMATCH,
+ * NTS_E_NTS_NO_AUTH, NTS_E_NTS_AUTH_FAIL, ... for a response to drop. */
 int nts_client_parse_response(const uint8_t *pkt, size_t len, const uint8_t *uid,
 			      size_t uid_len, struct nts_aead *s2c,
 			      struct nts_client_response *resp);
@@ -90,9 +92,10 @@ struct nts_server_request {
  * NTS_MAX_PLACEHOLDERS placeholders are tolerated but not filled.
  * NTS_OK: answer with nts_server_build_response().
  * NTS_E_NTS_NOT_NTS: no NTS fields; serve it as plain NTP.
- * a cookie error (NTS_E_COOKIE_*) or NTS_E_AEAD_VERIFY with req->uid set:
+ * a cookie error (NTS_E_COOKIE_*) or NTS_E_NTS_AUTH_FAIL with req->uid set:
  *   answer with nts_server_build_nak() (RFC 8915 section 5.7);
- * anything else: malformed, drop it. */
+ * anything else: malformed, drop it. nts_serve_ntp() (serve.h) makes this
+ * decision; use it rather than repeating it. */
 int nts_server_parse_request(struct nts_server *s, const uint8_t *pkt, size_t len,
 			     struct nts_server_request *req);
 

@@ -97,6 +97,10 @@ struct nts_tls_cert {
  * handshake that failed certificate verification. */
 size_t nts_tls_peer_chain(const struct nts_tls *t, struct nts_tls_cert *out, size_t max);
 
+/* The first certificate of server credentials (the leaf), decoded; so a
+ * server can say when it expires. */
+int nts_tls_creds_leaf(const struct nts_tls_creds *c, struct nts_tls_cert *out);
+
 /* Reasons a certificate failed verification (our flags, not GnuTLS's). */
 enum nts_tls_verify_flag {
 	NTS_TLS_V_EXPIRED = 1u << 0,

@@ -467,6 +467,77 @@ START_TEST(test_sync_two_rings)
 }
 END_TEST
 
+/* Issue 13 item 15: a key file dated a year ahead must not keep its key
+ * current for a year; the future date is clamped to 'now' (and saved), so
+ * the key rotates rotate_secs later. */
+START_TEST(test_sync_future_key)
+{
+	const char *dir = tv_tmpdir();
+	const char *path = path_in(dir, "keys");
+	struct nts_ring_config cfg = { 60, 2 };
+	struct nts_cookie_ring *w, *r;
+	const time_t now = 1700000000, year = 365 * 86400;
+	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &w), NTS_OK);
+	ck_assert_int_eq(nts_cookie_ring_rotate(w, now + year, true), 1);
+	ck_assert_int_eq(nts_cookie_ring_save(w, path), NTS_OK);
+	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
+	ck_assert_int_ge(nts_cookie_ring_sync(r, path, now), 0);
+	ck_assert_int_eq(nts_cookie_ring_next_rotation(r), now + 60);
+	/* the clamp was saved: another server loading the file agrees */
+	struct snap a, b;
+	ck_assert_int_eq(nts_cookie_ring_load(w, path), NTS_OK);
+	snap_take(w, &a);
+	ck_assert_int_eq(a.k[0].created, now);
+	ck_assert_int_eq(nts_cookie_ring_sync(r, path, now + 61), 1);
+	snap_take(r, &b);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_int_eq(b.k[1].created, now + 61);
+	nts_cookie_ring_free(w);
+	nts_cookie_ring_free(r);
+	rm_dir(dir);
+}
+END_TEST
+
+/* Issue 13 item 15: while the key file cannot be used the server rotates
+ * in memory and issues cookies under that key; the next good sync keeps
+ * that key (and writes it to the file) instead of discarding it. */
+START_TEST(test_sync_keeps_unsaved)
+{
+	const char *dir = tv_tmpdir();
+	const char *path = path_in(dir, "keys");
+	struct nts_ring_config cfg = { 100, 3 };
+	struct nts_cookie_ring *r, *other;
+	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
+	/* a file that cannot be read as keys */
+	spit(path, "garbage\n", 8, 0600);
+	ck_assert_int_eq(nts_cookie_ring_sync(r, path, 1000), NTS_E_KEYFILE_FORMAT);
+	ck_assert_int_eq(nts_cookie_ring_rotate(r, 1000, false), 1);
+	uint8_t cookie[104];
+	struct nts_cookie_keys k;
+	seal15(r, cookie);
+	/* the file is repaired by someone else with keys of their own */
+	other = ring_rotated(1, 990);
+	ck_assert_int_eq(nts_cookie_ring_save(other, path), NTS_OK);
+	ck_assert_int_ge(nts_cookie_ring_sync(r, path, 1060), 0);
+	ck_assert_int_eq(nts_cookie_open(r, cookie, sizeof cookie, &k), NTS_OK);
+	ck_assert_uint_eq(nts_cookie_ring_size(r), 2);
+	/* the merged key is the newest, so current, and now in the file */
+	ck_assert_int_eq(nts_cookie_ring_load(other, path), NTS_OK);
+	ck_assert_int_eq(nts_cookie_open(other, cookie, sizeof cookie, &k), NTS_OK);
+	ck_assert_uint_eq(nts_cookie_ring_current_id(other), nts_cookie_ring_current_id(r));
+	/* once saved it is an ordinary key: a file without it wins again */
+	struct nts_cookie_ring *third = ring_rotated(1, 2000);
+	ck_assert_int_eq(nts_cookie_ring_save(third, path), NTS_OK);
+	ck_assert_int_eq(nts_cookie_ring_sync(r, path, 2001), 0);
+	ck_assert_uint_eq(nts_cookie_ring_size(r), 1);
+	ck_assert_int_eq(nts_cookie_open(r, cookie, sizeof cookie, &k), NTS_E_COOKIE_UNKNOWN_KEY);
+	nts_cookie_ring_free(r);
+	nts_cookie_ring_free(other);
+	nts_cookie_ring_free(third);
+	rm_dir(dir);
+}
+END_TEST
+
 struct syncer {
 	const char *path;
 	struct nts_cookie_ring *r;
@@ -536,6 +607,8 @@ Suite *keyfile_suite(void)
 	TCase *sync = tcase_create("sync");
 	tcase_add_test(sync, test_sync_two_rings);
 	tcase_add_test(sync, test_sync_concurrent);
+	tcase_add_test(sync, test_sync_future_key);
+	tcase_add_test(sync, test_sync_keeps_unsaved);
 	suite_add_tcase(s, sync);
 	return s;
 }

@@ -264,7 +264,7 @@ START_TEST(tamper_response)
 			 NTS_OK);
 	/* the wrong key (C2S instead of S2C) does not verify */
 	ck_assert_int_eq(nts_client_parse_response(resp, rlen, f.uid, sizeof f.uid, f.c2s, &cresp),
-			 NTS_E_AEAD_VERIFY);
+			 NTS_E_NTS_AUTH_FAIL);
 	fx_free(&f);
 }
 END_TEST
@@ -323,6 +323,46 @@ static void check_nak(const uint8_t *nak, size_t nlen, const struct fixture *f)
 	ck_assert(!cresp.nak);
 }
 
+/* An authenticated answer shaped as a NAK (stratum 0, kiss code NTSN) is
+ * still a NAK (RFC 8915 section 5.7, RFC 5905 section 7.4): the caller must
+ * never take time from it, so it is not returned as a normal reply. */
+START_TEST(nak_authenticated_shape)
+{
+	struct fixture f;
+	uint8_t pkt[NTP_MAX_PACKET], resp[NTP_MAX_PACKET];
+	struct nts_server_request sreq;
+	struct nts_client_response cresp;
+	size_t rlen;
+
+	fx_init(&f, NTS_AEAD_AES_SIV_CMAC_256);
+	size_t len = fx_build(&f, 0, pkt);
+	ck_assert_int_eq(nts_server_parse_request(f.srv, pkt, len, &sreq), NTS_OK);
+	struct ntp_hdr h = resp_hdr;
+	h.stratum = 0;
+	h.refid = NTP_REFID_NTSN;
+	ck_assert_int_eq(nts_server_build_response(f.srv, &sreq, &h, resp, sizeof resp, &rlen),
+			 NTS_OK);
+	ck_assert_int_eq(nts_client_parse_response(resp, rlen, f.uid, sizeof f.uid, f.s2c, &cresp),
+			 NTS_E_NTS_NAK);
+	ck_assert(cresp.nak);
+	/* stratum 0 alone, or NTSN at a real stratum, is no NAK */
+	h.refid = 0x52415445u;   /* RATE */
+	ck_assert_int_eq(nts_server_build_response(f.srv, &sreq, &h, resp, sizeof resp, &rlen),
+			 NTS_OK);
+	ck_assert_int_ne(nts_client_parse_response(resp, rlen, f.uid, sizeof f.uid, f.s2c, &cresp),
+			 NTS_E_NTS_NAK);
+	ck_assert(!cresp.nak);
+	h.stratum = 2;
+	h.refid = NTP_REFID_NTSN;
+	ck_assert_int_eq(nts_server_build_response(f.srv, &sreq, &h, resp, sizeof resp, &rlen),
+			 NTS_OK);
+	ck_assert_int_eq(nts_client_parse_response(resp, rlen, f.uid, sizeof f.uid, f.s2c, &cresp),
+			 NTS_OK);
+	ck_assert(!cresp.nak);
+	fx_free(&f);
+}
+END_TEST
+
 /* A cookie sealed under a key this server never had gets a NAK. */
 START_TEST(nak_unknown_key)
 {
@@ -364,7 +404,7 @@ START_TEST(nak_bad_authenticator)
 	ck_assert_int_eq(nts_aead_new(f.aead, wrong_key, sizeof wrong_key, &wrong), NTS_OK);
 	struct nts_client_request req = fx_request(&f, 0);
 	ck_assert_int_eq(nts_client_build_request(&req, wrong, pkt, sizeof pkt, &len), NTS_OK);
-	ck_assert_int_eq(nts_server_parse_request(f.srv, pkt, len, &sreq), NTS_E_AEAD_VERIFY);
+	ck_assert_int_eq(nts_server_parse_request(f.srv, pkt, len, &sreq), NTS_E_NTS_AUTH_FAIL);
 	ck_assert_ptr_nonnull(sreq.uid);
 	ck_assert_int_eq(nts_server_build_nak(&sreq, nak, sizeof nak, &nlen), NTS_OK);
 	check_nak(nak, nlen, &f);
@@ -520,7 +560,7 @@ START_TEST(client_rejects)
 	resp[1] = 0;
 	nts_put32(resp + 12, NTP_REFID_NTSN);
 	ck_assert_int_eq(nts_client_parse_response(resp, rlen, f.uid, sizeof f.uid, f.s2c, &cresp),
-			 NTS_E_AEAD_VERIFY);
+			 NTS_E_NTS_AUTH_FAIL);
 	ck_assert(!cresp.nak);
 	fx_free(&f);
 }
@@ -701,6 +741,7 @@ Suite *nts_ef_suite(void)
 	tcase_add_test(tc, uid_mismatch);
 	tcase_add_test(tc, nak_unknown_key);
 	tcase_add_test(tc, nak_bad_authenticator);
+	tcase_add_test(tc, nak_authenticated_shape);
 	tcase_add_loop_test(tc, never_amplify, 0, 2);
 	tcase_add_test(tc, large_request_fewer_cookies);
 	suite_add_tcase(s, tc);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -392,6 +393,10 @@ START_TEST(keylog_written)
 	cli.opts.keylog_path = path;
 	run_pair(&cli, &srv);
 	ck_assert_int_eq(cli.rc, NTS_OK);
+	/* the log holds secrets: never readable by others, whatever the umask */
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 	FILE *f = fopen(path, "r");
 	ck_assert(f != NULL);
 	char line[512], label[64], cr[128], sec[256];

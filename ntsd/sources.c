@@ -1,0 +1,489 @@
+/* ntsd: the time sources together (sources.h). Associations report here;
+ * selection and the discipline run in libnts; the clock driver applies. */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gnutls/crypto.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "assoc.h"
+#include "clock.h"
+#include "nts/discipline.h"
+#include "nts/err.h"
+#include "nts/log.h"
+#include "nts/ntp.h"
+#include "nts/select.h"
+#include "ntsd.h"
+#include "sched.h"
+#include "sources.h"
+#include "status.h"
+
+#define POOL_SIZE 4              /* associations per pool line */
+#define RESOLVE_RETRY 60.0       /* s, after a failed lookup */
+#define POOL_CHECK 64.0          /* s between looks for unreachable pool members */
+#define POOL_GIVE_UP_POLLS 8     /* polls without an answer before a member is replaced */
+#define DRIFT_SAVE 3600.0        /* s */
+
+struct slot {
+	struct ntsd_assoc *a;
+	size_t conf;                 /* index into cfg.servers */
+};
+
+static struct {
+	struct ntsd *d;
+	struct slot s[NTSD_STATUS_MAX_SOURCES];
+	size_t n;
+	uint16_t next_associd;
+	struct nts_disc disc;
+	uint64_t disc_timer;
+	struct ntsd_system_status sys;
+	bool panicked;
+	bool resolved[NTSD_MAX_SERVERS];
+} S;
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+double ntsd_sources_correction(double now)
+{
+	return nts_disc_correction(&S.disc, now);
+}
+
+bool ntsd_sources_panicked(void)
+{
+	return S.panicked;
+}
+
+void ntsd_refid_text(int stratum, uint32_t refid, char *buf, size_t len)
+{
+	if (stratum <= 1) {
+		char t[5];
+		for (int i = 0; i < 4; i++) {
+			char c = (char)(refid >> (24 - 8 * i));
+			t[i] = c >= 0x20 && c < 0x7f ? c : '\0';
+		}
+		t[4] = '\0';
+		snprintf(buf, len, ".%s.", t);
+		return;
+	}
+	struct in_addr in = { .s_addr = htonl(refid) };
+	char a[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &in, a, sizeof a);
+	snprintf(buf, len, "%s", a);
+}
+
+/* RFC 5905 section 7.3: an IPv4 upstream is named by its address, an IPv6
+ * one by the first four octets of the MD5 hash of its address. */
+static uint32_t refid_of(const struct ntsd_assoc *a)
+{
+	if (a->addr.ss_family == AF_INET)
+		return ntohl(((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr.s_addr);
+	uint8_t md[16];
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&a->addr;
+	if (gnutls_hash_fast(GNUTLS_DIG_MD5, &in6->sin6_addr, 16, md) != 0)
+		return 0;
+	return (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 | (uint32_t)md[2] << 8 | md[3];
+}
+
+/* ---- the driftfile: one number, the frequency correction in ppm (as ntpd) */
+
+static bool drift_read(const char *path, double *freq)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	double ppm;
+	bool ok = fscanf(f, "%lf", &ppm) == 1 && fabs(ppm) <= 50000;
+	fclose(f);
+	if (ok)
+		*freq = ppm * 1e-6;
+	return ok;
+}
+
+static void drift_write(void)
+{
+	const char *path = S.d->cfg.driftfile;
+	if (!path[0] || S.d->cfg.no_adjust || S.disc.updates < 4)
+		return;
+	char tmp[NTSD_PATH_MAX + 8];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		nts_log(NTS_LOG_WARNING, NTS_TAG_CLIENT, "driftfile %s: %s", tmp, strerror(errno));
+		return;
+	}
+	fprintf(f, "%.3f\n", S.disc.base_freq * 1e6);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		nts_log(NTS_LOG_WARNING, NTS_TAG_CLIENT, "driftfile %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+static void drift_timer(void *arg)
+{
+	(void)arg;
+	drift_write();
+	ntsd_sched_timer(DRIFT_SAVE, drift_timer, NULL);
+}
+
+/* ---- status */
+
+static void publish(void)
+{
+	static struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
+	double now = mono();
+	size_t k = 0;
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].a)
+			ntsd_assoc_status(S.s[i].a, &st[k++], now);
+	ntsd_status_publish(st, k, &S.sys);
+}
+
+/* ---- applying the discipline's actions */
+
+static void disc_tick(void *arg);
+
+static void apply(const struct nts_disc_action *act)
+{
+	switch (act->kind) {
+	case NTS_DISC_PANIC:
+		nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT,
+			"offset %.3f s is over the panic threshold (tinker panic): set the clock by hand, "
+			"or start with -g; exiting", act->step);
+		S.panicked = true;
+		ntsd_sched_quit();
+		return;
+	case NTS_DISC_STEP:
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "stepping the clock by %+.6f s", act->step);
+		if (ntsd_clock_step(act->step) != 0)
+			nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT, "clock step: %s", strerror(errno));
+		/* the frequency is set too */
+		__attribute__((fallthrough));
+	case NTS_DISC_FREQ:
+		if (ntsd_clock_set_freq(act->freq) != 0)
+			nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT, "clock frequency: %s", strerror(errno));
+		break;
+	case NTS_DISC_NONE:
+		break;
+	}
+	if (act->recheck > 0) {
+		ntsd_sched_cancel(S.disc_timer);
+		S.disc_timer = ntsd_sched_timer(act->recheck, disc_tick, NULL);
+	}
+}
+
+static void disc_tick(void *arg)
+{
+	(void)arg;
+	S.disc_timer = 0;
+	struct nts_disc_action act;
+	nts_disc_tick(&S.disc, mono(), &act);
+	apply(&act);
+}
+
+/* ---- selection */
+
+static void set_unsynchronised(void)
+{
+	S.sys.synchronised = false;
+	S.sys.sys_peer = 0;
+	S.sys.stratum = 16;
+	S.sys.leap = NTP_LEAP_UNSYNC;
+	snprintf(S.sys.refid, sizeof S.sys.refid, "INIT");
+}
+
+void ntsd_sources_changed(bool fresh)
+{
+	if (!S.d)
+		return;
+	double now = mono();
+	struct nts_select_cand c[NTSD_STATUS_MAX_SOURCES];
+	for (size_t i = 0; i < S.n; i++) {
+		const struct ntsd_assoc *a = S.s[i].a;
+		memset(&c[i], 0, sizeof c[i]);
+		if (!a)
+			continue;
+		const struct nts_sample *b = &a->filt.best;
+		c[i].usable = a->have_est && a->reach != 0 && !a->sc->noselect &&
+			      a->leap != NTP_LEAP_UNSYNC && a->stratum < 16;
+		c[i].authenticated = a->sc->nts;
+		c[i].prefer = a->sc->prefer;
+		c[i].stratum = a->stratum;
+		/* bring the offset up to now: our corrections since it was taken,
+		 * and the frequency error the discipline believes in */
+		c[i].offset = b->offset + S.disc.base_freq * (now - b->time) -
+			      (nts_disc_correction(&S.disc, now) - b->corr);
+		c[i].jitter = a->filt.jitter;
+		/* lambda of RFC 5905 section 11.2 */
+		c[i].root_distance = (a->root_delay + b->delay) / 2 + a->root_disp +
+				     nts_filter_dispersion(&a->filt, now) + a->filt.jitter;
+	}
+	struct nts_select_result r;
+	size_t ns = nts_select_run(c, S.n, &r);
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].a)
+			S.s[i].a->tally = c[i].tally;
+	if (ns == 0 || r.sys_peer < 0) {
+		if (S.sys.synchronised)
+			nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "no selectable source: unsynchronised");
+		set_unsynchronised();
+		ntsd_clock_set_status(false, 0, 0, 16);
+		publish();
+		return;
+	}
+	const struct ntsd_assoc *peer = S.s[r.sys_peer].a;
+	if (fresh) {
+		struct nts_disc_action act;
+		nts_disc_update(&S.disc, now, r.offset, r.jitter, &act);
+		apply(&act);
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		S.sys.reftime = (double)rt.tv_sec + rt.tv_nsec * 1e-9;
+		for (size_t i = 0; i < S.n; i++)
+			if (S.s[i].a)
+				ntsd_assoc_set_poll(S.s[i].a, S.disc.poll);
+	}
+	if (S.sys.sys_peer != peer->associd)
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "selected %s (stratum %d)", peer->name,
+			peer->stratum);
+	/* leap: what the majority of the survivors announce */
+	int ins = 0, del = 0;
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].a && (c[i].tally == '*' || c[i].tally == '+')) {
+			ins += S.s[i].a->leap == NTP_LEAP_ADD;
+			del += S.s[i].a->leap == NTP_LEAP_DEL;
+		}
+	int leap = 2 * (size_t)ins > ns ? NTP_LEAP_ADD : 2 * (size_t)del > ns ? NTP_LEAP_DEL : 0;
+	S.sys.synchronised = true;
+	S.sys.sys_peer = peer->associd;
+	S.sys.stratum = peer->stratum + 1 > 15 ? 15 : peer->stratum + 1;
+	S.sys.leap = leap;
+	S.sys.refid_wire = refid_of(peer);
+	ntsd_refid_text(2, S.sys.refid_wire, S.sys.refid, sizeof S.sys.refid);
+	S.sys.root_delay = peer->root_delay + peer->filt.best.delay;
+	/* RFC 5905 section 11.3: what the path and our own estimate add */
+	S.sys.root_dispersion = peer->root_disp + nts_filter_dispersion(&peer->filt, now) + r.jitter +
+				fabs(S.disc.offset) + S.disc.offset_sd;
+	S.sys.jitter = r.jitter;
+	S.sys.offset = S.disc.offset;
+	S.sys.frequency_ppm = S.disc.base_freq * 1e6;
+	S.sys.poll_log2 = S.disc.poll;
+	ntsd_clock_set_status(true, leap, S.sys.root_dispersion, S.sys.root_dispersion + S.sys.root_delay / 2);
+	publish();
+}
+
+/* ---- associations from the configuration */
+
+static int resolve(const struct ntsd_server_conf *sc, struct sockaddr_storage *out, size_t max,
+		   socklen_t *lens)
+{
+	char port[8];
+	snprintf(port, sizeof port, "%u", sc->port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(sc->host, port, &hints, &res);
+	if (rc != 0) {
+		nts_log(NTS_LOG_WARNING, NTS_TAG_CLIENT, "%s: cannot resolve: %s", sc->host,
+			gai_strerror(rc));
+		return 0;
+	}
+	size_t n = 0;
+	for (struct addrinfo *p = res; p && n < max; p = p->ai_next) {
+		if (p->ai_addrlen > sizeof out[0])
+			continue;
+		bool dup = false;
+		for (size_t i = 0; i < n; i++)
+			dup |= lens[i] == p->ai_addrlen && memcmp(&out[i], p->ai_addr, p->ai_addrlen) == 0;
+		if (dup)
+			continue;
+		memcpy(&out[n], p->ai_addr, p->ai_addrlen);
+		lens[n++] = p->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return (int)n;
+}
+
+static bool in_use(const struct sockaddr_storage *ss, socklen_t len)
+{
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].a && S.s[i].a->addrlen == len && memcmp(&S.s[i].a->addr, ss, len) == 0)
+			return true;
+	return false;
+}
+
+static bool add_assoc(size_t conf, const struct sockaddr *addr, socklen_t len)
+{
+	if (S.n >= NTSD_STATUS_MAX_SOURCES)
+		return false;
+	struct ntsd_assoc *a = ntsd_assoc_new(S.d, &S.d->cfg.servers[conf], addr, len, S.next_associd);
+	if (!a)
+		return false;
+	S.next_associd++;
+	S.s[S.n++] = (struct slot){ a, conf };
+	return true;
+}
+
+static void start_conf(size_t i)
+{
+	const struct ntsd_server_conf *sc = &S.d->cfg.servers[i];
+	if (sc->nts) {
+		S.resolved[i] = add_assoc(i, NULL, 0);
+		return;
+	}
+	struct sockaddr_storage ss[POOL_SIZE];
+	socklen_t lens[POOL_SIZE];
+	int n = resolve(sc, ss, sc->pool ? POOL_SIZE : 1, lens);
+	for (int k = 0; k < n; k++)
+		if (!in_use(&ss[k], lens[k]) && add_assoc(i, (const struct sockaddr *)&ss[k], lens[k]))
+			S.resolved[i] = true;
+}
+
+static void resolve_timer(void *arg)
+{
+	(void)arg;
+	bool pending = false;
+	for (size_t i = 0; i < S.d->cfg.nservers; i++)
+		if (!S.resolved[i]) {
+			start_conf(i);
+			pending |= !S.resolved[i];
+		}
+	if (pending)
+		ntsd_sched_timer(RESOLVE_RETRY, resolve_timer, NULL);
+	publish();
+}
+
+/* A pool member that stopped answering makes room for another address. */
+static void pool_timer(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < S.n; i++) {
+		struct ntsd_assoc *a = S.s[i].a;
+		const struct ntsd_server_conf *sc = a ? a->sc : NULL;
+		if (!a || !sc->pool || sc->nts || a->reach != 0 || a->polls < POOL_GIVE_UP_POLLS)
+			continue;
+		struct sockaddr_storage ss[8];
+		socklen_t lens[8];
+		int n = resolve(sc, ss, 8, lens);
+		for (int k = 0; k < n; k++) {
+			if (in_use(&ss[k], lens[k]))
+				continue;
+			struct ntsd_assoc *b = ntsd_assoc_new(S.d, sc, (const struct sockaddr *)&ss[k],
+							      lens[k], a->associd);
+			if (!b)
+				break;
+			nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "pool %s: replacing unreachable %s with %s",
+				sc->host, a->addr_text, b->addr_text);
+			ntsd_assoc_free(a);
+			S.s[i].a = b;
+			break;
+		}
+	}
+	ntsd_sched_timer(POOL_CHECK, pool_timer, NULL);
+}
+
+int ntsd_sources_start(struct ntsd *d)
+{
+	memset(&S, 0, sizeof S);
+	S.d = d;
+	S.next_associd = 1;
+	set_unsynchronised();
+	const struct ntsd_config *cfg = &d->cfg;
+	double freq = 0;
+	if (ntsd_clock_init(cfg->no_adjust, &freq) != 0 && !cfg->no_adjust)
+		nts_log(NTS_LOG_WARNING, NTS_TAG_CLIENT, "cannot read the clock's state: %s",
+			strerror(errno));
+	if (cfg->driftfile[0] && drift_read(cfg->driftfile, &freq)) {
+		nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "frequency %.3f ppm from %s", freq * 1e6,
+			cfg->driftfile);
+		if (!cfg->no_adjust)
+			ntsd_clock_set_freq(freq);
+	}
+	struct nts_disc_config dc;
+	nts_disc_config_default(&dc);
+	dc.step_threshold = cfg->step_threshold;
+	dc.panic_threshold = cfg->panic_threshold;
+	dc.big_first_step = cfg->allow_big_step;
+	dc.observe_only = cfg->no_adjust;
+	int minp = 17, maxp = 0;
+	for (size_t i = 0; i < cfg->nservers; i++) {
+		minp = cfg->servers[i].minpoll < minp ? cfg->servers[i].minpoll : minp;
+		maxp = cfg->servers[i].maxpoll > maxp ? cfg->servers[i].maxpoll : maxp;
+	}
+	if (cfg->nservers) {
+		dc.minpoll = minp;
+		dc.maxpoll = maxp;
+	}
+	nts_disc_init(&S.disc, &dc, freq, mono());
+	if (cfg->nservers == 0) {
+		publish();
+		return NTS_OK;
+	}
+	if (cfg->no_adjust)
+		nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "-x: the clock is measured, never adjusted");
+	bool pending = false;
+	for (size_t i = 0; i < cfg->nservers; i++) {
+		start_conf(i);
+		pending |= !S.resolved[i];
+	}
+	if (pending)
+		ntsd_sched_timer(RESOLVE_RETRY, resolve_timer, NULL);
+	ntsd_sched_timer(POOL_CHECK, pool_timer, NULL);
+	ntsd_sched_timer(DRIFT_SAVE, drift_timer, NULL);
+	publish();
+	return NTS_OK;
+}
+
+void ntsd_sources_stop(void)
+{
+	if (!S.d)
+		return;
+	drift_write();
+	for (size_t i = 0; i < S.n; i++)
+		ntsd_assoc_free(S.s[i].a);
+	S.n = 0;
+	S.d = NULL;
+}
+
+void ntsd_sources_server_vars(const struct ntsd_config *c, struct ntp_hdr *h)
+{
+	struct ntsd_system_status sys;
+	ntsd_status_system(&sys);
+	if (sys.synchronised) {
+		h->leap = (uint8_t)sys.leap;
+		h->stratum = (uint8_t)sys.stratum;
+		h->refid = sys.refid_wire;
+		h->root_delay = ntp_short_from_double(sys.root_delay);
+		h->root_disp = ntp_short_from_double(sys.root_dispersion);
+		struct timespec ts = { .tv_sec = (time_t)sys.reftime,
+				       .tv_nsec = (long)((sys.reftime - floor(sys.reftime)) * 1e9) };
+		h->reftime = ntp_ts_from_timespec(&ts);
+		return;
+	}
+	if (c->stratum < 16) {
+		/* `local stratum N`: the fallback while no source is selected */
+		h->leap = NTP_LEAP_NONE;
+		h->stratum = (uint8_t)c->stratum;
+		h->refid = c->refid;
+		h->root_delay = 0;
+		h->root_disp = ntp_short_from_double(0.001);
+		h->reftime = h->xmt & 0xFFFFFFFF00000000ull;
+		return;
+	}
+	h->leap = NTP_LEAP_UNSYNC;
+	h->stratum = 16;
+	h->refid = c->refid;
+	h->root_delay = 0;
+	h->root_disp = ntp_short_from_double(0.001);
+	h->reftime = 0;
+}
