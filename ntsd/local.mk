@@ -39,12 +39,14 @@ ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 # the documented schema of `ntsd -Q SOCKET --json`
 dist_pkgdata_DATA = ntsd/ntsd-status.schema.json
-# unit tests of the reference clock core and its config on a fake scheduler
+# unit tests of the reference clock core and its config with the real
+# sources code, on a fake scheduler, clock and associations
 check_PROGRAMS += ntsd/test_refclock
 TESTS += ntsd/test_refclock
 ntsd_test_refclock_SOURCES = ntsd/test_refclock.c ntsd/refclock.c ntsd/refclock_conf.c ntsd/refclock.h \
+	ntsd/sources.c ntsd/sources.h ntsd/assoc.h ntsd/clock.h \
 	ntsd/config.c ntsd/config_client.c ntsd/ntsd.h ntsd/status.c ntsd/status.h ntsd/sched.h
-ntsd_test_refclock_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+ntsd_test_refclock_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 ntsd_test_refclock_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntsd_test_refclock_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of the main loop's scheduler

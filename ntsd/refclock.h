@@ -1,8 +1,9 @@
 /* ntsd: reference clocks. Each driver is a file of its own behind one
  * table of {init, poll, fini} (DESIGN.md rule 6); refclock.c runs them on
  * the scheduler, filters their samples once per poll interval, keeps the
- * counters and hands one measurement per poll to the sources code, where a
- * refclock is a source like a server. */
+ * counters and hands one measurement per poll to the sources code
+ * (sources.c), where a refclock is a source like a server: clock filter,
+ * selection, discipline, and what the NTP server says about itself. */
 #ifndef NTSD_REFCLOCK_H
 #define NTSD_REFCLOCK_H
 
@@ -14,10 +15,7 @@
 #include "status.h"
 
 #define NTSD_MAX_REFCLOCKS 8
-#define NTSD_REFCLOCK_MAX_SAMPLES 128
-/* mode 6 association ids of refclocks start here (clear of the client
- * associations, which count up from 1) */
-#define NTSD_REFCLOCK_ASSOCID 0x8000   /* per poll interval (2^7 s at 1/s) */
+#define NTSD_REFCLOCK_MAX_SAMPLES 128   /* per poll interval (2^7 s at 1/s) */
 
 /* One "refclock" line (ntsd.conf(5), REFERENCE CLOCKS). */
 struct ntsd_refclock_conf {
@@ -57,11 +55,12 @@ extern const struct ntsd_refclock_driver ntsd_refclock_sock;
 
 /* A filtered measurement: what a refclock gives the sources code. */
 struct ntsd_refclock_meas {
-	double offset;           /* true minus local, seconds (time1/time2 applied) */
-	double dispersion;       /* spread of the samples behind it */
-	double jitter;
+	double offset;           /* true minus local, seconds (time1/time2 applied), at time */
+	double dispersion;       /* precision plus the spread of the samples behind it */
+	double jitter;           /* RMS spread of the samples kept by the filter */
 	int leap;
 	unsigned nsamples;
+	double time;             /* monotonic seconds (scheduler clock) the offset is valid at */
 	struct timespec when;    /* local realtime of the newest sample */
 };
 
@@ -70,9 +69,12 @@ struct ntsd_refclock {
 	struct ntsd_refclock_conf conf;
 	char name[32];           /* "SHM(0)" */
 	uint16_t associd;
+	bool in_use;
 	void *priv;              /* the driver's state */
 	bool up;                 /* init succeeded and not failed since */
-	/* samples of the current poll interval */
+	/* samples of the current poll interval, each as offset + the
+	 * discipline's correction when taken (a frame that slewing does not
+	 * move), brought back to the present when the interval closes */
 	double off[NTSD_REFCLOCK_MAX_SAMPLES];
 	size_t n;
 	int leap;
@@ -84,14 +86,14 @@ struct ntsd_refclock {
 	struct ntsd_refclock_meas meas;
 	double meas_mono;
 	uint8_t reach;
-	bool selected;
+	char tally;              /* what selection made of it (sources.c) */
 	bool was_fresh;          /* for the log line when that changes */
 	/* counters */
 	uint64_t samples, bad_samples;
 	char bad_reason[64];
 	double bad_logged_mono;  /* bad input is logged once a minute at most */
 	uint64_t bad_unlogged;
-	uint64_t poll_timer, sample_timer;
+	uint64_t poll_timer, sample_timer, stale_timer;
 };
 
 /* ---- for drivers */
@@ -119,29 +121,31 @@ struct nts_conf_line;
 int ntsd_refclock_conf_parse(const struct nts_conf_line *l, struct ntsd_refclock_conf *conf,
 			     char *err, size_t errlen);
 
-/* Start every configured refclock on the scheduler; associds from
- * first_associd up. Returns how many were configured. */
-size_t ntsd_refclock_start(const struct ntsd_refclock_conf *confs, size_t n,
-			   uint16_t first_associd);
-void ntsd_refclock_stop(void);
+/* Where a refclock's news goes: the sources code, which runs the same
+ * filter, selection and discipline for it as for a server. */
+struct ntsd_refclock_sink {
+	/* A poll interval closed, or the refclock went silent: fresh is true
+	 * when rc->meas is a new measurement. */
+	void (*update)(void *arg, struct ntsd_refclock *rc, bool fresh);
+	/* The discipline's total correction at monotonic time now (NULL: 0). */
+	double (*correction)(void *arg, double now);
+	void *arg;
+};
+void ntsd_refclock_set_sink(const struct ntsd_refclock_sink *sink);
 
-/* The local fallback (`local stratum N`): what the system variables say
- * while no refclock is selected. */
-void ntsd_refclock_local(int stratum, const char *refid);
+/* Start one configured refclock on the scheduler (init now, then retried
+ * every poll interval while it fails). NULL when all NTSD_MAX_REFCLOCKS
+ * are in use or the driver is unknown. */
+struct ntsd_refclock *ntsd_refclock_new(const struct ntsd_refclock_conf *conf, uint16_t associd);
+void ntsd_refclock_free(struct ntsd_refclock *rc);
 
-/* Measurements go to this function as they are made (the sources code:
- * filter, selection, discipline). NULL: kept and selected here. */
-typedef void (*ntsd_refclock_sink)(void *arg, struct ntsd_refclock *rc,
-				   const struct ntsd_refclock_meas *m);
-void ntsd_refclock_set_sink(ntsd_refclock_sink fn, void *arg);
+/* Reachable: measured in its last poll interval and its newest sample is
+ * at most one poll interval old, on the scheduler's clock. A refclock that
+ * is not is no source. */
+bool ntsd_refclock_reachable(const struct ntsd_refclock *rc);
 
-/* The refclocks as status entries (type 'l', stratum 0); returns how many
- * were written. */
-size_t ntsd_refclock_status(struct ntsd_source_status *out, size_t max);
-
-/* The best usable refclock (reachable, selectable, fresh; prefer first,
- * then PPS, then the smallest jitter), or NULL. Marks it selected. */
-struct ntsd_refclock *ntsd_refclock_select(void);
+/* The status entry of a refclock (type 'l', stratum 0, its counters). */
+void ntsd_refclock_status(const struct ntsd_refclock *rc, struct ntsd_source_status *st);
 
 /* Filter one poll interval of offsets (pure, for tests): the median half
  * of them averaged; jitter is their RMS spread. Sorts off in place.

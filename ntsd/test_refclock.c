@@ -1,6 +1,9 @@
 /* Unit tests of ntsd's reference clock core and its configuration
- * (refclock.c, refclock_conf.c) on a fake scheduler and a fake driver:
- * filtering, reach, silence, selection, bad-input counting, status. */
+ * (refclock.c, refclock_conf.c) with the real sources code (sources.c:
+ * selection, discipline in -x mode, the server's system variables) on a
+ * fake scheduler, a fake driver, fake associations and a fake clock:
+ * filtering, reach, silence, selection among refclocks and servers,
+ * bad-input counting, status. */
 #include <config.h>
 
 #include <check.h>
@@ -11,10 +14,14 @@
 
 #include "nts/conf.h"
 #include "nts/err.h"
+#include "assoc.h"
+#include "clock.h"
 #include "nts/log.h"
+#include "nts/ntp.h"
 #include "ntsd.h"
 #include "refclock.h"
 #include "sched.h"
+#include "sources.h"
 #include "status.h"
 
 /* ---- a fake scheduler: timers fire when the test advances the time */
@@ -62,6 +69,91 @@ int ntsd_sched_fd(int fd, short events, ntsd_sched_fd_fn fn, void *arg)
 void ntsd_sched_fd_remove(int fd)
 {
 	(void)fd;
+}
+void ntsd_sched_quit(void)
+{
+}
+
+/* ---- the clock driver: -x, so sources.c never asks for more than this */
+int ntsd_clock_init(bool no_clock, double *freq)
+{
+	(void)no_clock;
+	*freq = 0;
+	return 0;
+}
+int ntsd_clock_set_freq(double freq)
+{
+	(void)freq;
+	return 0;
+}
+int ntsd_clock_step(double offset)
+{
+	(void)offset;
+	return 0;
+}
+int ntsd_clock_set_status(bool synchronised, int leap, double est_error, double max_error)
+{
+	(void)synchronised, (void)leap, (void)est_error, (void)max_error;
+	return 0;
+}
+
+/* ---- server associations: one fake server whose estimate the test sets */
+static double fake_server_offset;
+static bool fake_server_up;
+static struct ntsd_assoc *fake_assoc;
+static double mono_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+struct ntsd_assoc *ntsd_assoc_new(struct ntsd *d, const struct ntsd_server_conf *sc,
+				  const struct sockaddr *addr, socklen_t len, uint16_t associd)
+{
+	struct ntsd_assoc *a = calloc(1, sizeof *a);
+	ck_assert_ptr_nonnull(a);
+	a->d = d;
+	a->sc = sc;
+	a->associd = associd;
+	snprintf(a->name, sizeof a->name, "%.127s", sc->host);
+	if (addr && len <= sizeof a->addr) {
+		memcpy(&a->addr, addr, len);
+		a->addrlen = len;
+	}
+	a->fd = -1;
+	a->stratum = 1;
+	a->leap = 0;
+	a->refid = 0x47505300u;
+	a->root_delay = 0.0001;
+	a->root_disp = 0.0001;
+	nts_filter_init(&a->filt, 0);
+	struct nts_sample smp = { .offset = fake_server_offset, .delay = 0.0002, .disp = 1e-6,
+				  .time = mono_now() };
+	a->have_est = fake_server_up && nts_filter_add(&a->filt, &smp);
+	a->reach = fake_server_up ? 0xff : 0;
+	fake_assoc = a;
+	return a;
+}
+void ntsd_assoc_free(struct ntsd_assoc *a)
+{
+	if (a == fake_assoc)
+		fake_assoc = NULL;
+	free(a);
+}
+void ntsd_assoc_status(const struct ntsd_assoc *a, struct ntsd_source_status *st, double now)
+{
+	(void)now;
+	memset(st, 0, sizeof *st);
+	st->associd = a->associd;
+	snprintf(st->name, sizeof st->name, "%s", a->name);
+	st->type = 'u';
+	st->tally = a->tally;
+	st->stratum = a->stratum;
+	st->reachable = a->reach != 0;
+}
+void ntsd_assoc_set_poll(struct ntsd_assoc *a, int poll)
+{
+	a->poll = poll;
 }
 
 /* Run every timer due up to t, in order. */
@@ -133,10 +225,14 @@ static void count_sink(void *ctx, int level, const char *tag, const char *msg)
 	}
 }
 
+static struct ntsd daemon;
+
 static void reset(void)
 {
-	ntsd_refclock_stop();
+	ntsd_sources_stop();
 	ntsd_sched_init();
+	fake_server_offset = 0;
+	fake_server_up = false;
 	memset(fake_offset, 0, sizeof fake_offset);
 	memset(fake_silent, 0, sizeof fake_silent);
 	memset(fake_bad, 0, sizeof fake_bad);
@@ -144,7 +240,6 @@ static void reset(void)
 	memset(fake_inits, 0, sizeof fake_inits);
 	warnings = 0;
 	nts_log_set_sink(count_sink, NULL);
-	ntsd_refclock_local(16, "INIT");
 }
 
 /* Parse a config text into cfg; returns the error count, last error in err. */
@@ -162,6 +257,22 @@ static int parse(struct ntsd_config *cfg, const char *text)
 }
 
 static struct ntsd_config cfg;
+
+/* Start the sources of a config text, as ntsd -x would. */
+static void start(const char *text)
+{
+	ck_assert_int_eq(parse(&daemon.cfg, text), 0);
+	daemon.cfg.no_adjust = true;
+	ck_assert_int_eq(ntsd_sources_start(&daemon), NTS_OK);
+}
+
+/* What the NTP server would answer with (RFC 5905 section 9.2 fields). */
+static struct ntp_hdr served(void)
+{
+	struct ntp_hdr h = { 0 };
+	ntsd_sources_server_vars(&daemon.cfg, &h);
+	return h;
+}
 
 /* ---- configuration */
 
@@ -283,10 +394,8 @@ static size_t status(struct ntsd_source_status *st)
 START_TEST(core_reach_and_silence)
 {
 	reset();
-	ck_assert_int_eq(parse(&cfg, "refclock shm unit 0 refid GPS time1 0.1 minpoll 2\n"), 0);
-	ntsd_refclock_local(10, "LOCL");
 	fake_offset[0] = -0.05;
-	ck_assert_uint_eq(ntsd_refclock_start(cfg.refclock, cfg.nrefclock, 100), 1);
+	start("local stratum 10 refid LOCL\nrefclock shm unit 0 refid GPS time1 0.1 minpoll 2\n");
 	struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
 	struct ntsd_system_status sys;
 	ck_assert_uint_eq(status(st), 1);
@@ -294,12 +403,12 @@ START_TEST(core_reach_and_silence)
 	ck_assert_str_eq(st[0].refid, ".GPS.");
 	ck_assert_int_eq(st[0].type, 'l');
 	ck_assert_int_eq(st[0].stratum, 0);
-	ck_assert_uint_eq(st[0].associd, 100);
+	ck_assert_uint_eq(st[0].associd, 1);
 	ck_assert(!st[0].reachable);
 	/* before a measurement: the local fallback */
-	ntsd_status_system(&sys);
-	ck_assert(!sys.synchronised);
-	ck_assert_int_eq(sys.stratum, 10);
+	struct ntp_hdr h = served();
+	ck_assert_uint_eq(h.stratum, 10);
+	ck_assert_uint_eq(h.refid, 0x4c4f434cu);
 	advance(fake_now + 4.5);   /* one poll interval of 4 s */
 	status(st);
 	ck_assert(st[0].reachable);
@@ -307,30 +416,37 @@ START_TEST(core_reach_and_silence)
 	ck_assert(fabs(st[0].offset - 0.05) < 1e-9);   /* time1 applied */
 	ck_assert_uint_eq(st[0].samples, 4);
 	ck_assert_int_eq(st[0].tally, '*');
+	/* selected through sources.c: a stratum 1 server with the refid */
 	ntsd_status_system(&sys);
 	ck_assert(sys.synchronised);
 	ck_assert_int_eq(sys.stratum, 1);
 	ck_assert_str_eq(sys.refid, "GPS");
-	ck_assert_uint_eq(sys.sys_peer, 100);
+	ck_assert_uint_eq(sys.sys_peer, 1);
+	ck_assert(fabs(sys.offset - 0.05) < 1e-6);   /* the discipline saw it */
+	h = served();
+	ck_assert_uint_eq(h.stratum, 1);
+	ck_assert_uint_eq(h.leap, 0);
+	ck_assert_uint_eq(h.refid, 0x47505300u);
 	advance(fake_now + 8);
 	status(st);
 	ck_assert_uint_eq(st[0].reach, 7);
-	/* the writer goes silent: unreachable at the next poll, not later */
+	/* the writer goes silent: unreachable within the poll, not later */
 	fake_silent[0] = true;
-	advance(fake_now + 4);
+	advance(fake_now + 4.6);
 	status(st);
 	ck_assert(!st[0].reachable);
 	ck_assert_int_eq(st[0].tally, ' ');
-	ck_assert_uint_eq(st[0].reach, 14);
 	ntsd_status_system(&sys);
 	ck_assert(!sys.synchronised);
-	ck_assert_int_eq(sys.stratum, 10);
-	ck_assert_str_eq(sys.refid, "LOCL");
+	h = served();
+	ck_assert_uint_eq(h.stratum, 10);
+	ck_assert_uint_eq(h.refid, 0x4c4f434cu);
 	/* and back */
 	fake_silent[0] = false;
 	advance(fake_now + 4);
 	ntsd_status_system(&sys);
 	ck_assert(sys.synchronised);
+	ck_assert_uint_eq(served().stratum, 1);
 }
 END_TEST
 
@@ -339,9 +455,7 @@ START_TEST(core_silent_mid_interval)
 	/* silent just after a poll that still had samples: unreachable once the
 	 * newest sample is a poll interval old, not a whole interval later */
 	reset();
-	ck_assert_int_eq(parse(&cfg, "refclock shm unit 0 refid GPS minpoll 2\n"), 0);
-	ntsd_refclock_local(9, "LOCL");
-	ntsd_refclock_start(cfg.refclock, cfg.nrefclock, 1);
+	start("local stratum 9\nrefclock shm unit 0 refid GPS minpoll 2\n");
 	double t0 = fake_now;
 	advance(t0 + 5.2);   /* samples at +1..+5, a measurement at +4 */
 	fake_silent[0] = true;
@@ -350,22 +464,23 @@ START_TEST(core_silent_mid_interval)
 	struct ntsd_system_status sys;
 	status(st);
 	ck_assert(st[0].reachable);
-	advance(t0 + 10.2);  /* newest sample 5 s old at the publish tick of +10,
-	                      * over the 4 s poll, before the poll of +12 */
+	ntsd_status_system(&sys);
+	ck_assert(sys.synchronised);
+	advance(t0 + 9.7);   /* newest sample (+5) more than the 4 s poll old,
+	                      * before the poll of +12 */
 	status(st);
 	ck_assert(!st[0].reachable);
 	ntsd_status_system(&sys);
 	ck_assert(!sys.synchronised);
-	ck_assert_int_eq(sys.stratum, 9);
+	ck_assert_uint_eq(served().stratum, 9);
 }
 END_TEST
 
 START_TEST(core_bad_input_logged_once_a_minute)
 {
 	reset();
-	ck_assert_int_eq(parse(&cfg, "refclock nmea unit 0 path /dev/ttyS0\n"), 0);
 	fake_bad[0] = true;
-	ntsd_refclock_start(cfg.refclock, cfg.nrefclock, 1);
+	start("refclock nmea unit 0 path /dev/ttyS0\n");
 	advance(fake_now + 180.5);   /* 180 bad sentences over three minutes */
 	struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
 	status(st);
@@ -379,30 +494,30 @@ START_TEST(core_bad_input_logged_once_a_minute)
 	struct ntsd_system_status sys;
 	ntsd_status_system(&sys);
 	ck_assert(!sys.synchronised);
+	ck_assert_uint_eq(served().leap, NTP_LEAP_UNSYNC);   /* no local fallback */
 }
 END_TEST
 
-START_TEST(core_select_prefer_pps_noselect)
+START_TEST(core_select_pps_lock_noselect_prefer)
 {
 	reset();
-	ck_assert_int_eq(parse(&cfg, "refclock shm unit 0 refid GPS\n"
-				     "refclock pps unit 1 lock GPS\n"
-				     "refclock shm unit 2 refid XTRA noselect\n"),
-			 0);
 	fake_offset[0] = 0.1;
 	fake_offset[1] = 0.001;
-	fake_offset[2] = 0.0;
-	ntsd_refclock_start(cfg.refclock, cfg.nrefclock, 1);
+	fake_offset[2] = 0.001;
+	start("refclock shm unit 0 refid GPS noselect\n"
+	      "refclock pps unit 1 lock GPS\n"
+	      "refclock shm unit 2 refid XTRA\n");
 	advance(fake_now + 16.5);
 	struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
 	ck_assert_uint_eq(status(st), 3);
-	/* the PPS wins over its coarse source; noselect is never selected */
-	ck_assert_int_eq(st[1].tally, '*');
-	ck_assert_int_eq(st[0].tally, '+');
-	ck_assert_int_eq(st[2].tally, '#');
+	/* noselect is never selected (100 ms off, it would be a falseticker);
+	 * the PPS numbered by it and XTRA agree */
+	ck_assert_int_eq(st[0].tally, ' ');
+	ck_assert(st[0].reachable);
+	ck_assert(st[1].tally == '*' || st[2].tally == '*');
 	struct ntsd_system_status sys;
 	ntsd_status_system(&sys);
-	ck_assert_str_eq(sys.refid, "PPS");
+	ck_assert_int_eq(sys.stratum, 1);
 	/* the coarse offset is the lock source's newest sample */
 	double coarse;
 	ck_assert(ntsd_refclock_coarse("GPS", 4.0, &coarse));
@@ -411,22 +526,55 @@ START_TEST(core_select_prefer_pps_noselect)
 	fake_silent[0] = true;
 	advance(fake_now + 5);
 	ck_assert(!ntsd_refclock_coarse("GPS", 4.0, &coarse));
-	/* prefer beats PPS */
+	/* two that agree: prefer names the system peer */
 	reset();
-	ck_assert_int_eq(parse(&cfg, "refclock shm unit 0 refid GPS prefer\nrefclock pps unit 1\n"), 0);
-	ntsd_refclock_start(cfg.refclock, cfg.nrefclock, 1);
+	start("refclock shm unit 0 refid GPS\nrefclock pps unit 1 prefer\n");
 	advance(fake_now + 16.5);
 	ntsd_status_system(&sys);
-	ck_assert_str_eq(sys.refid, "GPS");
+	ck_assert_str_eq(sys.refid, "PPS");
+	status(st);
+	ck_assert_int_eq(st[0].tally, '+');
+	ck_assert_int_eq(st[1].tally, '*');
+}
+END_TEST
+
+START_TEST(core_refclock_and_server)
+{
+	/* a refclock with a plain server that agrees: the refclock (stratum 0,
+	 * counted as authenticated) is the system peer and the plain server is
+	 * held back; when the refclock goes silent the server takes over and
+	 * ntsd answers stratum 2 with the server's address as refid */
+	reset();
+	fake_server_up = true;
+	fake_server_offset = 0.0002;
+	fake_offset[0] = 0.0001;
+	start("refclock shm unit 0 refid GPS minpoll 2\nserver 127.0.0.1 iburst\n");
+	ck_assert_ptr_nonnull(fake_assoc);
+	advance(fake_now + 4.5);
+	struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
+	ck_assert_uint_eq(status(st), 2);
+	ck_assert_str_eq(st[0].name, "SHM(0)");
+	ck_assert_int_eq(st[0].tally, '*');
+	ck_assert_int_eq(st[1].tally, '#');
+	struct ntp_hdr h = served();
+	ck_assert_uint_eq(h.stratum, 1);
+	ck_assert_uint_eq(h.refid, 0x47505300u);
+	fake_silent[0] = true;
+	advance(fake_now + 8);
+	status(st);
+	ck_assert_int_eq(st[0].tally, ' ');
+	ck_assert_int_eq(st[1].tally, '*');
+	h = served();
+	ck_assert_uint_eq(h.stratum, 2);
+	ck_assert_uint_eq(h.refid, 0x7f000001u);
 }
 END_TEST
 
 START_TEST(core_device_retry)
 {
 	reset();
-	ck_assert_int_eq(parse(&cfg, "refclock pps unit 0 minpoll 1\n"), 0);
 	fake_open_fails[0] = true;
-	ntsd_refclock_start(cfg.refclock, cfg.nrefclock, 1);
+	start("refclock pps unit 0 minpoll 1\n");
 	advance(fake_now + 6.5);
 	struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
 	status(st);
@@ -465,7 +613,8 @@ static Suite *refclock_suite(void)
 	tcase_add_test(t, core_reach_and_silence);
 	tcase_add_test(t, core_silent_mid_interval);
 	tcase_add_test(t, core_bad_input_logged_once_a_minute);
-	tcase_add_test(t, core_select_prefer_pps_noselect);
+	tcase_add_test(t, core_select_pps_lock_noselect_prefer);
+	tcase_add_test(t, core_refclock_and_server);
 	tcase_add_test(t, core_device_retry);
 	tcase_add_test(t, refid_word);
 	suite_add_tcase(s, t);
