@@ -68,5 +68,8 @@ void ntsd_status_system(struct ntsd_system_status *out);
  * (the NTP workers) keeps its copy until it changes, instead of taking the
  * lock for every request. Read it before copying the variables. */
 uint64_t ntsd_status_generation(void);
+/* The 32-bit reference ID of a refid text: an IPv4 address, or up to four
+ * ASCII characters ("GPS" -> 'G' 'P' 'S' 0), as RFC 5905 section 7.3. */
+uint32_t ntsd_status_refid_word(const char *text);
 
 #endif
