@@ -203,10 +203,8 @@ static void set_unsynchronised(void)
 	snprintf(S.sys.refid, sizeof S.sys.refid, "INIT");
 }
 
-void ntsd_sources_changed(bool fresh)
+static void reselect(const struct ntsd_assoc *from, const struct nts_sample *sample)
 {
-	if (!S.d)
-		return;
 	double now = mono();
 	struct nts_select_cand c[NTSD_STATUS_MAX_SOURCES];
 	for (size_t i = 0; i < S.n; i++) {
@@ -243,9 +241,16 @@ void ntsd_sources_changed(bool fresh)
 		return;
 	}
 	const struct ntsd_assoc *peer = S.s[r.sys_peer].a;
-	if (fresh) {
+	if (from && (from->tally == '*' || from->tally == '+')) {
+		/* every sample of every survivor: the discipline weighs them by
+		 * their delay, so more samples mean less noise */
 		struct nts_disc_action act;
-		nts_disc_update(&S.disc, now, r.offset, r.jitter, &act);
+		nts_disc_update(&S.disc, now, sample, from->associd, &act);
+		nts_log(NTS_LOG_DEBUG, NTS_TAG_CLIENT,
+			"%s: sample %+.9f delay %.6f; estimate %+.9f sd %.9f freq %+.4f ppm sd %.4f, "
+			"%zu samples, poll %d", from->name, sample->offset, sample->delay, S.disc.offset,
+			S.disc.offset_sd, S.disc.base_freq * 1e6, S.disc.freq_sd * 1e6, S.disc.used,
+			S.disc.poll);
 		apply(&act);
 		struct timespec rt;
 		clock_gettime(CLOCK_REALTIME, &rt);
@@ -281,6 +286,18 @@ void ntsd_sources_changed(bool fresh)
 	S.sys.poll_log2 = S.disc.poll;
 	ntsd_clock_set_status(true, leap, S.sys.root_dispersion, S.sys.root_dispersion + S.sys.root_delay / 2);
 	publish();
+}
+
+void ntsd_sources_changed(void)
+{
+	if (S.d)
+		reselect(NULL, NULL);
+}
+
+void ntsd_sources_sample(const struct ntsd_assoc *a, const struct nts_sample *s)
+{
+	if (S.d)
+		reselect(a, s);
 }
 
 /* ---- associations from the configuration */
