@@ -9,11 +9,15 @@
 
 #include "nts/discipline.h"
 
+#define RUNS_RATIO 2         /* the runs test looks at twice the fit's samples */
+#define MIN_WINDOW 8         /* the shortest of the competing fit windows */
+#define WINDOW_MEMORY 32.0   /* samples over which a window's prediction misses decay */
+#define WINDOW_TRUST 16      /* scored samples before the best window replaces the longest */
 #define MIN_FIT 3            /* fewer points fit any line: no frequency from them */
 #define SLEW_RATIO 1.0       /* a phase error at noise level is slewed over 3 updates */
 #define MIN_SLEW_TIME 0.5    /* s */
 #define POLL_UP_SCORE 3      /* calm updates in a row before the poll interval doubles */
-#define POLL_TARGET 8        /* samples the fit should hold before the poll may grow */
+#define POLL_TARGET 12        /* samples the fit should hold before the poll may grow */
 #define MAX_TOTAL_FREQ 0.09  /* what the clock driver can set: tick +-10 %, with a margin */
 #define DIST_WEIGHT 0.7      /* how fast a sample's weight falls with its excess delay */
 #define MAX_DELAY_DEV 10.0   /* excess distance, in noise units, that drops a sample */
@@ -49,6 +53,7 @@ void nts_disc_init(struct nts_disc *d, const struct nts_disc_config *cfg, double
 	d->large_since = -1;
 	d->poll = cfg->minpoll;
 	d->freq_sd = cfg->max_freq;
+	d->window = (size_t)MIN_WINDOW << (NTS_DISC_WINDOWS - 1);
 }
 
 double nts_disc_correction(const struct nts_disc *d, double now)
@@ -195,35 +200,53 @@ static void asym_update(struct nts_disc *d, unsigned src, double now)
  * usually is not). The excess is counted in units of the source's median
  * excess, at most its lowest distance: units taken from the fit's own noise
  * would feed back into the weights. */
-static void prepare(struct nts_disc *d, double *w, double *rc)
+static void prepare(const struct nts_disc *d, double *w, double *rc)
 {
+	struct {
+		unsigned src;
+		double lo, unit, slope;
+	} c[NTS_DISC_MAX_ASYM];
+	size_t nc = 0;
 	for (size_t i = 0; i < d->n; i++) {
-		double median, lo = min_dist(d, d->src[i], &median);
-		double unit = (median - lo) / DIST_WEIGHT;
-		if (!(unit > 0) || unit > lo)
-			unit = lo;
-		double excess = d->dist[i] - lo;
-		double x = unit > 0 ? 1.0 + excess / unit : 1.0;
+		size_t k = 0;
+		while (k < nc && c[k].src != d->src[i])
+			k++;
+		if (k == nc) {
+			double median, lo = min_dist(d, d->src[i], &median);
+			double unit = (median - lo) / DIST_WEIGHT;
+			if (!(unit > 0) || unit > lo)
+				unit = lo;
+			if (nc < NTS_DISC_MAX_ASYM)
+				nc++;
+			else
+				k = nc - 1;   /* more sources than slots: recompute in the last */
+			c[k].src = d->src[i];
+			c[k].lo = lo;
+			c[k].unit = unit;
+			c[k].slope = asym_slope(d, d->src[i]);
+		}
+		double excess = d->dist[i] - c[k].lo;
+		double x = c[k].unit > 0 ? 1.0 + excess / c[k].unit : 1.0;
 		w[i] = 1.0 / (x * x);
-		rc[i] = d->r[i] - asym_slope(d, d->src[i]) * excess;
+		rc[i] = d->r[i] - c[k].slope * excess;
 	}
 }
 
 static void fit_line(const struct nts_disc *d, const double *w, const double *rc, size_t first,
-		     struct fit *f)
+		     size_t end, struct fit *f)
 {
 	double ws = 0, ts = 0, rs = 0;
-	for (size_t i = first; i < d->n; i++) {
+	for (size_t i = first; i < end; i++) {
 		ws += w[i];
 		ts += w[i] * d->t[i];
 		rs += w[i] * rc[i];
 	}
-	f->m = d->n - first;
+	f->m = end - first;
 	f->wsum = ws;
 	f->tbar = ts / ws;
 	f->a = rs / ws;
 	double stt = 0, str = 0;
-	for (size_t i = first; i < d->n; i++) {
+	for (size_t i = first; i < end; i++) {
 		stt += w[i] * (d->t[i] - f->tbar) * (d->t[i] - f->tbar);
 		str += w[i] * (d->t[i] - f->tbar) * (rc[i] - f->a);
 	}
@@ -232,7 +255,7 @@ static void fit_line(const struct nts_disc *d, const double *w, const double *rc
 	double ss = 0;
 	size_t runs = 0;
 	int last = 0;
-	for (size_t i = first; i < d->n; i++) {
+	for (size_t i = first; i < end; i++) {
 		double e = rc[i] - (f->a + f->b * (d->t[i] - f->tbar));
 		ss += w[i] * e * e;
 		int sign = e >= 0 ? 1 : -1;
@@ -244,34 +267,76 @@ static void fit_line(const struct nts_disc *d, const double *w, const double *rc
 	f->runs = runs;
 }
 
-/* The longest recent run of samples a straight line describes: too few
- * sign changes of the residuals mean the frequency wandered within the
- * window, so older samples go (chrony's runs test, simplified). */
-static void best_fit(struct nts_disc *d, struct fit *f)
+/* Sign changes of the residuals about f over the samples from first on. */
+static size_t runs_from(const struct nts_disc *d, const double *rc, size_t first,
+			const struct fit *f)
 {
-	double w[NTS_DISC_MAX_SAMPLES], rc[NTS_DISC_MAX_SAMPLES];
-	prepare(d, w, rc);
-	size_t first = 0;
+	size_t runs = 0;
+	int last = 0;
+	for (size_t i = first; i < d->n; i++) {
+		int sign = rc[i] - (f->a + f->b * (d->t[i] - f->tbar)) >= 0 ? 1 : -1;
+		runs += sign != last;
+		last = sign;
+	}
+	return runs;
+}
+
+/* The longest recent run of samples a straight line describes (chrony's
+ * runs test, our own formulation): the line through the newest m samples
+ * is checked against up to RUNS_RATIO * m of them, older ones included, so
+ * a bend is seen even where the window alone is too short to show it. Too
+ * few sign changes of the residuals mean the frequency wandered: the
+ * window shrinks by a quarter. The critical number of runs is the normal
+ * approximation at about 5 %. m starts at the window that predicted best
+ * (window_score). True when the runs test cut it. */
+static bool best_fit(struct nts_disc *d, const double *w, const double *rc, struct fit *f)
+{
+	size_t m = d->n < d->window ? d->n : d->window;
+	size_t full = m;
 	for (;;) {
-		fit_line(d, w, rc, first, f);
-		size_t m = f->m;
-		double need = (double)m / 2.0 + 1.0 - sqrt((double)m - 1.0);
-		if ((double)f->runs >= need || m <= MIN_FIT + 1)
+		fit_line(d, w, rc, d->n - m, d->n, f);
+		size_t k = RUNS_RATIO * m < d->n ? RUNS_RATIO * m : d->n;
+		size_t runs = runs_from(d, rc, d->n - k, f);
+		double need = (double)k / 2.0 + 1.0 - sqrt((double)k - 1.0);
+		if ((double)runs >= need || m <= MIN_FIT + 1)
 			break;
 		size_t drop = m / 4 ? m / 4 : 1;
-		if (m - drop < MIN_FIT)
-			drop = m - MIN_FIT;
-		first += drop;
+		m = m - drop < MIN_FIT ? MIN_FIT : m - drop;
 	}
-	/* forget what the fit no longer needs */
-	if (first > 0) {
-		size_t k = d->n - first;
-		memmove(d->t, d->t + first, k * sizeof d->t[0]);
-		memmove(d->r, d->r + first, k * sizeof d->r[0]);
-		memmove(d->dist, d->dist + first, k * sizeof d->dist[0]);
-		memmove(d->src, d->src + first, k * sizeof d->src[0]);
-		d->n = k;
+	return m < full;
+}
+
+/* Before the newest sample is used, each window size predicts it from the
+ * samples before it; the squared misses (weighted like the sample, so a
+ * slow path counts little) decay over about WINDOW_MEMORY samples. The
+ * window that misses least wins: a long one where the noise dominates, a
+ * short one where the frequency wanders. The bias-variance balance is
+ * measured instead of assumed. */
+static void window_score(struct nts_disc *d, const double *w, const double *rc)
+{
+	size_t last = d->n - 1;
+	bool scored = false;
+	for (size_t k = 0; k < NTS_DISC_WINDOWS; k++) {
+		size_t m = (size_t)MIN_WINDOW << k;
+		if (last < MIN_WINDOW)
+			break;
+		size_t first = last > m ? last - m : 0;
+		struct fit f;
+		fit_line(d, w, rc, first, last, &f);
+		double e = rc[last] - (f.a + f.b * (d->t[last] - f.tbar));
+		double a = 1.0 / WINDOW_MEMORY;
+		d->window_err[k] = d->window_scored ? (1 - a) * d->window_err[k] + a * w[last] * e * e :
+						     w[last] * e * e;
+		scored = true;
 	}
+	if (scored)
+		d->window_scored++;
+	size_t best = NTS_DISC_WINDOWS - 1;
+	if (d->window_scored >= WINDOW_TRUST)
+		for (size_t k = 0; k < NTS_DISC_WINDOWS; k++)
+			if (d->window_err[k] < d->window_err[best])
+				best = k;
+	d->window = (size_t)MIN_WINDOW << best;
 }
 
 static void add_sample(struct nts_disc *d, double t, double r, double dist, unsigned src)
@@ -315,12 +380,12 @@ static bool delay_outlier(const struct nts_disc *d, double t, double r, double d
  * just started), slower once it holds enough and the phase is within the
  * noise: the number of samples in the fit is what makes the estimate good,
  * as chrony's poll target argues. */
-static void advise_poll(struct nts_disc *d, double offset, double sd)
+static void advise_poll(struct nts_disc *d, double offset, double sd, bool cut)
 {
 	if (d->used < POLL_TARGET) {
 		d->poll_score = 0;
-		if (d->n >= POLL_TARGET && d->poll > d->cfg.minpoll)
-			d->poll--;   /* the runs test cut the window: the clock moved */
+		if (cut && d->poll > d->cfg.minpoll)
+			d->poll--;   /* the runs test cut the window short: the clock moved */
 	} else if (fabs(offset) < 3 * sd) {
 		if (++d->poll_score >= POLL_UP_SCORE && d->poll < d->cfg.maxpoll) {
 			d->poll++;
@@ -368,6 +433,7 @@ void nts_disc_update(struct nts_disc *d, double now, const struct nts_sample *s,
 			command(d, now, d->base_freq);
 			d->cum += offset;
 			d->n = 0;
+			d->window_scored = 0;
 			d->used = 0;
 			d->sd = 0;
 			d->slew_end = -1;
@@ -394,10 +460,14 @@ void nts_disc_update(struct nts_disc *d, double now, const struct nts_sample *s,
 	d->last_update = now;
 	add_sample(d, s->time, r, dist, src);
 	asym_update(d, src, now);
+	double w[NTS_DISC_MAX_SAMPLES], rc[NTS_DISC_MAX_SAMPLES];
+	prepare(d, w, rc);
+	window_score(d, w, rc);
 	double est = offset, sd = s->delay / 2 > 1e-9 ? s->delay / 2 : 1e-9;
+	bool cut = false;
 	if (d->n >= MIN_FIT) {
 		struct fit f;
-		best_fit(d, &f);
+		cut = best_fit(d, w, rc, &f);
 		d->used = f.m;
 		double sigma = sqrt(f.var);
 		if (sigma < 1e-9)
@@ -425,7 +495,7 @@ void nts_disc_update(struct nts_disc *d, double now, const struct nts_sample *s,
 	d->offset = est;
 	d->offset_sd = sd;
 	d->synced = true;
-	advise_poll(d, est, d->sd > sd ? d->sd : sd);
+	advise_poll(d, est, d->sd > sd ? d->sd : sd, cut);
 	if (c->observe_only)
 		return;
 

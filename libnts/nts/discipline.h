@@ -17,7 +17,8 @@
 
 #include "nts/filter.h"
 
-#define NTS_DISC_MAX_SAMPLES 64
+#define NTS_DISC_MAX_SAMPLES 128
+#define NTS_DISC_WINDOWS 4          /* fit windows of 8, 16, 32 and 64 samples compete */
 #define NTS_DISC_MAX_ASYM 8         /* sources whose path asymmetry is tracked */
 
 /* What one source's samples say about the asymmetry of its path: the slope
@@ -79,6 +80,11 @@ struct nts_disc {
 	double fit_t, fit_a, fit_b, sd;
 	unsigned rejected;          /* samples dropped for their excess delay */
 	struct nts_disc_asym asym[NTS_DISC_MAX_ASYM];
+	/* how well each window size predicted the next sample (mean square
+	 * error, weighted, decaying); the best one is used */
+	double window_err[NTS_DISC_WINDOWS];
+	unsigned window_scored;
+	size_t window;              /* samples of the window in use */
 	size_t used;                /* samples the last fit used */
 	unsigned updates;
 	double large_since;         /* first update of a run over the step threshold (< 0: none) */
