@@ -14,13 +14,13 @@
 #define WINDOW_MEMORY 32.0   /* samples over which a window's prediction misses decay */
 #define WINDOW_TRUST 16      /* scored samples before the best window replaces the longest */
 #define MIN_FIT 3            /* fewer points fit any line: no frequency from them */
-#define SLEW_RATIO 1.0       /* a phase error at noise level is slewed over 3 updates */
+#define SLEW_RATIO 1.0       /* a phase error at noise level is slewed over one update */
 #define MIN_SLEW_TIME 0.5    /* s */
 #define POLL_UP_SCORE 3      /* calm updates in a row before the poll interval doubles */
-#define POLL_TARGET 12        /* samples the fit should hold before the poll may grow */
+#define POLL_TARGET 12       /* samples the fit should hold before the poll may grow */
 #define MAX_TOTAL_FREQ 0.09  /* what the clock driver can set: tick +-10 %, with a margin */
 #define DIST_WEIGHT 0.7      /* how fast a sample's weight falls with its excess delay */
-#define MAX_DELAY_DEV 10.0   /* excess distance, in noise units, that drops a sample */
+#define MAX_DELAY_DEV 3.0   /* excess distance, in noise units, that drops a sample */
 #define MIN_DELAY_TEST 6     /* samples in the fit before the delay test applies */
 #define ASYM_MIN_SAMPLES 10  /* a source's samples before its asymmetry is estimated */
 #define ASYM_T 3.0           /* |slope| / its standard error that counts as significant */
