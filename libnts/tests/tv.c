@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,11 +75,43 @@ uint8_t *tv_load_hex(const char *name, size_t *len)
 	return out;
 }
 
+/* Scratch directories made by this process, removed with their contents
+ * when it exits (Check runs each test in a child that exits), so that
+ * `make distcheck` finds no file left in the build directory. */
+static char tmpdirs[16][4096];
+static size_t ntmpdirs;
+static pid_t tmpdirs_owner;   /* a child a test forks must not remove them */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_tmpdirs(void)
+{
+	if (getpid() != tmpdirs_owner)
+		return;
+	for (size_t i = 0; i < ntmpdirs; i++)
+		nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	ntmpdirs = 0;
+}
+
 const char *tv_tmpdir(void)
 {
 	static char dir[4096];
 	const char *base = getenv("NTS_BUILDDIR");
 	snprintf(dir, sizeof dir, "%s/nts-test.XXXXXX", base ? base : "/tmp");
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+	if (ntmpdirs == 0 || tmpdirs_owner != getpid()) {
+		ntmpdirs = 0;
+		tmpdirs_owner = getpid();
+		atexit(rm_tmpdirs);
+	}
+	if (ntmpdirs < sizeof tmpdirs / sizeof tmpdirs[0])
+		memcpy(tmpdirs[ntmpdirs++], dir, sizeof dir);
 	return dir;
 }
