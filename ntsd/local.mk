@@ -46,6 +46,12 @@ noinst_PROGRAMS += ntsd/test_m6serve
 ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
 ntsd_test_m6serve_LDADD = $(LIBNTS) -lm
 ntsd_test_m6serve_LDFLAGS = $(AM_LDFLAGS) -static
+# the seccomp filter of ntsd -S stops a process making a forbidden call
+check_PROGRAMS += ntsd/test_seccomp
+TESTS += ntsd/test_seccomp
+ntsd_test_seccomp_SOURCES = ntsd/test_seccomp.c ntsd/seccomp.c ntsd/ntsd.h
+ntsd_test_seccomp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS) $(SECCOMP_CFLAGS)
+ntsd_test_seccomp_LDADD = $(LIBNTS) $(CHECK_LIBS) $(SECCOMP_LIBS) $(PTHREAD_LIBS)
 # unit tests of the off-loop name lookup
 check_PROGRAMS += ntsd/test_resolve
 TESTS += ntsd/test_resolve
