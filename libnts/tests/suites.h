@@ -30,6 +30,6 @@ uint8_t *tv_load_hex(const char *name, size_t *len);
 /* Full path of testvectors/NAME in a static buffer. */
 const char *tv_path(const char *name);
 /* A fresh empty directory under the build tree for file tests. */
-const char *tv_tmpdir(void);   /* removed with its contents at exit */
+const char *tv_tmpdir(void);
 
 #endif
