@@ -5,7 +5,8 @@ libnts_libnts_la_SOURCES = \
 	libnts/ntp.c libnts/ntske.c libnts/nts_ef.c libnts/serve.c libnts/nts_assoc.c libnts/nts_rules.c \
 	libnts/aead.c libnts/cookie.c libnts/keyfile.c libnts/tls.c \
 	libnts/conf.c libnts/mode6.c libnts/ratelimit.c libnts/acl.c libnts/throttle.c \
-	libnts/filter.c libnts/select.c libnts/discipline.c
+	libnts/filter.c libnts/select.c libnts/discipline.c \
+	libnts/nmea.c libnts/shm.c libnts/refsock.c libnts/pps.c
 libnts_libnts_la_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 libnts_libnts_la_LIBADD = $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm
 libnts_libnts_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
@@ -16,6 +17,7 @@ libntsinclude_HEADERS = \
 	libnts/nts/nts_assoc.h libnts/nts/rules.h \
 	libnts/nts/aead.h libnts/nts/cookie.h libnts/nts/tls.h \
 	libnts/nts/conf.h libnts/nts/mode6.h libnts/nts/ratelimit.h libnts/nts/acl.h libnts/nts/throttle.h \
-	libnts/nts/filter.h libnts/nts/select.h libnts/nts/discipline.h
+	libnts/nts/filter.h libnts/nts/select.h libnts/nts/discipline.h \
+	libnts/nts/nmea.h libnts/nts/shm.h libnts/nts/refsock.h libnts/nts/pps.h
 # In-tree programs link the library statically.
 LIBNTS = libnts/libnts.la $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm
