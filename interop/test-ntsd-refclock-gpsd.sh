@@ -55,4 +55,5 @@ age=$(grep -F "refclock SHM(0): unreachable, newest sample" "$T/ntsd.log" | tail
 nts_check "unreachable within its poll (newest sample ${age:-?} s old <= 4 s + 1 s publish tick)" \
 	awk -v a="$age" 'BEGIN { exit !(a != "" && a <= 5.0) }'
 nts_check "ntsd still running" kill -0 "$NTSD_PID"
+rc_finish
 nts_done

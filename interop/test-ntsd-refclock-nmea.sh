@@ -36,4 +36,5 @@ nts_check "falls back to local stratum 7 when the device goes away" wait_for 30 
 nts_check "the vanished device is logged" grep -Eq "refclock NMEA\(0\): unreachable" "$T/ntsd.log"
 nts_check "ntsd survives the vanished device" kill -0 "$NTSD_PID"
 nts_check "answers NTP afterwards" served_is "7 LOCL"
+rc_finish
 nts_done

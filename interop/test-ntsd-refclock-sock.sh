@@ -36,6 +36,6 @@ assert s["when"] is not None and s["when"] < 2, s
 nts_check "status (ntsd -Q --json): SOCK(0) counts the bad magic too, last sample age < 2 s" wait_for 10 counted
 nts_stop "$FEED_PID"
 nts_check "falls back to local stratum 7 when the writer stops" wait_for 30 served_is "7 LOCL"
-nts_stop "$NTSD_PID"
+rc_finish
 nts_check "ntsd removes its socket on exit" test ! -e "$SOCK"
 nts_done
