@@ -397,13 +397,20 @@ static double refclock_correction(void *arg, double now)
 	return nts_disc_correction(&S.disc, now);
 }
 
+static double refclock_frequency(void *arg)
+{
+	(void)arg;
+	return S.disc.base_freq;
+}
+
 static void start_refclocks(void)
 {
 	const struct ntsd_config *cfg = &S.d->cfg;
 	if (cfg->nrefclock == 0)
 		return;
 	struct ntsd_refclock_sink sink = {
-		.update = refclock_update, .correction = refclock_correction, .arg = NULL,
+		.update = refclock_update, .correction = refclock_correction,
+		.frequency = refclock_frequency, .arg = NULL,
 	};
 	ntsd_refclock_set_sink(&sink);
 	for (size_t i = 0; i < cfg->nrefclock && S.n < NTSD_STATUS_MAX_SOURCES; i++) {

@@ -570,6 +570,50 @@ START_TEST(core_refclock_and_server)
 }
 END_TEST
 
+/* The discipline corrects a 100 ppm clock: corrections grow at 100 ppm and
+ * the clock's own drift cancels them, so a refclock that reads a constant
+ * offset must measure that constant, not the mean age of its samples times
+ * 100 ppm (0.8 ms at poll 4, as clknetsim's bench-refclock first showed). */
+static struct ntsd_refclock *sink_rc;
+static bool sink_fresh;
+static void sink_update(void *arg, struct ntsd_refclock *rc, bool fresh)
+{
+	(void)arg;
+	sink_rc = rc;
+	sink_fresh = fresh;
+}
+static double sink_corr(void *arg, double now)
+{
+	(void)arg;
+	return 1e-4 * (now - 1000.0);
+}
+static double sink_freq(void *arg)
+{
+	(void)arg;
+	return 1e-4;
+}
+
+START_TEST(core_frame_of_a_corrected_clock)
+{
+	reset();
+	ck_assert_int_eq(parse(&cfg, "refclock shm unit 0 refid GPS\n"), 0);
+	struct ntsd_refclock_sink sk = { .update = sink_update, .correction = sink_corr,
+					 .frequency = sink_freq, .arg = NULL };
+	ntsd_refclock_set_sink(&sk);
+	fake_offset[0] = 0.001;
+	sink_rc = NULL;
+	struct ntsd_refclock *rc = ntsd_refclock_new(&cfg.refclock[0], 5);
+	ck_assert_ptr_nonnull(rc);
+	advance(fake_now + 16.5);
+	ck_assert_ptr_eq(sink_rc, rc);
+	ck_assert(sink_fresh);
+	ck_assert_uint_eq(rc->meas.nsamples, 16);
+	ck_assert_msg(fabs(rc->meas.offset - 0.001) < 1e-9, "offset %.9f", rc->meas.offset);
+	ntsd_refclock_free(rc);
+	ntsd_refclock_set_sink(NULL);
+}
+END_TEST
+
 START_TEST(core_device_retry)
 {
 	reset();
@@ -616,6 +660,7 @@ static Suite *refclock_suite(void)
 	tcase_add_test(t, core_select_pps_lock_noselect_prefer);
 	tcase_add_test(t, core_refclock_and_server);
 	tcase_add_test(t, core_device_retry);
+	tcase_add_test(t, core_frame_of_a_corrected_clock);
 	tcase_add_test(t, refid_word);
 	suite_add_tcase(s, t);
 	return s;
