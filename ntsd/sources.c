@@ -207,8 +207,9 @@ static void src_of(const struct slot *sl, struct src *o)
 	o->usable = sl->have_est && !rc->conf.noselect && ntsd_refclock_reachable(rc) &&
 		    rc->meas.leap != NTP_LEAP_UNSYNC;
 	/* our own hardware, not the network: no one can forge it, so it takes
-	 * part with the NTS sources (as chrony counts refclocks) */
-	o->authenticated = true;
+	 * part with whichever group selection uses (the NTS sources while one
+	 * is usable, else the plain ones), never alone against the others: a
+	 * receiver gone wrong must be outvoted (set in ntsd_sources_changed) */
 	o->prefer = rc->conf.prefer;
 	o->stratum = 0;
 	o->leap = rc->meas.leap;
@@ -299,6 +300,12 @@ void ntsd_sources_changed(bool fresh)
 		c[i].root_distance = (o->root_delay + b->delay) / 2 + o->root_disp +
 				     nts_filter_dispersion(o->filt, now) + c[i].jitter;
 	}
+	bool nts_usable = false;
+	for (size_t i = 0; i < S.n; i++)
+		nts_usable |= S.s[i].a && c[i].usable && c[i].authenticated;
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].rc)
+			c[i].authenticated = nts_usable;
 	struct nts_select_result r;
 	size_t ns = nts_select_run(c, S.n, &r);
 	for (size_t i = 0; i < S.n; i++) {
