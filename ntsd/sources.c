@@ -269,7 +269,17 @@ static void set_unsynchronised(void)
 	snprintf(S.sys.refid, sizeof S.sys.refid, "INIT");
 }
 
+static void changed(bool fresh, const struct ntsd_refclock *from);
+
 void ntsd_sources_changed(bool fresh)
+{
+	changed(fresh, NULL);
+}
+
+/* from: the refclock whose new measurement this is, if one: it updates the
+ * discipline only when it survived selection itself, so a falseticker's
+ * every poll does not feed the survivors' unchanged estimate again */
+static void changed(bool fresh, const struct ntsd_refclock *from)
 {
 	if (!S.d)
 		return;
@@ -313,6 +323,8 @@ void ntsd_sources_changed(bool fresh)
 			S.s[i].a->tally = c[i].tally;
 		else if (S.s[i].rc)
 			S.s[i].rc->tally = c[i].tally;
+		if (from && S.s[i].rc == from && c[i].tally != '*' && c[i].tally != '+')
+			fresh = false;
 	}
 	if (ns == 0 || r.sys_peer < 0) {
 		if (S.sys.synchronised)
@@ -395,7 +407,7 @@ static void refclock_update(void *arg, struct ntsd_refclock *rc, bool fresh)
 		est = nts_filter_add(&sl->filt, &s);
 		sl->have_est |= est;
 	}
-	ntsd_sources_changed(est);
+	changed(est, rc);
 }
 
 static double refclock_correction(void *arg, double now)

@@ -567,6 +567,14 @@ START_TEST(core_refclock_and_server)
 	ck_assert_int_eq(st[0].tally, 'x');
 	ck_assert(st[1].tally == '*' || st[2].tally == '*');
 	ck_assert_uint_eq(served().stratum, 2);
+	/* the falseticker's next measurements do not feed the servers'
+	 * unchanged estimate to the discipline again (no clock update) */
+	struct ntsd_system_status sys0, sys1;
+	ntsd_status_system(&sys0);
+	advance(fake_now + 8);
+	ntsd_status_system(&sys1);
+	ck_assert(sys1.reftime == sys0.reftime);
+	ck_assert_int_eq(st[0].tally, 'x');
 	fake_offset[0] = 0.0001;
 	fake_silent[0] = true;
 	advance(fake_now + 8);
