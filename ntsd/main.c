@@ -21,7 +21,8 @@
 #include "sched.h"
 #include "sources.h"
 
-#define DEFAULT_CONF "/etc/ntsd.conf"
+/* configure --sysconfdir: $(sysconfdir)/ntsd/ntsd.conf */
+#define DEFAULT_CONF NTSD_CONF_FILE
 
 int64_t ntsd_now_ms(void)
 {
