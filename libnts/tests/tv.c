@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nts/hex.h"
 #include "suites.h"
 
 const char *tv_path(const char *name)
@@ -20,16 +21,6 @@ const char *tv_path(const char *name)
 		dir = "testvectors";
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	return path;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 uint8_t *tv_load_hex(const char *name, size_t *len)
@@ -54,7 +45,7 @@ uint8_t *tv_load_hex(const char *name, size_t *len)
 		}
 		if (isspace(c))
 			continue;
-		int v = hexval(c);
+		int v = nts_hex_digit(c);
 		ck_assert_msg(v >= 0, "%s: bad hex character '%c'", path, c);
 		if (hi < 0) {
 			hi = v;
