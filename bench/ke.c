@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/tls_fd.h"
 #include "loadgen.h"
 #include "nts/err.h"
 
@@ -71,7 +72,7 @@ static void conn_fail(struct ke_ctx *k, struct ke_conn *c, const char *what)
 static void start_tls(struct ke_ctx *k, struct ke_conn *c)
 {
 	struct nts_tls_client_opts to = {.sni = k->o->sni, .verify = true};
-	if (nts_tls_client_new(k->creds, c->fd, &to, &c->tls) != NTS_OK) {
+	if (nts_tls_client_new(k->creds, tls_fd_transport(c->fd), &to, &c->tls) != NTS_OK) {
 		conn_fail(k, c, "cannot create a TLS session");
 		return;
 	}

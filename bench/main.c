@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tlscreds.h"
 #include "loadgen.h"
 #include "nts/err.h"
 
@@ -303,7 +304,7 @@ int main(int argc, char **argv)
 	struct nts_tls_creds *creds = NULL;
 	char err[256];
 	if (o.mode != LG_PLAIN &&
-	    nts_tls_client_creds_new(o.ca, &creds, err, sizeof err) != NTS_OK) {
+	    tlscreds_client(o.ca, &creds, err, sizeof err) != NTS_OK) {
 		lg_msg("trust anchors: %s", err);
 		return 2;
 	}

@@ -14,9 +14,10 @@ libntsinclude_HEADERS = \
 	libnts/nts/err.h libnts/nts/buf.h libnts/nts/log.h libnts/nts/counters.h \
 	libnts/nts/ntp.h libnts/nts/ntske.h libnts/nts/nts_ef.h libnts/nts/serve.h \
 	libnts/nts/nts_assoc.h libnts/nts/rules.h \
-	libnts/nts/aead.h libnts/nts/cookie.h libnts/nts/tls.h \
+	libnts/nts/aead.h libnts/nts/cookie.h libnts/nts/keyfile.h libnts/nts/tls.h \
 	libnts/nts/hex.h libnts/nts/crc32.h \
 	libnts/nts/conf.h libnts/nts/mode6.h libnts/nts/ratelimit.h libnts/nts/acl.h libnts/nts/throttle.h \
 	libnts/nts/filter.h libnts/nts/select.h libnts/nts/discipline.h
-# In-tree programs link the library statically.
-LIBNTS = libnts/libnts.la $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm
+# In-tree programs link the library statically, after the program library
+# (common/local.mk) that does their file, socket and clock work.
+LIBNTS = common/libntscommon.la libnts/libnts.la $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm

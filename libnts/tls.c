@@ -3,19 +3,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <sys/uio.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #include "nts/err.h"
+#include "nts/hex.h"
 #include "nts/ntske.h"
 #include "nts/tls.h"
 
@@ -57,7 +56,9 @@ struct nts_tls {
 	bool ip_name;             /* the verify name is an IP literal */
 	char name[256];           /* name to verify against, "" for none */
 	gnutls_typed_vdata_st vd[2];  /* GnuTLS keeps a pointer to these */
-	char keylog[1024];
+	struct nts_tls_transport io;
+	void (*keylog)(const void *ctx, const char *line);
+	const void *keylog_ctx;
 	struct nts_tls_verify v;
 	char err[256];
 };
@@ -79,23 +80,6 @@ static void put_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* ---- credentials */
-
-/* Load one PEM file, saying which file failed and why. */
-static int load_file(const char *path, gnutls_datum_t *d, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		put_err(err, errlen, "%s: %s", path, strerror(errno));
-		return NTS_E_IO;
-	}
-	fclose(f);
-	int r = gnutls_load_file(path, d);
-	if (r < 0) {
-		put_err(err, errlen, "%s: %s", path, gnutls_strerror(r));
-		return NTS_E_IO;
-	}
-	return NTS_OK;
-}
 
 /* Parse the chain and key separately first so an error names the right file. */
 static int check_cert_key(const char *cert_file, const gnutls_datum_t *cert, const char *key_file,
@@ -124,18 +108,19 @@ static int check_cert_key(const char *cert_file, const gnutls_datum_t *cert, con
 	return NTS_OK;
 }
 
-int nts_tls_server_creds_new(const char *cert_file, const char *key_file,
-			     struct nts_tls_creds **out, char *err, size_t errlen)
+int nts_tls_server_creds_from_pem(const struct nts_tls_pem *cert, const struct nts_tls_pem *key,
+				  struct nts_tls_creds **out, char *err, size_t errlen)
 {
-	if (!cert_file || !key_file || !out)
+	if (!cert || !key || !out || !cert->data || !key->data)
 		return NTS_E_INVAL;
 	*out = NULL;
-	gnutls_datum_t cert = {NULL, 0}, key = {NULL, 0};
-	int r = load_file(cert_file, &cert, err, errlen);
-	if (r == NTS_OK)
-		r = load_file(key_file, &key, err, errlen);
-	if (r == NTS_OK)
-		r = check_cert_key(cert_file, &cert, key_file, &key, err, errlen);
+	const char *cert_name = cert->name ? cert->name : "certificate";
+	const char *key_name = key->name ? key->name : "private key";
+	gnutls_datum_t cd = {(unsigned char *)(uintptr_t)cert->data, (unsigned)cert->len};
+	gnutls_datum_t kd = {(unsigned char *)(uintptr_t)key->data, (unsigned)key->len};
+	if (cert->len > UINT32_MAX || key->len > UINT32_MAX)
+		return NTS_E_INVAL;
+	int r = check_cert_key(cert_name, &cd, key_name, &kd, err, errlen);
 	struct nts_tls_creds *c = NULL;
 	if (r == NTS_OK) {
 		c = calloc(1, sizeof *c);
@@ -146,18 +131,13 @@ int nts_tls_server_creds_new(const char *cert_file, const char *key_file,
 		}
 	}
 	if (r == NTS_OK) {
-		int g = gnutls_certificate_set_x509_key_mem2(c->cred, &cert, &key,
-							     GNUTLS_X509_FMT_PEM, NULL, 0);
+		int g = gnutls_certificate_set_x509_key_mem2(c->cred, &cd, &kd, GNUTLS_X509_FMT_PEM,
+							     NULL, 0);
 		if (g < 0) {
-				put_err(err, errlen, "%s does not match its key: %s", cert_file,
+			put_err(err, errlen, "%s does not match its key: %s", cert_name,
 				gnutls_strerror(g));
 			r = NTS_E_CONF;
 		}
-	}
-	gnutls_free(cert.data);
-	if (key.data) {
-		gnutls_memset(key.data, 0, key.size);
-		gnutls_free(key.data);
 	}
 	if (r != NTS_OK) {
 		nts_tls_creds_free(c);
@@ -167,33 +147,22 @@ int nts_tls_server_creds_new(const char *cert_file, const char *key_file,
 	return NTS_OK;
 }
 
-int nts_tls_client_creds_new(const char *ca_path, struct nts_tls_creds **out, char *err,
-			     size_t errlen)
+int nts_tls_client_creds_from_pem(const struct nts_tls_pem *ca, struct nts_tls_creds **out,
+				  char *err, size_t errlen)
 {
-	if (!out)
+	if (!ca || !ca->data || !out || ca->len > UINT32_MAX)
 		return NTS_E_INVAL;
 	*out = NULL;
+	const char *name = ca->name ? ca->name : "trust anchors";
 	struct nts_tls_creds *c = calloc(1, sizeof *c);
 	if (!c || gnutls_certificate_allocate_credentials(&c->cred) < 0) {
 		free(c);
 		return NTS_E_NOMEM;
 	}
-	int n;
-	struct stat st;
-	if (!ca_path) {
-		n = gnutls_certificate_set_x509_system_trust(c->cred);
-		ca_path = "system trust store";
-	} else if (stat(ca_path, &st) != 0) {
-		put_err(err, errlen, "%s: %s", ca_path, strerror(errno));
-		nts_tls_creds_free(c);
-		return NTS_E_IO;
-	} else if (S_ISDIR(st.st_mode)) {
-		n = gnutls_certificate_set_x509_trust_dir(c->cred, ca_path, GNUTLS_X509_FMT_PEM);
-	} else {
-		n = gnutls_certificate_set_x509_trust_file(c->cred, ca_path, GNUTLS_X509_FMT_PEM);
-	}
+	gnutls_datum_t d = {(unsigned char *)(uintptr_t)ca->data, (unsigned)ca->len};
+	int n = gnutls_certificate_set_x509_trust_mem(c->cred, &d, GNUTLS_X509_FMT_PEM);
 	if (n <= 0) {
-		put_err(err, errlen, "%s: %s", ca_path,
+		put_err(err, errlen, "%s: %s", name,
 			n < 0 ? gnutls_strerror(n) : "no CA certificates found");
 		nts_tls_creds_free(c);
 		return NTS_E_CONF;
@@ -215,8 +184,31 @@ void nts_tls_creds_free(struct nts_tls_creds *c)
 static const gnutls_datum_t alpn_ntske = {(unsigned char *)(uintptr_t)NTSKE_ALPN,
 					   sizeof NTSKE_ALPN - 1};
 
-static int session_new(struct nts_tls_creds *c, int fd, unsigned flags, int prio,
-		       struct nts_tls **out)
+/* GnuTLS moves bytes only through these: the caller's transport does the I/O.
+ * errno is handed back to GnuTLS so EAGAIN and EINTR mean what they should. */
+static ssize_t transport_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	struct nts_tls *t = p;
+	errno = 0;
+	long n = t->io.pull(t->io.ctx, buf, len);
+	if (n < 0)
+		gnutls_transport_set_errno(t->s, errno ? errno : EIO);
+	return (ssize_t)n;
+}
+
+static ssize_t transport_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+	struct nts_tls *t = p;
+	errno = 0;
+	/* giovec_t is struct iovec on POSIX systems (gnutls.h) */
+	long n = t->io.push(t->io.ctx, (const struct iovec *)iov, iovcnt);
+	if (n < 0)
+		gnutls_transport_set_errno(t->s, errno ? errno : EIO);
+	return (ssize_t)n;
+}
+
+static int session_new(struct nts_tls_creds *c, struct nts_tls_transport io, unsigned flags,
+		       int prio, struct nts_tls **out)
 {
 	pthread_once(&prio_once, prio_init);
 	if (prio_cache_err)
@@ -233,17 +225,20 @@ static int session_new(struct nts_tls_creds *c, int fd, unsigned flags, int prio
 		nts_tls_free(t);
 		return NTS_E_TLS;
 	}
-	gnutls_transport_set_int(t->s, fd);
+	t->io = io;
+	gnutls_transport_set_ptr(t->s, t);
+	gnutls_transport_set_pull_function(t->s, transport_pull);
+	gnutls_transport_set_vec_push_function(t->s, transport_push);
 	gnutls_session_set_ptr(t->s, t);
 	*out = t;
 	return NTS_OK;
 }
 
-int nts_tls_server_new(struct nts_tls_creds *c, int fd, struct nts_tls **out)
+int nts_tls_server_new(struct nts_tls_creds *c, struct nts_tls_transport io, struct nts_tls **out)
 {
-	if (!c || !out || fd < 0)
+	if (!c || !out || !io.push || !io.pull)
 		return NTS_E_INVAL;
-	int r = session_new(c, fd, GNUTLS_SERVER, PRIO_IX_SERVER, out);
+	int r = session_new(c, io, GNUTLS_SERVER, PRIO_IX_SERVER, out);
 	if (r != NTS_OK)
 		return r;
 	struct nts_tls *t = *out;
@@ -259,40 +254,23 @@ int nts_tls_server_new(struct nts_tls_creds *c, int fd, struct nts_tls **out)
 	return NTS_OK;
 }
 
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-/* NSS key log line: LABEL <client_random hex> <secret hex>. */
+/* NSS key log line: LABEL <client_random hex> <secret hex>, handed to the
+ * caller's sink (the caller decides where it goes and who may read it). */
 static int keylog_cb(gnutls_session_t s, const char *label, const gnutls_datum_t *secret)
 {
 	const struct nts_tls *t = gnutls_session_get_ptr(s);
 	gnutls_datum_t crand, srand;
-	if (!t || !t->keylog[0] || secret->size > 64)
+	if (!t || !t->keylog || secret->size > 64)
 		return 0;
 	gnutls_session_get_random(s, &crand, &srand);
 	if (crand.size != 32)
 		return 0;
-	char cr[65], sec[129];
-	hex(cr, crand.data, 32);
-	hex(sec, secret->data, secret->size);
-	/* it holds every session secret: never readable by others */
-	int fd = open(t->keylog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		return 0;   /* a key log is a debugging aid; never fail the handshake */
-	}
-	fprintf(f, "%s %s %s\n", label, cr, sec);
-	fclose(f);
-	return 0;
+	char cr[65], sec[129], line[256];
+	nts_hex_encode(crand.data, 32, cr, sizeof cr);
+	nts_hex_encode(secret->data, secret->size, sec, sizeof sec);
+	snprintf(line, sizeof line, "%s %s %s", label, cr, sec);
+	t->keylog(t->keylog_ctx, line);
+	return 0;   /* a key log is a debugging aid; never fail the handshake */
 }
 
 static bool is_ip_literal(const char *s)
@@ -341,22 +319,23 @@ static int client_setup(struct nts_tls *t, const struct nts_tls_client_opts *o)
 			return NTS_E_TLS;
 		t->want_ntske = !o->alpn || strcmp(o->alpn, NTSKE_ALPN) == 0;
 	}
-	if (o->keylog_path && o->keylog_path[0]) {
-		snprintf(t->keylog, sizeof t->keylog, "%s", o->keylog_path);
+	if (o->keylog) {
+		t->keylog = o->keylog;
+		t->keylog_ctx = o->keylog_ctx;
 		gnutls_session_set_keylog_function(t->s, keylog_cb);
 	}
 	return NTS_OK;
 }
 
-int nts_tls_client_new(struct nts_tls_creds *c, int fd, const struct nts_tls_client_opts *o,
-		       struct nts_tls **out)
+int nts_tls_client_new(struct nts_tls_creds *c, struct nts_tls_transport io,
+		       const struct nts_tls_client_opts *o, struct nts_tls **out)
 {
 	static const struct nts_tls_client_opts defaults = {.verify = true};
-	if (!c || !out || fd < 0)
+	if (!c || !out || !io.push || !io.pull)
 		return NTS_E_INVAL;
 	if (!o)
 		o = &defaults;
-	int r = session_new(c, fd, GNUTLS_CLIENT, o->tls12_only ? PRIO_IX_TLS12 : PRIO_IX_TLS13, out);
+	int r = session_new(c, io, GNUTLS_CLIENT, o->tls12_only ? PRIO_IX_TLS12 : PRIO_IX_TLS13, out);
 	if (r != NTS_OK)
 		return r;
 	r = client_setup(*out, o);
@@ -746,7 +725,7 @@ static void cert_decode(gnutls_x509_crt_t crt, struct nts_tls_cert *c)
 	uint8_t fp[32];
 	n = sizeof fp;
 	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &n) == 0 && n == 32)
-		hex(c->sha256, fp, 32);
+		nts_hex_encode(fp, 32, c->sha256, sizeof c->sha256);
 	unsigned crit;
 	c->is_ca = gnutls_x509_crt_get_basic_constraints(crt, &crit, NULL, NULL) > 0;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tls_fd.h"
 #include "netfuzz.h"
 #include "nts/aead.h"
 #include "nts/err.h"
@@ -213,7 +214,7 @@ int ke_connect(const struct endpoint *ep, struct nts_tls_creds *creds, double de
 		return NTS_E_IO;
 	}
 	struct nts_tls_client_opts o = { .sni = NULL, .verify = false };
-	int rc = nts_tls_client_new(creds, c->fd, &o, &c->tls);
+	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), &o, &c->tls);
 	if (rc == NTS_OK)
 		while ((rc = nts_tls_handshake(c->tls)) == NTS_E_TLS_AGAIN &&
 		       wait_fd(c->fd, nts_tls_want_write(c->tls), deadline))

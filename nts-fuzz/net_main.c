@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/tlscreds.h"
 #include "netfuzz.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -104,7 +105,7 @@ struct nts_tls_creds *client_creds(const struct fuzz_opts *o)
 {
 	struct nts_tls_creds *c = NULL;
 	char err[256];
-	if (nts_tls_client_creds_new(o->ca, &c, err, sizeof err) != NTS_OK) {
+	if (tlscreds_client(o->ca, &c, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "nts-fuzz: TLS client credentials: %s\n", err);
 		return NULL;
 	}

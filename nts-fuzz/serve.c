@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/tls_fd.h"
+#include "common/tlscreds.h"
 #include "fuzz.h"
 #include "netfuzz.h"
 #include "nts/aead.h"
@@ -106,7 +108,7 @@ static void serve_ke(struct serve *sv, int lfd)
 		return;
 	sv->ke_conns++;
 	double deadline = now_mono() + 3.0;
-	int rc = nts_tls_server_new(sv->creds, c.fd, &c.tls);
+	int rc = nts_tls_server_new(sv->creds, tls_fd_transport(c.fd), &c.tls);
 	while (rc == NTS_OK || rc == NTS_E_TLS_AGAIN) {
 		if ((rc = nts_tls_handshake(c.tls)) != NTS_E_TLS_AGAIN)
 			break;
@@ -325,7 +327,7 @@ int cmd_serve(struct fuzz_opts *o)
 	struct nts_ring_config cfg = NTS_RING_CONFIG_DEFAULT;
 	sv.o = o;
 	rng_seed(&sv.r, o->seed);
-	if (nts_tls_server_creds_new(o->cert, o->key, &sv.creds, err, sizeof err) != NTS_OK) {
+	if (tlscreds_server(o->cert, o->key, &sv.creds, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "nts-fuzz serve: %s\n", err);
 		return 2;
 	}

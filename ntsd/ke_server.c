@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/tls_fd.h"
 #include "nts/aead.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
@@ -365,7 +366,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	}
 	struct ke_conn *c = calloc(1, sizeof *c);
 	struct ntsd_creds *cr = ntsd_creds_get(w->d);
-	if (!c || !cr || nts_tls_server_new(cr->tls, fd, &c->tls) != NTS_OK) {
+	if (!c || !cr || nts_tls_server_new(cr->tls, tls_fd_transport(fd), &c->tls) != NTS_OK) {
 		ntsd_access_ke_close(w->d, &ss);
 		ntsd_creds_put(w->d, cr);
 		free(c);

@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/logsink.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -286,6 +287,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static struct ntsd d;
+	logsink_stderr_install();   /* until the daemon picks its own sink below */
 	/* GnuTLS appends every TLS secret to $SSLKEYLOGFILE when it is set: a
 	 * daemon must never inherit that. Unset before any GnuTLS use. */
 	bool had_keylog = getenv("SSLKEYLOGFILE") != NULL;

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tls_fd.h"
+#include "common/tlscreds.h"
 #include "nts/aead.h"
 #include "nts/err.h"
 #include "nts/ntp.h"
@@ -91,7 +93,7 @@ static int ke_once(struct nts_tls_creds *cc, const struct opts *o, struct ntske_
 		return NTS_E_IO;
 	struct nts_tls_client_opts to = { .sni = o->sni, .verify = true };
 	struct nts_tls *t = NULL;
-	int rc = nts_tls_client_new(cc, fd, &to, &t);
+	int rc = nts_tls_client_new(cc, tls_fd_transport(fd), &to, &t);
 	for (int i = 0; rc == NTS_OK && i < 1000; i++) {
 		rc = nts_tls_handshake(t);
 		if (rc != NTS_E_TLS_AGAIN)
@@ -251,7 +253,7 @@ static int run_nts(const struct opts *o)
 	struct nts_tls_creds *cc = NULL;
 	static struct ntske_response resp;
 	uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
-	if (nts_tls_client_creds_new(o->ca, &cc, err, sizeof err) != NTS_OK) {
+	if (tlscreds_client(o->ca, &cc, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "ntsbench: CA: %s\n", err);
 		return 1;
 	}
@@ -350,7 +352,7 @@ static int run_ke(const struct opts *o)
 {
 	char err[256] = "";
 	struct nts_tls_creds *cc = NULL;
-	if (nts_tls_client_creds_new(o->ca, &cc, err, sizeof err) != NTS_OK) {
+	if (tlscreds_client(o->ca, &cc, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "ntsbench: CA: %s\n", err);
 		return 1;
 	}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tlscreds.h"
 #include "ke_client.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -291,7 +292,7 @@ struct ntsd_ntsc *ntsd_ntsc_new_params(struct ntsd *d, const struct ntsd_ntsc_pa
 		free(c);
 		return NULL;
 	}
-	int rc = nts_tls_client_creds_new(c->ca[0] ? c->ca : NULL, &c->creds, err, sizeof err);
+	int rc = tlscreds_client(c->ca[0] ? c->ca : NULL, &c->creds, err, sizeof err);
 	if (rc != NTS_OK) {
 		set_error(c, "trust anchors: %s", err);
 		nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT, "%s: cannot load trust anchors: %s; no NTS-KE",

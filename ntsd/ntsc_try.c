@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/logsink.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "nts/ntp.h"
@@ -32,13 +33,6 @@ static int fd4 = -1, fd6 = -1;
 static unsigned want = 1, good, naks, bad, sent, missed;
 static double interval = 1.0;
 static uint64_t last_xmt;
-
-static void stderr_sink(void *ctx, int level, const char *tag, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	fprintf(stderr, "%s%s%s\n", tag ? tag : "", tag ? ": " : "", msg);
-}
 
 static void on_recv(int fd, short revents, void *arg)
 {
@@ -143,7 +137,7 @@ int main(int argc, char **argv)
 		*colon = '\0';
 		port = (uint16_t)atoi(colon + 1);
 	}
-	nts_log_set_sink(stderr_sink, NULL);
+	logsink_stderr_install();
 	nts_log_set_level(NTS_LOG_DEBUG);
 	ntsd_sched_init();
 	fd4 = udp(AF_INET);

@@ -1,6 +1,7 @@
 /* ntsd: the cookie master-key ring and its key file, kept current. */
 #include <config.h>
 
+#include "common/keystore.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -18,7 +19,7 @@ time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc_out)
 	int rc = 1;
 	bool file_failed = false;
 	if (d->cfg.cookie_file[0]) {
-		rc = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
+		rc = keystore_sync(d->ring, d->cfg.cookie_file, now);
 		if (rc < 0) {
 			file_failed = true;
 			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key file %s: %s; trying again in %d s",

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/tls_fd.h"
 #include "nts/rules.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
@@ -217,7 +218,7 @@ static int tls_phase(const struct probe_opts *o, struct nts_tls_creds *creds,
 	probe_tls_client_opts(o, &topts);
 	double t0 = probe_now();
 	r->tls.run = true;
-	int rc = nts_tls_client_new(creds, c->fd, &topts, &c->tls);
+	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), &topts, &c->tls);
 	if (rc == NTS_OK)
 		rc = probe_tls_handshake(c, t0 + o->timeout);
 	r->tls.ms = (probe_now() - t0) * 1e3;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/tlscreds.h"
 #include "nts/err.h"
 #include "probe.h"
 
@@ -77,7 +78,7 @@ int main(int argc, char **argv)
 	open_keylog(&o, &r);
 	if (r.exit_code != PX_OK)
 		;   /* the key log could not be written */
-	else if (nts_tls_client_creds_new(o.ca, &creds, err, sizeof err) != NTS_OK)
+	else if (tlscreds_client(o.ca, &creds, err, sizeof err) != NTS_OK)
 		probe_fail(&r, PX_LOCAL, "local", "trust anchors: %s", err);
 	else
 		run(&o, creds, &r);

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tls_fd.h"
+#include "common/tlscreds.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
 #include "nts/cookie.h"
@@ -156,7 +158,7 @@ static void serve_ke(struct srv *s, int lfd)
 		return;
 	double deadline = now() + 5;
 	struct nts_tls *t = NULL;
-	int rc = nts_tls_server_new(s->creds, fd, &t);
+	int rc = nts_tls_server_new(s->creds, tls_fd_transport(fd), &t);
 	while (rc == NTS_OK && (rc = nts_tls_handshake(t)) == NTS_E_TLS_AGAIN)
 		rc = wait_fd(fd, nts_tls_want_write(t), deadline) ? NTS_OK : NTS_E_TLS_AGAIN;
 	long n = rc == NTS_OK ? recv_request(t, fd, req, sizeof req, deadline) : -1;
@@ -267,7 +269,7 @@ int main(int argc, char **argv)
 		seconds = strtod(argv[9], NULL);
 	char err[256];
 	struct nts_ring_config cfg = NTS_RING_CONFIG_DEFAULT;
-	if (nts_tls_server_creds_new(argv[1], argv[2], &s.creds, err, sizeof err) != NTS_OK) {
+	if (tlscreds_server(argv[1], argv[2], &s.creds, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "probe-test-server: %s\n", err);
 		return 1;
 	}

@@ -1,4 +1,5 @@
-/* Unit tests: keyfile.c (save/load of the master-key ring, errors, sharing by sync). */
+/* Unit tests: common/keystore.c (save/load of the master-key ring through its
+ * file, errors, sharing by sync), with libnts/keyfile.c's format underneath. */
 #include <config.h>
 
 #include <dirent.h>
@@ -11,9 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/keystore.h"
 #include "nts/cookie.h"
+#include "nts/crc32.h"
 #include "nts/err.h"
-#include "suites.h"
+#include "common/tests/suites.h"
 
 /* ---- helpers */
 
@@ -125,7 +128,7 @@ START_TEST(test_save_load)
 			ck_assert_int_eq(nts_cookie_ring_rotate(a, 1000 + 100 * i, false), 1);
 		seal15(a, ck[i]);
 	}
-	ck_assert_int_eq(nts_cookie_ring_save(a, path), NTS_OK);
+	ck_assert_int_eq(keystore_save(a, path), NTS_OK);
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
@@ -139,7 +142,7 @@ START_TEST(test_save_load)
 	free(text);
 
 	struct nts_cookie_ring *b = ring_rotated(1, 9999);
-	ck_assert_int_eq(nts_cookie_ring_load(b, path), NTS_OK);
+	ck_assert_int_eq(keystore_load(b, path), NTS_OK);
 	struct snap sa, sb;
 	snap_take(a, &sa);
 	snap_take(b, &sb);
@@ -153,9 +156,9 @@ START_TEST(test_save_load)
 	}
 	/* saving again replaces the file in place */
 	ck_assert_int_eq(nts_cookie_ring_rotate(b, 1300, false), 1);
-	ck_assert_int_eq(nts_cookie_ring_save(b, path), NTS_OK);
+	ck_assert_int_eq(keystore_save(b, path), NTS_OK);
 	ck_assert_uint_eq(count_files(dir), 1);
-	ck_assert_int_eq(nts_cookie_ring_load(a, path), NTS_OK);
+	ck_assert_int_eq(keystore_load(a, path), NTS_OK);
 	ck_assert_uint_eq(nts_cookie_ring_size(a), 4);
 	nts_cookie_ring_free(a);
 	nts_cookie_ring_free(b);
@@ -168,11 +171,11 @@ START_TEST(test_save_errors)
 	const char *dir = tv_tmpdir();
 	struct nts_cookie_ring *r;
 	ck_assert_int_eq(nts_cookie_ring_new(NULL, NULL, &r), NTS_OK);
-	ck_assert_int_eq(nts_cookie_ring_save(r, path_in(dir, "keys")), NTS_E_RING_EMPTY);
+	ck_assert_int_eq(keystore_save(r, path_in(dir, "keys")), NTS_E_RING_EMPTY);
 	ck_assert_uint_eq(count_files(dir), 0);
 	ck_assert_int_eq(nts_cookie_ring_rotate(r, 1, false), 1);
 	errno = 0;
-	ck_assert_int_eq(nts_cookie_ring_save(r, path_in(dir, "no/such/dir/keys")), NTS_E_IO);
+	ck_assert_int_eq(keystore_save(r, path_in(dir, "no/such/dir/keys")), NTS_E_IO);
 	ck_assert_int_eq(errno, ENOENT);
 	nts_cookie_ring_free(r);
 	rm_dir(dir);
@@ -208,23 +211,13 @@ static const struct {
 	{ D_DIR, NTS_E_KEYFILE_FORMAT, "a directory" },
 };
 
-/* Same CRC-32 as the writer, to build files that fail only on content. */
-static uint32_t crc32_ieee(const char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < n; i++) {
-		c ^= (uint8_t)p[i];
-		for (int b = 0; b < 8; b++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-	}
-	return ~c;
-}
+/* Files that fail only on content: a fresh end line with the right CRC. */
 
 /* Replace the body (everything before "end") and write a matching end line. */
 static size_t rebuild(char *text, size_t body_len, unsigned count)
 {
 	return body_len + (size_t)sprintf(text + body_len, "end %u %08x\n", count,
-					  crc32_ieee(text, body_len));
+					  nts_crc32(text, body_len));
 }
 
 
@@ -296,7 +289,7 @@ START_TEST(test_damaged_file)
 	const char *dir = tv_tmpdir();
 	const char *good = path_in(dir, "good"), *path = path_in(dir, "keys");
 	struct nts_cookie_ring *a = ring_rotated(3, 1000), *r = ring_rotated(2, 5000);
-	ck_assert_int_eq(nts_cookie_ring_save(a, good), NTS_OK);
+	ck_assert_int_eq(keystore_save(a, good), NTS_OK);
 	size_t len;
 	char *t = (char *)slurp(good, &len);
 	t[len] = '\0';
@@ -326,11 +319,11 @@ START_TEST(test_damaged_file)
 	uint8_t *bytes = have ? slurp(path, &blen) : NULL;
 
 	errno = 0;
-	ck_assert_msg(nts_cookie_ring_load(r, path) == damages[_i].want, "%s: got %s",
-		      damages[_i].what, nts_errname(nts_cookie_ring_load(r, path)));
+	ck_assert_msg(keystore_load(r, path) == damages[_i].want, "%s: got %s",
+		      damages[_i].what, nts_errname(keystore_load(r, path)));
 	if (d == D_MISSING) {
 		errno = 0;
-		ck_assert_int_eq(nts_cookie_ring_load(r, path), NTS_E_IO);
+		ck_assert_int_eq(keystore_load(r, path), NTS_E_IO);
 		ck_assert_int_eq(errno, ENOENT);
 	}
 	snap_take(r, &after);
@@ -349,7 +342,7 @@ START_TEST(test_damaged_file)
 	seal15(r, ck);
 	ck_assert_int_eq(nts_cookie_open(r, ck, sizeof ck, &k), NTS_OK);
 	/* and the undamaged file loads */
-	ck_assert_int_eq(nts_cookie_ring_load(r, good), NTS_OK);
+	ck_assert_int_eq(keystore_load(r, good), NTS_OK);
 	free(bytes);
 	free(t);
 	if (d == D_DIR)
@@ -367,14 +360,14 @@ START_TEST(test_truncated)
 	const char *dir = tv_tmpdir();
 	const char *good = path_in(dir, "good"), *path = path_in(dir, "keys");
 	struct nts_cookie_ring *a = ring_rotated(3, 1000), *r = ring_rotated(2, 5000);
-	ck_assert_int_eq(nts_cookie_ring_save(a, good), NTS_OK);
+	ck_assert_int_eq(keystore_save(a, good), NTS_OK);
 	size_t len;
 	uint8_t *t = slurp(good, &len);
 	struct snap before, after;
 	snap_take(r, &before);
 	for (size_t n = 0; n < len; n++) {
 		spit(path, t, n, 0600);
-		ck_assert_msg(nts_cookie_ring_load(r, path) == NTS_E_KEYFILE_FORMAT,
+		ck_assert_msg(keystore_load(r, path) == NTS_E_KEYFILE_FORMAT,
 			      "prefix of %zu/%zu octets accepted", n, len);
 		size_t got;
 		uint8_t *now = slurp(path, &got);
@@ -385,7 +378,7 @@ START_TEST(test_truncated)
 	snap_take(r, &after);
 	ck_assert(snap_equal(&before, &after));
 	spit(path, t, len, 0600);
-	ck_assert_int_eq(nts_cookie_ring_load(r, path), NTS_OK);
+	ck_assert_int_eq(keystore_load(r, path), NTS_OK);
 	free(t);
 	nts_cookie_ring_free(a);
 	nts_cookie_ring_free(r);
@@ -405,22 +398,22 @@ START_TEST(test_sync_two_rings)
 	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &b), NTS_OK);
 
 	/* A starts first: no file, so it makes a key and writes the file. */
-	ck_assert_int_eq(nts_cookie_ring_sync(a, path, 1000), 1);
+	ck_assert_int_eq(keystore_sync(a, path, 1000), 1);
 	struct stat st;
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 	ck_assert_int_eq(stat(path_in(dir, "keys.lock"), &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 	/* B joins and takes A's key instead of making its own. */
-	ck_assert_int_eq(nts_cookie_ring_sync(b, path, 1010), 0);
+	ck_assert_int_eq(keystore_sync(b, path, 1010), 0);
 	struct snap sa, sb;
 	snap_take(a, &sa);
 	snap_take(b, &sb);
 	ck_assert(snap_equal(&sa, &sb));
 
 	/* B is first to notice the rotation; A picks up B's key. */
-	ck_assert_int_eq(nts_cookie_ring_sync(b, path, 1100), 1);
-	ck_assert_int_eq(nts_cookie_ring_sync(a, path, 1105), 0);
+	ck_assert_int_eq(keystore_sync(b, path, 1100), 1);
+	ck_assert_int_eq(keystore_sync(a, path, 1105), 0);
 	snap_take(a, &sa);
 	snap_take(b, &sb);
 	ck_assert(snap_equal(&sa, &sb));
@@ -437,9 +430,9 @@ START_TEST(test_sync_two_rings)
 
 	/* Retention applies to what the file holds too. */
 	for (int i = 2; i < 6; i++)
-		ck_assert_int_eq(nts_cookie_ring_sync(i % 2 ? a : b, path, 1000 + 100 * i), 1);
-	ck_assert_int_eq(nts_cookie_ring_sync(a, path, 1555), 0);
-	ck_assert_int_eq(nts_cookie_ring_sync(b, path, 1555), 0);
+		ck_assert_int_eq(keystore_sync(i % 2 ? a : b, path, 1000 + 100 * i), 1);
+	ck_assert_int_eq(keystore_sync(a, path, 1555), 0);
+	ck_assert_int_eq(keystore_sync(b, path, 1555), 0);
 	snap_take(a, &sa);
 	snap_take(b, &sb);
 	ck_assert(snap_equal(&sa, &sb));
@@ -451,7 +444,7 @@ START_TEST(test_sync_two_rings)
 	uint8_t *bytes = slurp(path, &len);
 	bytes[len - 3] ^= 1;
 	spit(path, bytes, len, 0600);
-	ck_assert_int_eq(nts_cookie_ring_sync(a, path, 9999), NTS_E_KEYFILE_FORMAT);
+	ck_assert_int_eq(keystore_sync(a, path, 9999), NTS_E_KEYFILE_FORMAT);
 	struct snap again;
 	snap_take(a, &again);
 	ck_assert(snap_equal(&sa, &again));
@@ -479,16 +472,16 @@ START_TEST(test_sync_future_key)
 	const time_t now = 1700000000, year = 365 * 86400;
 	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &w), NTS_OK);
 	ck_assert_int_eq(nts_cookie_ring_rotate(w, now + year, true), 1);
-	ck_assert_int_eq(nts_cookie_ring_save(w, path), NTS_OK);
+	ck_assert_int_eq(keystore_save(w, path), NTS_OK);
 	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
-	ck_assert_int_ge(nts_cookie_ring_sync(r, path, now), 0);
+	ck_assert_int_ge(keystore_sync(r, path, now), 0);
 	ck_assert_int_eq(nts_cookie_ring_next_rotation(r), now + 60);
 	/* the clamp was saved: another server loading the file agrees */
 	struct snap a, b;
-	ck_assert_int_eq(nts_cookie_ring_load(w, path), NTS_OK);
+	ck_assert_int_eq(keystore_load(w, path), NTS_OK);
 	snap_take(w, &a);
 	ck_assert_int_eq(a.k[0].created, now);
-	ck_assert_int_eq(nts_cookie_ring_sync(r, path, now + 61), 1);
+	ck_assert_int_eq(keystore_sync(r, path, now + 61), 1);
 	snap_take(r, &b);
 	ck_assert_uint_eq(b.n, 2);
 	ck_assert_int_eq(b.k[1].created, now + 61);
@@ -510,25 +503,25 @@ START_TEST(test_sync_keeps_unsaved)
 	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
 	/* a file that cannot be read as keys */
 	spit(path, "garbage\n", 8, 0600);
-	ck_assert_int_eq(nts_cookie_ring_sync(r, path, 1000), NTS_E_KEYFILE_FORMAT);
+	ck_assert_int_eq(keystore_sync(r, path, 1000), NTS_E_KEYFILE_FORMAT);
 	ck_assert_int_eq(nts_cookie_ring_rotate(r, 1000, false), 1);
 	uint8_t cookie[104];
 	struct nts_cookie_keys k;
 	seal15(r, cookie);
 	/* the file is repaired by someone else with keys of their own */
 	other = ring_rotated(1, 990);
-	ck_assert_int_eq(nts_cookie_ring_save(other, path), NTS_OK);
-	ck_assert_int_ge(nts_cookie_ring_sync(r, path, 1060), 0);
+	ck_assert_int_eq(keystore_save(other, path), NTS_OK);
+	ck_assert_int_ge(keystore_sync(r, path, 1060), 0);
 	ck_assert_int_eq(nts_cookie_open(r, cookie, sizeof cookie, &k), NTS_OK);
 	ck_assert_uint_eq(nts_cookie_ring_size(r), 2);
 	/* the merged key is the newest, so current, and now in the file */
-	ck_assert_int_eq(nts_cookie_ring_load(other, path), NTS_OK);
+	ck_assert_int_eq(keystore_load(other, path), NTS_OK);
 	ck_assert_int_eq(nts_cookie_open(other, cookie, sizeof cookie, &k), NTS_OK);
 	ck_assert_uint_eq(nts_cookie_ring_current_id(other), nts_cookie_ring_current_id(r));
 	/* once saved it is an ordinary key: a file without it wins again */
 	struct nts_cookie_ring *third = ring_rotated(1, 2000);
-	ck_assert_int_eq(nts_cookie_ring_save(third, path), NTS_OK);
-	ck_assert_int_eq(nts_cookie_ring_sync(r, path, 2001), 0);
+	ck_assert_int_eq(keystore_save(third, path), NTS_OK);
+	ck_assert_int_eq(keystore_sync(r, path, 2001), 0);
 	ck_assert_uint_eq(nts_cookie_ring_size(r), 1);
 	ck_assert_int_eq(nts_cookie_open(r, cookie, sizeof cookie, &k), NTS_E_COOKIE_UNKNOWN_KEY);
 	nts_cookie_ring_free(r);
@@ -550,7 +543,7 @@ static void *syncer_run(void *arg)
 {
 	struct syncer *s = arg;
 	for (int i = 0; i < SYNC_STEPS; i++)
-		if (nts_cookie_ring_sync(s->r, s->path, 1000 + 25 * i) < 0)
+		if (keystore_sync(s->r, s->path, 1000 + 25 * i) < 0)
 			s->errors++;
 	return NULL;
 }
@@ -575,7 +568,7 @@ START_TEST(test_sync_concurrent)
 	}
 	time_t last = 1000 + 25 * (SYNC_STEPS - 1);
 	for (int i = 0; i < NS; i++)
-		ck_assert_int_ge(nts_cookie_ring_sync(s[i].r, path, last), 0);
+		ck_assert_int_ge(keystore_sync(s[i].r, path, last), 0);
 	struct snap first, other;
 	snap_take(s[0].r, &first);
 	for (int i = 1; i < NS; i++) {
@@ -595,9 +588,9 @@ END_TEST
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-Suite *keyfile_suite(void)
+Suite *keystore_suite(void)
 {
-	Suite *s = suite_create("keyfile");
+	Suite *s = suite_create("keystore");
 	TCase *tc = tcase_create("file");
 	tcase_add_test(tc, test_save_load);
 	tcase_add_test(tc, test_save_errors);

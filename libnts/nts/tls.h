@@ -1,13 +1,17 @@
 /* NTS-KE over TLS 1.3 (GnuTLS) and the key exporter (RFC 8915 sections 4 and 5.1).
  * GnuTLS types stay in tls.c: callers see opaque handles and our own structs.
- * The caller owns the socket: handshake/send/recv return NTS_E_TLS_AGAIN on
- * a non-blocking socket that would block, and the caller polls. */
+ * No I/O here: GnuTLS reads and writes through the caller's transport
+ * (struct nts_tls_transport; common/tls_fd.c has one over a socket), and
+ * credentials come from PEM bytes the caller read (common/tlscreds.c).
+ * handshake/send/recv return NTS_E_TLS_AGAIN when the transport would block,
+ * and the caller polls. */
 #ifndef NTS_TLS_H
 #define NTS_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct gnutls_session_int;
 struct nts_tls_creds;
@@ -18,13 +22,21 @@ struct nts_tls;
 int nts_tls_export_keys_session(struct gnutls_session_int *session, uint16_t proto,
 				uint16_t aead, uint8_t *c2s, uint8_t *s2c, size_t key_len);
 
-/* Server credentials from PEM certificate chain and key files. On failure a
- * reason naming the file is written to err. */
-int nts_tls_server_creds_new(const char *cert_file, const char *key_file,
-			     struct nts_tls_creds **out, char *err, size_t errlen);
-/* Client trust anchors: a CA file or directory, or NULL for the system store. */
-int nts_tls_client_creds_new(const char *ca_path, struct nts_tls_creds **out,
-			     char *err, size_t errlen);
+/* PEM text and the name to give it in error messages (a file name). */
+struct nts_tls_pem {
+	const uint8_t *data;
+	size_t len;
+	const char *name;
+};
+
+/* Server credentials from a PEM certificate chain and its private key. On
+ * failure (NTS_E_CONF) a reason naming the right one is written to err. */
+int nts_tls_server_creds_from_pem(const struct nts_tls_pem *cert, const struct nts_tls_pem *key,
+				  struct nts_tls_creds **out, char *err, size_t errlen);
+/* Client trust anchors: every CERTIFICATE block of the PEM text; NTS_E_CONF
+ * when there is none. */
+int nts_tls_client_creds_from_pem(const struct nts_tls_pem *ca, struct nts_tls_creds **out,
+				  char *err, size_t errlen);
 void nts_tls_creds_free(struct nts_tls_creds *c);
 
 struct nts_tls_client_opts {
@@ -32,15 +44,27 @@ struct nts_tls_client_opts {
 	bool verify;              /* verify the chain and name (default true) */
 	const char *alpn;         /* NULL: "ntske/1"; "" sends no ALPN */
 	bool tls12_only;          /* conformance testing: offer only TLS 1.2 */
-	const char *keylog_path;  /* NSS key log file to append to, or NULL */
+	/* NSS key log sink, or NULL: called with one line (no newline) per
+	 * secret; the line holds session secrets, so keep it private. */
+	void (*keylog)(const void *ctx, const char *line);
+	const void *keylog_ctx;
 };
 /* An IP literal given as sni is not sent (RFC 6066 section 3) but is still
  * verified against the certificate's IP addresses. */
 
-int nts_tls_client_new(struct nts_tls_creds *c, int fd, const struct nts_tls_client_opts *o,
-		       struct nts_tls **out);
+/* How a session moves bytes: pull reads up to len octets, push writes the
+ * iovecs; both return the count moved, 0 for end of stream (pull), or -1
+ * with errno set (EAGAIN/EWOULDBLOCK when it would block, EINTR). */
+struct nts_tls_transport {
+	long (*pull)(void *ctx, void *buf, size_t len);
+	long (*push)(void *ctx, const struct iovec *iov, int iovcnt);
+	void *ctx;
+};
+
+int nts_tls_client_new(struct nts_tls_creds *c, struct nts_tls_transport io,
+		       const struct nts_tls_client_opts *o, struct nts_tls **out);
 /* A server session: TLS 1.3 only, ALPN "ntske/1" required. */
-int nts_tls_server_new(struct nts_tls_creds *c, int fd, struct nts_tls **out);
+int nts_tls_server_new(struct nts_tls_creds *c, struct nts_tls_transport io, struct nts_tls **out);
 void nts_tls_free(struct nts_tls *t);
 
 /* NTS_OK when complete, NTS_E_TLS_AGAIN to call again when the socket is
