@@ -15,3 +15,6 @@ libnts_tests_check_libnts_LDFLAGS = $(AM_LDFLAGS) -static
 # DESIGN.md rule 1 checked on the built objects
 TESTS += libnts/tests/no-io.sh
 EXTRA_DIST += libnts/tests/no-io.sh
+# DESIGN.md rule 4 on the public headers
+TESTS += libnts/tests/headers.sh
+EXTRA_DIST += libnts/tests/headers.sh

@@ -276,7 +276,7 @@ START_TEST(exporter_bad_args)
 {
 	uint8_t k[32];
 	ck_assert_int_eq(nts_tls_export_keys(NULL, 0, 15, k, k, 32), NTS_E_INVAL);
-	ck_assert_int_eq(nts_tls_export_keys_session(NULL, 0, 15, k, k, 32), NTS_E_INVAL);
+	ck_assert_int_eq(nts_tls_export_keys(NULL, 0, 15, k, k, 32), NTS_E_INVAL);
 }
 END_TEST
 
