@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nts/hex.h"
 #include "nts/err.h"
 #include "np.h"
 
@@ -28,18 +29,6 @@ void np_time_str(const struct timespec *ts, char *buf, size_t len)
 	for (int i = 6; i >= 1; i--, us /= 10)
 		frac[i] = (char)('0' + us % 10);
 	snprintf(buf, len, "%s%s", head, frac);
-}
-
-void np_hex(const uint8_t *p, size_t n, char *buf, size_t len)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		buf[o++] = d[p[i] >> 4];
-		buf[o++] = d[p[i] & 15];
-	}
-	if (len)
-		buf[o < len ? o : len - 1] = 0;
 }
 
 void np_printable(char *s)
@@ -159,7 +148,7 @@ static void text_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef
 	fprintf(out, "  field 0x%04x %s, %u octets", ef->type, ef_name(ef->type), ef->len);
 	switch (ef->type) {
 	case NTP_EF_UNIQUE_ID:
-		np_hex(ef->body, ef->body_len < 16 ? ef->body_len : 16, hex, sizeof hex);
+		nts_hex_encode(ef->body, ef->body_len < 16 ? ef->body_len : 16, hex, sizeof hex);
 		fprintf(out, ": UID %zu octets %s%s", ef->body_len, hex, ef->body_len > 16 ? "..." : "");
 		break;
 	case NTP_EF_NTS_COOKIE:
@@ -254,7 +243,7 @@ static void json_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef
 	fprintf(out, ",\"len\":%u,\"offset\":%zu", ef->len, ef->offset);
 	switch (ef->type) {
 	case NTP_EF_UNIQUE_ID:
-		np_hex(ef->body, ef->body_len < NP_UID_JSON_MAX ? ef->body_len : NP_UID_JSON_MAX, hex,
+		nts_hex_encode(ef->body, ef->body_len < NP_UID_JSON_MAX ? ef->body_len : NP_UID_JSON_MAX, hex,
 		       sizeof hex);
 		fprintf(out, ",\"uid\":\"%s\"", hex);
 		break;

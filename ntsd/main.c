@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "common/logsink.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
@@ -22,13 +23,6 @@
 #include "sources.h"
 
 #define DEFAULT_CONF "/etc/ntsd.conf"
-
-int64_t ntsd_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void print_err(void *ctx, const char *msg)
 {

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/opt.h"
+#include "common/mono.h"
 #include "common/tls_fd.h"
 #include "common/tlscreds.h"
 #include "nts/aead.h"
@@ -44,13 +46,6 @@ struct opts {
 	unsigned threads;
 	uint16_t aead;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int tcp_connect(uint16_t port)
 {
@@ -203,8 +198,8 @@ static double blast(int fd, const struct reqs *q, double secs, unsigned long *na
 	size_t next = 0;
 	long inflight = 0;
 	unsigned long got = 0, nak = 0;
-	double t0 = now_s(), end = t0 + secs;
-	while (now_s() < end) {
+	double t0 = mono_now(), end = t0 + secs;
+	while (mono_now() < end) {
 		if (inflight + BATCH <= WINDOW) {
 			for (int i = 0; i < BATCH; i++) {
 				siov[i].iov_base = (void *)(uintptr_t)q->pkt[next];
@@ -241,7 +236,7 @@ static double blast(int fd, const struct reqs *q, double secs, unsigned long *na
 				inflight = 0;
 		}
 	}
-	double el = now_s() - t0;
+	double el = mono_now() - t0;
 	*naks = nak;
 	*answers = got;
 	return (double)got / el;
@@ -339,7 +334,7 @@ static void *ke_loop(void *arg)
 {
 	struct ke_thread *k = arg;
 	static __thread struct ntske_response resp;
-	while (now_s() < k->end) {
+	while (mono_now() < k->end) {
 		if (ke_once(k->cc, k->o, &resp, NULL, NULL) == NTS_OK && resp.ncookies == 8)
 			k->ok++;
 		else
@@ -358,7 +353,7 @@ static int run_ke(const struct opts *o)
 	}
 	struct ke_thread k[16];
 	unsigned n = o->threads > 16 ? 16 : o->threads;
-	double t0 = now_s();
+	double t0 = mono_now();
 	for (unsigned i = 0; i < n; i++) {
 		k[i] = (struct ke_thread){ .o = o, .cc = cc, .end = t0 + o->secs };
 		pthread_create(&k[i].th, NULL, ke_loop, &k[i]);
@@ -369,7 +364,7 @@ static int run_ke(const struct opts *o)
 		ok += k[i].ok;
 		bad += k[i].bad;
 	}
-	double el = now_s() - t0;
+	double el = mono_now() - t0;
 	printf("mode=ke rate=%.0f handshakes=%lu failed=%lu secs=%.2f\n", (double)ok / el, ok, bad, el);
 	return ok > 0 ? 0 : 1;
 }
@@ -386,26 +381,35 @@ int main(int argc, char **argv)
 	o.mode = argv[1];
 	for (int i = 2; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
+		bool ok = true;
+		unsigned u = 0;
 		if (strcmp(k, "--ke") == 0)
-			o.ke_port = (uint16_t)atoi(v);
+			ok = opt_port("ntsbench", k, v, &o.ke_port);
 		else if (strcmp(k, "--ntp") == 0)
-			o.ntp_port = (uint16_t)atoi(v);
+			ok = opt_port("ntsbench", k, v, &o.ntp_port);
 		else if (strcmp(k, "--ca") == 0)
 			o.ca = v;
 		else if (strcmp(k, "--sni") == 0)
 			o.sni = v;
 		else if (strcmp(k, "--secs") == 0)
-			o.secs = atof(v);
-		else if (strcmp(k, "--pool") == 0)
-			o.pool = (size_t)atoi(v);
-		else if (strcmp(k, "--threads") == 0)
-			o.threads = (unsigned)atoi(v);
-		else if (strcmp(k, "--aead") == 0)
-			o.aead = (uint16_t)atoi(v);
-		else {
+			ok = opt_double("ntsbench", k, v, 0.001, 600, &o.secs);
+		else if (strcmp(k, "--pool") == 0) {
+			ok = opt_unsigned("ntsbench", k, v, 8, MAX_POOL, &u);
+			o.pool = u;
+		} else if (strcmp(k, "--threads") == 0)
+			ok = opt_unsigned("ntsbench", k, v, 1, 1024, &o.threads);
+		else if (strcmp(k, "--aead") == 0) {
+			int id = nts_aead_from_name(v);
+			if (id < 0)
+				fprintf(stderr, "ntsbench: --aead: unknown AEAD \"%s\"\n", v);
+			ok = id >= 0;
+			o.aead = (uint16_t)(id < 0 ? 0 : id);
+		} else {
 			fprintf(stderr, "ntsbench: unknown option %s\n", k);
 			return 2;
 		}
+		if (!ok)
+			return 2;
 	}
 	if (o.pool < 8 || o.pool > MAX_POOL || o.secs <= 0 || o.secs > 600 || o.threads == 0)
 		return 2;

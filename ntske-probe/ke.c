@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "nts/hex.h"
 #include "common/tls_fd.h"
 #include "nts/rules.h"
 #include "nts/aead.h"
@@ -109,8 +111,8 @@ size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t ma
 		const char *name = ntske_record_name(rec.type);
 		snprintf(p->name, sizeof p->name, "%s", name ? name : "Unassigned");
 		decode_body(p, rec.body, rec.body_len);
-		probe_hex(p->hex, sizeof p->hex, rec.body,
-			  rec.body_len < PROBE_HEX_MAX ? rec.body_len : PROBE_HEX_MAX);
+		nts_hex_encode(rec.body, rec.body_len < PROBE_HEX_MAX ? rec.body_len : PROBE_HEX_MAX,
+			       p->hex, sizeof p->hex);
 	}
 	return n;
 }
@@ -158,10 +160,10 @@ static int connect_any(const struct probe_opts *o, struct probe_result *r, uint1
 static int connect_phase(const struct probe_opts *o, struct probe_result *r, int *fd)
 {
 	char err[256];
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->connect.run = true;
 	int rc = connect_any(o, r, r->target.port, fd, err, sizeof err);
-	r->connect.ms = (probe_now() - t0) * 1e3;
+	r->connect.ms = (mono_now() - t0) * 1e3;
 	if (rc == 0)
 		return 0;
 	if (r->target.port != NTSKE_DEFAULT_PORT) {
@@ -177,7 +179,7 @@ static int connect_phase(const struct probe_opts *o, struct probe_result *r, int
 			if (connect_any(o, r, NTSKE_DEFAULT_PORT, fd, err2, sizeof err2) == 0) {
 				snprintf(r->hint, sizeof r->hint, "port %u failed (%s); fell back to %u",
 					 (unsigned)tried, err, NTSKE_DEFAULT_PORT);
-				r->connect.ms = (probe_now() - t0) * 1e3;
+				r->connect.ms = (mono_now() - t0) * 1e3;
 				return 0;
 			}
 		}
@@ -216,12 +218,12 @@ static int tls_phase(const struct probe_opts *o, struct nts_tls_creds *creds,
 {
 	struct nts_tls_client_opts topts;
 	probe_tls_client_opts(o, &topts);
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->tls.run = true;
 	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), &topts, &c->tls);
 	if (rc == NTS_OK)
 		rc = probe_tls_handshake(c, t0 + o->timeout);
-	r->tls.ms = (probe_now() - t0) * 1e3;
+	r->tls.ms = (mono_now() - t0) * 1e3;
 	if (c->tls) {
 		nts_tls_get_info(c->tls, &r->tls_info);
 		nts_tls_get_verify(c->tls, &r->verify);
@@ -258,12 +260,12 @@ static int ke_phase(const struct probe_opts *o, struct probe_result *r, struct k
 		return -1;
 	}
 	r->ke_req_len = out_len;
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->ke.run = true;
 	int rc = probe_ke_send(c, out, out_len, t0 + o->timeout);
 	if (rc == NTS_OK)
 		rc = probe_ke_recv(c, msg, sizeof msg, &len, t0 + o->timeout);
-	r->ke.ms = (probe_now() - t0) * 1e3;
+	r->ke.ms = (mono_now() - t0) * 1e3;
 	r->ke_resp_len = len;
 	r->nrecs = ke_dump(msg, len, r->recs, PROBE_MAX_RECORDS);
 	if (rc == NTS_E_TLS_AGAIN) {
@@ -445,11 +447,11 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 	static uint8_t msg[NTSKE_MAX_MESSAGE];
 	size_t len = 0;
 	double wait = o->timeout < 3 ? o->timeout : 3;
-	int rc = probe_ke_recv(c, msg, sizeof msg, &len, probe_now() + wait);
+	int rc = probe_ke_recv(c, msg, sizeof msg, &len, mono_now() + wait);
 	if (rc == NTS_E_TLS_AGAIN && k->close_on_silence) {
 		a->half_closed = true;
 		nts_tls_bye(c->tls);
-		rc = probe_ke_recv(c, msg, sizeof msg, &len, probe_now() + wait);
+		rc = probe_ke_recv(c, msg, sizeof msg, &len, mono_now() + wait);
 	}
 	if (rc == 1) {
 		a->kind = KA_RESPONSE;
@@ -499,7 +501,7 @@ void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struc
 		a->tls_rc = rc;
 		snprintf(a->text, sizeof a->text, "handshake refused: %s", err);
 	} else {
-		rc = send_request(&c, k, req, req_len, probe_now() + o->timeout + req_len *
+		rc = send_request(&c, k, req, req_len, mono_now() + o->timeout + req_len *
 				  (k->trickle_ms / 1000.0));
 		if (rc != NTS_OK) {
 			a->kind = KA_CLOSED;

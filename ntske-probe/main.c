@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "common/tlscreds.h"
 #include "nts/err.h"
 #include "probe.h"
@@ -15,13 +16,13 @@
 static void run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
 {
 	char err[256];
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->resolve.run = true;
 	int rc = probe_resolve_all(o->host, o->port, o->family, o->timeout, r->addrs,
 				   PROBE_MAX_ADDRS, &r->naddrs, err, sizeof err);
 	if (rc == 0)
 		r->target = r->addrs[0];
-	r->resolve.ms = (probe_now() - t0) * 1e3;
+	r->resolve.ms = (mono_now() - t0) * 1e3;
 	if (rc != 0) {
 		probe_fail(r, PX_RESOLVE, "resolve", "%s", err);
 		if (o->port == PROBE_DRAFT_PORT)

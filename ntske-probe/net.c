@@ -14,21 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "common/keylog.h"
 #include "common/tls_fd.h"
 #include "nts/err.h"
 #include "probe.h"
 
-double probe_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int ms_left(double deadline)
 {
-	double left = deadline - probe_now();
+	double left = deadline - mono_now();
 	if (left <= 0)
 		return 0;
 	return (int)(left * 1000.0) + 1;
@@ -237,7 +231,7 @@ int probe_ke_open(const struct probe_opts *o, struct nts_tls_creds *creds,
 		return NTS_E_IO;
 	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), topts, &c->tls);
 	if (rc == NTS_OK)
-		rc = probe_tls_handshake(c, probe_now() + o->timeout);
+		rc = probe_tls_handshake(c, mono_now() + o->timeout);
 	if (rc == NTS_E_TLS_AGAIN)
 		snprintf(err, errlen, "TLS handshake timed out");
 	else if (rc != NTS_OK)

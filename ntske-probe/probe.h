@@ -170,7 +170,6 @@ void probe_defaults(struct probe_opts *o);
 int probe_parse_args(int argc, char **argv, struct probe_opts *o);
 
 /* net.c: resolving, connecting, TLS and KE I/O, all bounded by deadlines. */
-double probe_now(void);
 int probe_resolve(const char *host, uint16_t port, int family, double timeout,
 		  struct probe_target *out, char *err, size_t errlen);
 /* Up to max addresses in getaddrinfo's order (*n of them). */
@@ -247,7 +246,6 @@ const char *probe_exit_name(int code);
 /* Mark the run as failed in phase with exit code and a message (first wins). */
 void probe_fail(struct probe_result *r, int code, const char *phase, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void probe_hex(char *out, size_t cap, const uint8_t *p, size_t n);
 /* in with every byte outside printable ASCII as \xNN (text from servers
  * cannot move the cursor or fake a line); returns out. */
 const char *probe_esc(char *out, size_t cap, const char *in);

@@ -8,5 +8,6 @@
 
 Suite *keystore_suite(void);
 Suite *logsink_suite(void);
+Suite *opt_suite(void);
 
 #endif
