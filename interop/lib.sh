@@ -34,6 +34,35 @@ nts_wait_tcp() {
 	return 1
 }
 
+# nts_wait SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds;
+# fails after SECONDS. Tests wait on conditions, never for a fixed time.
+nts_wait() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# Something listens on loopback PORT: nts_listening tcp|udp PORT.
+nts_listening() {
+	[ -n "$(ss -Hn "-${1:0:1}l" "( sport = :$2 )" 2>/dev/null)" ]
+}
+
+# PID holds a packet socket: its live capture is open.
+nts_capturing() {
+	ss -0p 2>/dev/null | grep -q "pid=$1,"
+}
+
+# nts_keylog FILE: create an empty TLS key log readable by its owner only
+# (SSLKEYLOGFILE writers append to it and keep its mode).
+nts_keylog() {
+	: > "$1" && chmod 600 "$1"
+}
+
 # TERM a pid, wait up to 5 s, then KILL.
 nts_stop() {
 	local pid=$1 i
@@ -216,7 +245,8 @@ ntpsec_client_start() {
 	} > "$dir/ntpd.conf"
 	$NTS_NOCLOCK ntpd -n -c "$dir/ntpd.conf" -p "$dir/ntpd.pid" > "$dir/ntpd.out" 2>&1 &
 	NTPSEC_PID=$!
-	sleep 0.5
+	# it binds udp/123 once it runs; a bad config makes it exit first
+	nts_wait 10 nts_listening udp 123
 	kill -0 "$NTPSEC_PID" 2>/dev/null || { nts_log "ntpd client died:"; cat "$dir/ntpd.out" >&2; return 1; }
 }
 

@@ -41,7 +41,9 @@ PY
 read -r lost0 p50_0 p95_0 max0 <<<"$(rtts 50)"
 "$BENCH" ke --ke "$KE_PORT" --ca "$T/pki/ca.pem" --secs 5 --threads 4 > "$T/flood.out" 2>&1 &
 FLOOD=$!
-sleep 1
+# measure once the flood is under way: handshakes are being served
+flooding() { [ "$(ntsd_counter "$D" "NTS KE serves good")" -ge 20 ]; }
+wait_for 10 flooding
 read -r lost1 p50_1 p95_1 max1 <<<"$(rtts 200)"
 wait "$FLOOD"
 cat "$T/flood.out" | sed 's/^/# flood: /'

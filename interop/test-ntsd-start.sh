@@ -119,11 +119,11 @@ for _ in range(n):
         held.append(s)
     except OSError:
         pass
-print("held", len(held))
+print("held", len(held), flush=True)
 time.sleep(secs)
 PY
 HOLD=$!
-sleep 0.5
+nts_wait 10 grep -q '^held' "$E/hold.out"
 c0=$(cpu "$NTSD_PID")
 sleep 2
 c1=$(cpu "$NTSD_PID")

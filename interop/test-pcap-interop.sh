@@ -26,15 +26,42 @@ PIDS=""
 cleanup() { for p in $PIDS; do nts_stop "$p"; done; [ -n "${KEEP:-}" ] && echo "# kept $W" || rm -rf "$W"; }
 trap cleanup EXIT
 
-TCPDUMP_PID=""
-cap_start() { # FILE FILTER [IFACE]
-	local log="$1.tcpdump.log" i
-	tcpdump -Z root -i "${3:-lo}" -U --immediate-mode -B 16384 -s 0 -w "$1" "$2" > "$log" 2>&1 &
-	TCPDUMP_PID=$!
-	for i in $(seq 1 50); do grep -q "listening on" "$log" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
+# Every wait below is on a condition (bounded): tcpdump listening, a port
+# open, so many exchanges verified in the capture so far, a marker datagram
+# written to the capture file. Nothing sleeps for a fixed time.
+MARK_PORT=9   # discard: nothing here listens or sends on it
+TCPDUMP_PID="" CAP_FILE=""
+cap_start() { # FILE FILTER [IFACE]: sets TCPDUMP_PID and CAP_FILE
+	local log="$1.tcpdump.log"
+	tcpdump -Z root -i "${3:-lo}" -U --immediate-mode -B 16384 -s 0 -w "$1" \
+		"($2) or udp port $MARK_PORT" > "$log" 2>&1 &
+	TCPDUMP_PID=$! CAP_FILE=$1
+	nts_wait 5 grep -q "listening on" "$log"
 }
-cap_stop() { sleep 1; kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null; }
+# A marker datagram sent after the traffic reaches the file only after every
+# packet before it (loopback delivers to the capture in order, -U writes each
+# packet): then the capture is complete. The markers are filtered out again.
+cap_marked() { # FILE
+	echo mark > /dev/udp/127.0.0.1/$MARK_PORT
+	[ -n "$(tcpdump -r "$1" -c 1 "udp port $MARK_PORT" 2>/dev/null)" ]
+}
+cap_stop() { # [PID FILE] (default: the last cap_start)
+	local pid=${1:-$TCPDUMP_PID} file=${2:-$CAP_FILE}
+	nts_wait 10 cap_marked "$file" || nts_log "no marker in $file: the capture may miss its last packets"
+	kill -INT "$pid"
+	wait "$pid" 2>/dev/null
+	tcpdump -r "$file" -w "$file.tmp" "not udp port $MARK_PORT" 2>/dev/null && mv "$file.tmp" "$file"
+}
+# Wait until CAP holds MIN verified NTS exchanges: CAP NTPPORT KEPORT MIN key-args...
+cap_exchanges() {
+	local cap=$1 ntp=$2 ke=$3 min=$4
+	shift 4
+	[ "$("$NTSPCAP" --ntp-port "$ntp" --ke-port "$ke" "$@" "$cap" 2>/dev/null |
+		grep -c ' NTS cookies .* verified (frames')" -ge "$min" ]
+}
+wait_exchanges() { # CAP NTPPORT KEPORT MIN key-args...
+	nts_wait 30 cap_exchanges "$@" || nts_log "fewer than $4 verified exchanges in $1 after 30 s"
+}
 
 chrony_client() { # DIR NTPPORT KEPORT  (key log in DIR/keylog)
 	mkdir -p "$1"; chmod 700 "$1"
@@ -48,6 +75,7 @@ bindcmdaddress $1/chronyd.sock
 pidfile $1/chronyd.pid
 driftfile $1/chronyd.drift
 CONF
+	nts_keylog "$1/keylog"
 	SSLKEYLOGFILE=$1/keylog $NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$1/chronyd.conf" \
 		> "$1/chronyd.log" 2>&1 &
 	CLIENT_PID=$!
@@ -92,17 +120,21 @@ cap_start "$W/cc-any.pcap" "udp port $NP or tcp port $KP" any
 ANY_PID=$TCPDUMP_PID
 cap_start "$W/cc.pcap" "udp port $NP or tcp port $KP"
 # nts-pcap live on the same traffic, reading the key log as chrony writes it
-mkdir -p "$W/cc"; chmod 700 "$W/cc"; : > "$W/cc/keylog"
+mkdir -p "$W/cc"; chmod 700 "$W/cc"; nts_keylog "$W/cc/keylog"
 "$NTSPCAP" -i lo --ntp-port $NP --ke-port $KP --keylog "$W/cc/keylog" > "$W/live.out" 2>&1 &
 LIVE_PID=$!
-sleep 1
+nts_wait 10 nts_capturing "$LIVE_PID" || nts_log "nts-pcap -i lo: no capture open after 10 s"
+nts_keylog "$W/cs.keylog"
 SSLKEYLOGFILE=$W/cs.keylog chrony_server_start "$W/cs" $NP $KP "$W/pki/server.pem" "$W/pki/server.key"
 PIDS="$PIDS $CHRONY_PID"
 SERVER_PID=$CHRONY_PID
 chrony_client "$W/cc" $NP $KP
-sleep 4
+wait_exchanges "$W/cc.pcap" $NP $KP 3 --keylog "$W/cc/keylog"
 nts_stop "$CLIENT_PID"; nts_stop "$SERVER_PID"
 cap_stop
+# the live decoder saw the same packets; it prints an exchange once both halves are in
+live_done() { [ "$(grep -c ' NTS cookies 1/0/1 .* verified (frames' "$W/live.out")" -ge 3 ]; }
+nts_wait 10 live_done
 kill -INT "$LIVE_PID"; wait "$LIVE_PID"
 sed 's/^/#   live: /' "$W/live.out"
 nts_check "live capture (-i lo): KE decrypted as chrony wrote its key log" \
@@ -111,7 +143,7 @@ nts_check "live capture (-i lo): NTS exchanges verified" \
 	test "$(grep -c ' NTS cookies 1/0/1 .* verified (frames' "$W/live.out")" -ge 3
 save chrony-chrony "$W/cc.pcap" "$W/cc/keylog"
 check chrony-chrony "$W/cc.pcap" $NP $KP 3 --keylog "$W/cc/keylog"
-TCPDUMP_PID=$ANY_PID cap_stop
+cap_stop "$ANY_PID" "$W/cc-any.pcap"
 editcap -F pcapng "$W/cc.pcap" "$W/cc.pcapng" 2>/dev/null
 nts_check "chrony-chrony as pcapng (editcap): same verified exchanges" \
 	bash -c "diff <('$NTSPCAP' --ntp-port $NP --ke-port $KP --keylog '$W/cc/keylog' '$W/cc.pcap') \
@@ -144,7 +176,7 @@ mkdir -p "$W/ns"
 if ntpsec_server_start "$W/ns" "$W/pki/server-chain.pem" "$W/pki/server.key"; then
 	PIDS="$PIDS $NTPSEC_PID"
 	chrony_client "$W/cn" 123 4460
-	sleep 4
+	wait_exchanges "$W/cn.pcap" 123 4460 3 --keylog "$W/cn/keylog"
 	nts_stop "$CLIENT_PID"; nts_stop "$NTPSEC_PID"
 	cap_stop
 	save chrony-ntpsec "$W/cn.pcap" "$W/cn/keylog"
@@ -159,12 +191,13 @@ fi
 # ---- 3. NTPsec client -> chrony server (the server's key log)
 NP=12123 KP=15460
 cap_start "$W/nc.pcap" "udp port $NP or tcp port $KP"
+nts_keylog "$W/cs2.keylog"
 SSLKEYLOGFILE=$W/cs2.keylog chrony_server_start "$W/cs2" $NP $KP "$W/pki/server.pem" "$W/pki/server.key"
 PIDS="$PIDS $CHRONY_PID"
 SERVER_PID=$CHRONY_PID
 if ntpsec_client_start "$W/nn" localhost $KP "$W/pki/ca.pem"; then
 	PIDS="$PIDS $NTPSEC_PID"
-	sleep 7
+	wait_exchanges "$W/nc.pcap" $NP $KP 2 --keylog "$W/cs2.keylog"
 	nts_stop "$NTPSEC_PID"
 else
 	nts_notok "NTPsec client did not start"
@@ -215,7 +248,7 @@ cap_start "$W/c6.pcap" "udp port $NP or tcp port $KP"
 $NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$W/c6s/chronyd.conf" > "$W/c6s/chronyd.log" 2>&1 &
 SERVER_PID=$!
 PIDS="$PIDS $SERVER_PID"
-sleep 0.5
+nts_wait 10 nts_listening tcp $KP || nts_notok "chronyd on [::1]:$KP did not start"
 mkdir -p "$W/c6c"; chmod 700 "$W/c6c"
 cat > "$W/c6c/chronyd.conf" <<CONF
 server ::1 port $NP nts ntsport $KP iburst minpoll 0 maxpoll 0
@@ -227,11 +260,12 @@ bindcmdaddress $W/c6c/chronyd.sock
 pidfile $W/c6c/chronyd.pid
 driftfile $W/c6c/chronyd.drift
 CONF
+nts_keylog "$W/c6c/keylog"
 SSLKEYLOGFILE=$W/c6c/keylog $NTS_NOCLOCK "$CHRONYD" -x -d -u root -F 0 -f "$W/c6c/chronyd.conf" \
 	> "$W/c6c/chronyd.log" 2>&1 &
 CLIENT_PID=$!
 PIDS="$PIDS $CLIENT_PID"
-sleep 4
+wait_exchanges "$W/c6.pcap" $NP $KP 3 --keylog "$W/c6c/keylog"
 nts_stop "$CLIENT_PID"; nts_stop "$SERVER_PID"
 cap_stop
 save chrony-chrony-ipv6 "$W/c6.pcap" "$W/c6c/keylog"
@@ -262,7 +296,7 @@ CONF
 	PIDS="$PIDS $NTSD_PID"
 	if nts_wait_tcp $KP 10; then
 		chrony_client "$W/cd" $NP $KP
-		sleep 4
+		wait_exchanges "$W/cd.pcap" $NP $KP 3 --server-key "$W/nd/nts-keys"
 		nts_stop "$CLIENT_PID"
 	else
 		nts_notok "ntsd did not start"; sed 's/^/# /' "$W/nd/ntsd.log"

@@ -82,9 +82,16 @@ nts_check "live capture as nobody: three NTS exchanges on udp/$NP verified" \
 nts_check "live capture: still nobody after decoding ($(proc_ids $LIVE_PID Uid))" \
 	[ "$(proc_ids $LIVE_PID Uid)" = "$NOBODY $NOBODY $NOBODY $NOBODY" ]
 nts_stop "$CLIENT_PID"; nts_stop "$SERVER_PID"
-sleep 0.5   # the last packets reach the capture buffers
+# the capture is complete once a marker datagram sent now is in the file
+# (loopback hands packets to the capture in order; -U writes each one)
+marked() {
+	echo mark > /dev/udp/127.0.0.1/9
+	[ -n "$(tcpdump -r "$W/all.pcap" -c 1 'udp port 9' 2>/dev/null)" ]
+}
+nts_wait 10 marked || nts_log "no marker in the capture: it may miss its last packets"
 kill -INT "$LIVE_PID" "$ROOT_PID" "$TCPDUMP_PID"
 wait "$LIVE_PID" "$ROOT_PID" "$TCPDUMP_PID" 2>/dev/null
+tcpdump -r "$W/all.pcap" -w "$W/all.tmp" 'not udp port 9' 2>/dev/null && mv "$W/all.tmp" "$W/all.pcap"
 sed 's/^/#   live: /' "$W/live.out"
 nts_check "live capture: KE decrypted from the root-only key log opened before the drop" \
 	grep -q "NTS-KE TLS1.3 .*cookies=8x100 port=$NP .*ok (frame" "$W/live.out"

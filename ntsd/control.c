@@ -167,8 +167,20 @@ static char *answer(struct ntsd *d, const char *cmd, size_t *len)
 				 d->ring ? nts_cookie_ring_size(d->ring) : 0,
 				 d->ring ? nts_cookie_ring_current_id(d->ring) : 0,
 				 d->ring ? (long long)nts_cookie_ring_next_rotation(d->ring) : 0LL);
+	} else if (strcmp(cmd, "rotate") == 0) {
+		/* the socket is the operator's (mode 0600): rotate the cookie
+		 * master key now, then answer like `keys` */
+		int rc = d->ring ? ntsd_ring_rotate_now(d, time(NULL)) : NTS_E_INVAL;
+		out = malloc(256);
+		if (out && rc != NTS_OK)
+			snprintf(out, 256, "rotate failed: %s\n",
+				 d->ring ? nts_strerror(rc) : "NTS is not enabled");
+		else if (out)
+			snprintf(out, 256, "rotated\nmaster keys: %zu\ncurrent key id: %08x\nnext rotation: %lld\n",
+				 nts_cookie_ring_size(d->ring), nts_cookie_ring_current_id(d->ring),
+				 (long long)nts_cookie_ring_next_rotation(d->ring));
 	} else {
-		out = strdup("unknown command (try: counters, keys, json)\n");
+		out = strdup("unknown command (try: counters, keys, json, rotate)\n");
 	}
 	*len = out ? strlen(out) : 0;
 	return out;

@@ -33,6 +33,10 @@ ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/config_client.c nts
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
+# the real ntsd and ntske-probe on loopback (throwaway PKI, free ports),
+# so the server path runs under every build's sanitizers
+TESTS += ntsd/test-loopback.sh
+EXTRA_DIST += ntsd/test-loopback.sh
 # the documented schema of `ntsd -Q SOCKET --json`
 dist_pkgdata_DATA = ntsd/ntsd-status.schema.json
 # unit tests of the main loop's scheduler

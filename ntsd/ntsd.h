@@ -204,6 +204,9 @@ void ntsd_creds_fini(struct ntsd *d);
  * result (1 when there is no file); rc may be NULL. */
 #define NTSD_RING_RETRY_SECS 60
 time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc);
+/* A new current key now (the control socket's `rotate`), saved to the key
+ * file when there is one; NTS_OK or a negative error. */
+int ntsd_ring_rotate_now(struct ntsd *d, time_t now);
 
 /* ntp_server.c: bind the NTP sockets (as root), then start the workers
  * (after the privilege drop: capabilities and seccomp are per thread). */

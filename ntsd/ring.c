@@ -42,3 +42,35 @@ time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc_out)
 		next = now + NTSD_RING_RETRY_SECS;
 	return next;
 }
+
+/* The operator's `ntsd -Q SOCKET rotate`: a new current key now, whatever
+ * the schedule (a suspected key leak, or a test of rotation that should not
+ * wait for it). With a key file the key goes through it like a key made
+ * while the file was unusable (nts_cookie_ring_sync merges keys never
+ * saved), so servers sharing the file pick it up at their next sync; if the
+ * file fails the key stays in memory and the next tick merges it. Keys past
+ * 'retain' are dropped as at a scheduled rotation: their cookies get NAKs.
+ * The pending ring timer stays: when it fires early the tick finds nothing
+ * due and schedules the next rotation from the new key. */
+int ntsd_ring_rotate_now(struct ntsd *d, time_t now)
+{
+	if (!d->ring)
+		return NTS_E_INVAL;
+	int rc = nts_cookie_ring_rotate(d->ring, now, true);
+	if (rc < 0) {
+		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key ring: %s", nts_strerror(rc));
+		return rc;
+	}
+	if (d->cfg.cookie_file[0]) {
+		int s = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
+		if (s < 0)
+			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER,
+				"cookie key file %s: %s; the new key is kept in memory until it works",
+				d->cfg.cookie_file, nts_strerror(s));
+	}
+	nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
+		"cookie master key %08x current (rotated on request), %zu key(s) held, next rotation in %lld s",
+		nts_cookie_ring_current_id(d->ring), nts_cookie_ring_size(d->ring),
+		(long long)(nts_cookie_ring_next_rotation(d->ring) - now));
+	return NTS_OK;
+}

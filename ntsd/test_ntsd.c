@@ -585,6 +585,65 @@ START_TEST(ring_retry_keeps_cookies)
 }
 END_TEST
 
+/* The control socket's `rotate`: a new current key at once, written to the
+ * key file; cookies under retained keys still open (as old), and those
+ * under a key rotated past 'retain' no longer do. */
+START_TEST(ring_rotate_now)
+{
+	static struct ntsd d;
+	char dir[] = "/tmp/ntsd-rot.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ntsd_config_defaults(&d.cfg);
+	d.cfg.ring.retain = 2;
+	snprintf(d.cfg.cookie_file, sizeof d.cfg.cookie_file, "%s/keys", dir);
+	ck_assert_int_eq(nts_cookie_ring_new(&d.cfg.ring, NULL, &d.ring), NTS_OK);
+	const time_t t0 = 1700000000;
+	ntsd_ring_tick(&d, t0, true, NULL);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 1);
+	uint32_t first = nts_cookie_ring_current_id(d.ring);
+	uint8_t k[32] = { 9 }, cookie[NTS_COOKIE_MAX];
+	size_t clen;
+	struct nts_cookie_keys keys;
+	ck_assert_int_eq(nts_cookie_seal(d.ring, 15, k, k, 32, cookie, sizeof cookie, &clen), NTS_OK);
+
+	/* a second later, long before the day is up */
+	ck_assert_int_eq(ntsd_ring_rotate_now(&d, t0 + 1), NTS_OK);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 2);
+	ck_assert_uint_ne(nts_cookie_ring_current_id(d.ring), first);
+	ck_assert_int_eq(nts_cookie_ring_next_rotation(d.ring), t0 + 1 + (time_t)d.cfg.ring.rotate_secs);
+	ck_assert_int_eq(nts_cookie_open(d.ring, cookie, clen, &keys), NTS_OK);
+	ck_assert(keys.old);
+	/* the file has the new current key */
+	struct nts_cookie_ring *fresh;
+	ck_assert_int_eq(nts_cookie_ring_new(&d.cfg.ring, NULL, &fresh), NTS_OK);
+	ck_assert_int_eq(nts_cookie_ring_load(fresh, d.cfg.cookie_file), NTS_OK);
+	ck_assert_uint_eq(nts_cookie_ring_current_id(fresh), nts_cookie_ring_current_id(d.ring));
+	nts_cookie_ring_free(fresh);
+	/* and the scheduled tick finds nothing due */
+	ck_assert_int_eq(ntsd_ring_tick(&d, t0 + 2, false, NULL), t0 + 1 + (time_t)d.cfg.ring.rotate_secs);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 2);
+
+	/* retain 2: the first key survives one more rotation, not two */
+	ck_assert_int_eq(ntsd_ring_rotate_now(&d, t0 + 3), NTS_OK);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 3);
+	ck_assert_int_eq(nts_cookie_open(d.ring, cookie, clen, &keys), NTS_OK);
+	ck_assert_int_eq(ntsd_ring_rotate_now(&d, t0 + 4), NTS_OK);
+	ck_assert_uint_eq(nts_cookie_ring_size(d.ring), 3);
+	ck_assert_int_eq(nts_cookie_open(d.ring, cookie, clen, &keys), NTS_E_COOKIE_UNKNOWN_KEY);
+
+	/* no ring (NTS off): refused */
+	struct nts_cookie_ring *ring = d.ring;
+	d.ring = NULL;
+	ck_assert_int_eq(ntsd_ring_rotate_now(&d, t0 + 5), NTS_E_INVAL);
+	nts_cookie_ring_free(ring);
+	char lock[NTSD_PATH_MAX + 8];
+	snprintf(lock, sizeof lock, "%s.lock", d.cfg.cookie_file);
+	unlink(d.cfg.cookie_file);
+	unlink(lock);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(config_servers)
 {
 	static struct ntsd_config c;
@@ -641,6 +700,7 @@ int main(void)
 	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, status_publish_read);
 	tcase_add_test(tc, ring_retry_keeps_cookies);
+	tcase_add_test(tc, ring_rotate_now);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

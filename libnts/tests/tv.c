@@ -2,8 +2,9 @@
 #include <config.h>
 
 #include <ctype.h>
-#include <stdbool.h>
 #include <errno.h>
+#include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,46 @@ uint8_t *tv_load_hex(const char *name, size_t *len)
 	return out;
 }
 
+/* Every scratch directory is removed when the process that made it exits:
+ * they hold private keys, master-key files and TLS key logs. Check forks a
+ * child per test, and a child inherits its parent's list, so each entry
+ * remembers its maker and only the maker removes it. A test that fails
+ * leaves through _exit() and keeps its directory to look at. */
+#define TV_MAX_TMPDIRS 64
+static struct {
+	pid_t pid;
+	char path[4096];
+} tmpdirs[TV_MAX_TMPDIRS];
+static size_t ntmpdirs;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void tmpdirs_remove(void)
+{
+	for (size_t i = 0; i < ntmpdirs; i++)
+		if (tmpdirs[i].pid == getpid())
+			nftw(tmpdirs[i].path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *tv_tmpdir(void)
 {
-	static char dir[4096];
+	static bool registered;
+	ck_assert_msg(ntmpdirs < TV_MAX_TMPDIRS, "more than %d scratch directories", TV_MAX_TMPDIRS);
+	char *dir = tmpdirs[ntmpdirs].path;
 	const char *base = getenv("NTS_BUILDDIR");
-	snprintf(dir, sizeof dir, "%s/nts-test.XXXXXX", base ? base : "/tmp");
+	snprintf(dir, sizeof tmpdirs[0].path, "%s/nts-test.XXXXXX", base ? base : "/tmp");
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+	tmpdirs[ntmpdirs++].pid = getpid();
+	if (!registered)
+		registered = atexit(tmpdirs_remove) == 0;
 	return dir;
 }
