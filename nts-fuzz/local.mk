@@ -18,6 +18,7 @@ FUZZ_REPLAYS = \
 	nts-fuzz/replay-ke_response nts-fuzz/replay-cookie_open \
 	nts-fuzz/replay-nts_server nts-fuzz/replay-nts_client nts-fuzz/replay-nts_assoc \
 	nts-fuzz/replay-pcap nts-fuzz/replay-pcap_keys nts-fuzz/replay-keyfile \
+	nts-fuzz/replay-nmea nts-fuzz/replay-shm nts-fuzz/replay-refsock nts-fuzz/replay-pps \
 	nts-fuzz/replay-mode6 \
 	nts-fuzz/replay-rules
 noinst_PROGRAMS += $(FUZZ_REPLAYS)
@@ -83,6 +84,30 @@ nts_fuzz_replay_keyfile_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_keyfile_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_keyfile_LDADD = $(LIBNTS)
 
+# reference clock decoders (libnts/nmea.c shm.c refsock.c pps.c)
+nts_fuzz_replay_nmea_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_nmea.c
+nts_fuzz_replay_nmea_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"nmea"'
+nts_fuzz_replay_nmea_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_nmea_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_nmea_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_shm_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_shm.c
+nts_fuzz_replay_shm_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"shm"'
+nts_fuzz_replay_shm_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_shm_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_shm_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_refsock_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_refsock.c
+nts_fuzz_replay_refsock_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"refsock"'
+nts_fuzz_replay_refsock_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_refsock_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_refsock_LDADD = $(LIBNTS)
+
+nts_fuzz_replay_pps_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pps.c
+nts_fuzz_replay_pps_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"pps"'
+nts_fuzz_replay_pps_CFLAGS = $(FUZZ_REPLAY_CC)
+nts_fuzz_replay_pps_LDFLAGS = $(FUZZ_REPLAY_LD)
+nts_fuzz_replay_pps_LDADD = $(LIBNTS)
 nts_fuzz_replay_mode6_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_mode6.c
 nts_fuzz_replay_mode6_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET_NAME='"mode6"'
 nts_fuzz_replay_mode6_CFLAGS = $(FUZZ_REPLAY_CC)
@@ -109,6 +134,7 @@ noinst_PROGRAMS += \
 	nts-fuzz/fuzz-ke_response nts-fuzz/fuzz-cookie_open \
 	nts-fuzz/fuzz-nts_server nts-fuzz/fuzz-nts_client nts-fuzz/fuzz-nts_assoc \
 	nts-fuzz/fuzz-pcap nts-fuzz/fuzz-pcap_keys nts-fuzz/fuzz-keyfile \
+	nts-fuzz/fuzz-nmea nts-fuzz/fuzz-shm nts-fuzz/fuzz-refsock nts-fuzz/fuzz-pps \
 	nts-fuzz/fuzz-mode6 \
 	nts-fuzz/fuzz-rules
 
@@ -175,6 +201,26 @@ nts_fuzz_fuzz_pcap_keys_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)
 nts_fuzz_fuzz_pcap_keys_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_pcap_keys_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
 nts_fuzz_fuzz_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS)
+
+nts_fuzz_fuzz_nmea_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_nmea.c
+nts_fuzz_fuzz_nmea_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_nmea_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_nmea_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_shm_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_shm.c
+nts_fuzz_fuzz_shm_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_shm_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_shm_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_refsock_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_refsock.c
+nts_fuzz_fuzz_refsock_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_refsock_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_refsock_LDADD = $(LIBNTS)
+
+nts_fuzz_fuzz_pps_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pps.c
+nts_fuzz_fuzz_pps_CFLAGS = $(FUZZ_LIBFUZZER_CC)
+nts_fuzz_fuzz_pps_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
+nts_fuzz_fuzz_pps_LDADD = $(LIBNTS)
 endif
 
 EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict

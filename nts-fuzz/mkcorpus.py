@@ -351,6 +351,64 @@ def keyfile_seeds():
     put("keyfile", "gen-raw-truncated", b"\x00" + hdr + key(1)[:40])
 
 
+# ---- reference clocks (native struct layouts of this host, as the writers use)
+def nmea(body):
+    x = 0
+    for c in body.encode():
+        x ^= c
+    return b"$" + body.encode() + b"*%02X" % x
+
+
+def shm_seg(mode=1, count=5, csec=1700000000, cusec=250000, rsec=1700000000, rusec=249000,
+            leap=0, prec=-20, valid=1, cnsec=None, rnsec=None):
+    cnsec = cusec * 1000 if cnsec is None else cnsec
+    rnsec = rusec * 1000 if rnsec is None else rnsec
+    b = struct.pack("@iiqiqiiiiiII8i", mode, count, csec, cusec, rsec, rusec, leap, prec, 3,
+                    valid, cnsec, rnsec, *([0] * 8))
+    return b + b"\0" * (-len(b) % 8)
+
+
+def sock(sec=1700000000, usec=500000, offset=0.0123, pulse=0, leap=0, magic=0x534f434b):
+    return struct.pack("@qqdiiii", sec, usec, offset, pulse, leap, 0, magic)
+
+
+def refclock_seeds():
+    """nmea: first octet splits the stream into two reads; shm: selector
+    octet (1: count races, 2: short copy) then the segment; refsock: the
+    datagram; pps: edge selector then struct fetch records."""
+    lines = [nmea("GPRMC,123519.00,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W"),
+             nmea("GNRMC,235959.250,A,,,,,,,311224,,,A"),
+             nmea("GPZDA,010203.5,29,02,2028,00,00"),
+             nmea("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,"),
+             nmea("GPRMC,123519,V,,,,,,,230394,,,N"),
+             nmea("GPGSV,3,1,11,03,03,111,00,04,15,270,00"),
+             nmea("PGRMZ,246,f,3"),
+             b"$GPRMC,123519,A,,,,,,,230394,,*00"]
+    for i, l in enumerate(lines):
+        put("nmea", "gen-line-%d" % i, bytes([len(l) // 2]) + l + b"\r\n")
+    put("nmea", "gen-stream", b"\x07" + b"\r\n".join(lines) + b"\r\n")
+    put("nmea", "gen-noise-resync", b"\x03" + b"\xff\x00garbage" + lines[0] + b"\n")
+    put("nmea", "gen-long", b"\x00" + b"$" + b"A" * 300 + b"\n" + lines[2] + b"\n")
+    put("shm", "gen-mode1", b"\x00" + shm_seg())
+    put("shm", "gen-mode0", b"\x00" + shm_seg(mode=0, count=0))
+    put("shm", "gen-race", b"\x01" + shm_seg())
+    put("shm", "gen-empty", b"\x00" + shm_seg(valid=0))
+    put("shm", "gen-old-nsec", b"\x00" + shm_seg(cnsec=7, rnsec=9))
+    put("shm", "gen-bad-usec", b"\x00" + shm_seg(cusec=1000000))
+    put("shm", "gen-short", b"\x02" + shm_seg()[:40])
+    put("refsock", "gen-sample", sock())
+    put("refsock", "gen-pulse-leap", sock(pulse=1, leap=1, offset=-0.4))
+    put("refsock", "gen-bad-magic", sock(magic=0x4b434f53))
+    put("refsock", "gen-short", sock()[:-4])
+
+    def fetch(aseq, asec, ansec, cseq, csec, cnsec, coarse_us, age_us):
+        return struct.pack("@IIqqiiii", aseq, cseq, asec, csec, ansec, cnsec, coarse_us, age_us)
+    run = b"".join(fetch(i, 1700000000 + i, 999000000, i, 1700000001 + i, 100000000, -300000, 200000)
+                   for i in range(1, 5))
+    put("pps", "gen-assert-run", b"\x00" + run)
+    put("pps", "gen-clear-run", b"\x01" + run)
+    put("pps", "gen-stale-ambiguous", b"\x00" + fetch(1, 1700000000, 0, 0, 0, 0, 0, 5000000) +
+        fetch(2, 1700000000, 500000000, 0, 0, 0, 0, 1000) + fetch(2, 1700000000, 0, 0, 0, 0, 0, 10))
 def rules_seeds():
     """rules: selector octet (0 KE request, 1 KE response, 2 NTP) + data;
     every KE and NTS vector of testvectors/, so the walker starts from
@@ -382,6 +440,7 @@ def main():
     conf_seeds()
     pcap_seeds()
     keyfile_seeds()
+    refclock_seeds()
     rules_seeds()
     for t in sorted(os.listdir(CORPUS)):
         print("%-12s %d inputs" % (t, len(os.listdir(os.path.join(CORPUS, t)))))

@@ -544,6 +544,12 @@ static int do_simple(struct ctx *x, const struct nts_conf_line *l)
 	return NTS_OK;
 }
 
+/* reference clocks: parsed in refclock_conf.c */
+static int do_refclock(struct ctx *x, const struct nts_conf_line *l)
+{
+	return ntsd_config_refclock(x->cfg, l, x->err, sizeof x->err);
+}
+
 /* metrics [ADDR][:PORT] | metrics PORT: the OpenMetrics endpoint, on
  * loopback unless an address is given (the counters are for the operator). */
 static int do_metrics(struct ctx *x, const struct nts_conf_line *l)
@@ -586,6 +592,7 @@ static const struct {
 	{ "statedir", do_simple },
 	{ "server", do_client },   { "pool", do_client },     { "driftfile", do_client },
 	{ "tinker", do_client },
+	{ "refclock", do_refclock },
 };
 
 int ntsd_config_parse(struct ntsd_config *cfg, const char *name, const char *text, size_t len,

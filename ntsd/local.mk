@@ -7,7 +7,9 @@ ntsd_ntsd_SOURCES = \
 	ntsd/ntsc.h ntsd/ntsc.c ntsd/ke_client.h ntsd/ke_client.c ntsd/resolve.h ntsd/resolve.c \
 	ntsd/access.c ntsd/privs.c ntsd/seccomp.c ntsd/notify.c \
 	ntsd/assoc.h ntsd/assoc.c ntsd/sources.h ntsd/sources.c ntsd/clock.h ntsd/clock.c \
-	ntsd/report.h ntsd/report.c ntsd/metrics.c
+	ntsd/report.h ntsd/report.c ntsd/metrics.c \
+	ntsd/refclock.h ntsd/refclock.c ntsd/refclock_conf.c ntsd/refclock_shm.c \
+	ntsd/refclock_pps.c ntsd/refclock_nmea.c ntsd/refclock_sock.c
 ntsd_ntsd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS) $(CAPNG_CFLAGS) $(SECCOMP_CFLAGS) $(SYSTEMD_CFLAGS)
 ntsd_ntsd_LDADD = $(LIBNTS) $(JANSSON_LIBS) $(MHD_LIBS) $(CAPNG_LIBS) $(SECCOMP_LIBS) $(SYSTEMD_LIBS) -lm
 # a real executable (not a libtool wrapper) so tests can pin and trace it
@@ -22,14 +24,16 @@ ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # interop/test-ntsd-client-*.sh (not installed)
 noinst_PROGRAMS += ntsd/ntsc-try
 ntsd_ntsc_try_SOURCES = ntsd/ntsc_try.c ntsd/ntsc.c ntsd/ntsc.h ntsd/ke_client.c ntsd/ke_client.h \
-	ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/config_client.c ntsd/ntsd.h
+	ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h ntsd/config.c ntsd/config_client.c ntsd/ntsd.h \
+	ntsd/refclock_conf.c ntsd/refclock.h
 ntsd_ntsc_try_LDADD = $(LIBNTS) $(PTHREAD_LIBS) -lm
 ntsd_ntsc_try_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of ntsd's pure parts (config, addresses, mode 6)
 check_PROGRAMS += ntsd/test_ntsd
 TESTS += ntsd/test_ntsd
 ntsd_test_ntsd_SOURCES = ntsd/test_ntsd.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h \
-	ntsd/status.c ntsd/status.h ntsd/report.c ntsd/report.h ntsd/metrics.c ntsd/ring.c
+	ntsd/status.c ntsd/status.h ntsd/report.c ntsd/report.h ntsd/metrics.c ntsd/ring.c \
+	ntsd/refclock_conf.c ntsd/refclock.h
 ntsd_test_ntsd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS)
 ntsd_test_ntsd_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) -lm
 ntsd_test_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
@@ -39,6 +43,16 @@ TESTS += ntsd/test-loopback.sh
 EXTRA_DIST += ntsd/test-loopback.sh
 # the documented schema of `ntsd -Q SOCKET --json`
 dist_pkgdata_DATA = ntsd/ntsd-status.schema.json
+# unit tests of the reference clock core and its config with the real
+# sources code, on a fake scheduler, clock and associations
+check_PROGRAMS += ntsd/test_refclock
+TESTS += ntsd/test_refclock
+ntsd_test_refclock_SOURCES = ntsd/test_refclock.c ntsd/refclock.c ntsd/refclock_conf.c ntsd/refclock.h \
+	ntsd/sources.c ntsd/sources.h ntsd/assoc.h ntsd/clock.h \
+	ntsd/config.c ntsd/config_client.c ntsd/ntsd.h ntsd/status.c ntsd/status.h ntsd/sched.h
+ntsd_test_refclock_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
+ntsd_test_refclock_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
+ntsd_test_refclock_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of the main loop's scheduler
 check_PROGRAMS += ntsd/test_sched
 TESTS += ntsd/test_sched
@@ -47,7 +61,8 @@ ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_sched_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 # mode 6 responder with fixture sources, for ntpq and ntsmon program tests
 noinst_PROGRAMS += ntsd/test_m6serve
-ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h
+ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h \
+	ntsd/refclock_conf.c ntsd/refclock.h
 ntsd_test_m6serve_LDADD = $(LIBNTS) -lm
 ntsd_test_m6serve_LDFLAGS = $(AM_LDFLAGS) -static
 # unit tests of the off-loop name lookup

@@ -15,6 +15,7 @@
 
 #include "common/mono.h"
 #include "common/logsink.h"
+#include "nts/buf.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -139,7 +140,7 @@ static int drop_and_run(struct ntsd *d, const struct ntsd_privs *p)
 {
 	/* CAP_SYS_TIME only for a daemon that disciplines the clock: with
 	 * client sources and without -x. */
-	size_t nsources = d->cfg.nservers;
+	size_t nsources = d->cfg.nservers + d->cfg.nrefclock;
 	bool disciplines = !d->cfg.no_adjust && nsources > 0;
 	int rc = ntsd_privs_drop(&d->cfg, p, disciplines);
 	if (rc == NTS_OK && d->cfg.seccomp)

@@ -214,6 +214,19 @@ static void put_peer(const struct ntsd_source_status *s, struct nts_m6_vw *w, co
 		uint64_t rec = now_ntp() - (uint64_t)(s->when * 4294967296.0);
 		nts_m6_vw_put(w, "rec", "0x%08x.%08x", (unsigned)(rec >> 32), (unsigned)rec);
 	}
+	if (s->type == 'l') {
+		/* a reference clock's driver counters (ntsd's own names) */
+		if (WANT("rcsamples"))
+			nts_m6_vw_put(w, "rcsamples", "%llu", (unsigned long long)s->samples);
+		if (WANT("rcbad"))
+			nts_m6_vw_put(w, "rcbad", "%llu", (unsigned long long)s->bad_samples);
+		if (s->when >= 0 && WANT("rcage"))
+			nts_m6_vw_put(w, "rcage", "%.1f", s->when);
+		if (s->bad_reason[0] && WANT("rcbadreason"))
+			nts_m6_vw_str(w, "rcbadreason", s->bad_reason);
+		if (s->last_error[0] && WANT("rcerror"))
+			nts_m6_vw_str(w, "rcerror", s->last_error);
+	}
 	if (!s->nts)
 		return;
 	if (WANT("ntscookies"))

@@ -15,6 +15,7 @@
 #include "nts/acl.h"
 #include "nts/cookie.h"
 #include "nts/counters.h"
+#include "refclock.h"
 #include "nts/mode6.h"
 #include "nts/ratelimit.h"
 
@@ -99,6 +100,8 @@ struct ntsd_config {
 	double panic_threshold;   /* `tinker panic S`: larger offsets stop ntsd (0: never) */
 	bool local_set;           /* `local stratum N` given: the fallback while unsynchronised */
 	bool allow_big_step;      /* -g: the first correction may be a step of any size */
+	struct ntsd_refclock_conf refclock[NTSD_MAX_REFCLOCKS];
+	size_t nrefclock;
 };
 
 /* Defaults: nothing enabled, stratum 16 until configured, 1 worker each. */
@@ -113,6 +116,10 @@ int ntsd_config_load(struct ntsd_config *cfg, const char *path,
 /* Checks across directives (e.g. nts enable without cert); returns errors. */
 int ntsd_config_check(const struct ntsd_config *cfg, void (*errf)(void *ctx, const char *msg),
 		      void *ctx);
+/* refclock_conf.c: one "refclock" line into cfg->refclock[]. */
+struct nts_conf_line;
+int ntsd_config_refclock(struct ntsd_config *cfg, const struct nts_conf_line *l, char *err,
+			 size_t errlen);
 /* Parse "ADDR", "ADDR:PORT", "[V6]:PORT", "*:PORT" into one or two addresses. */
 int ntsd_parse_addr(const char *s, uint16_t default_port, struct ntsd_addr *out, size_t max,
 		    size_t *n);

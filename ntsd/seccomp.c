@@ -57,6 +57,10 @@ static const char *const allowed[] = {
 	"socket", "connect", "bind", "listen", "accept", "accept4", "shutdown", "sendto",
 	"recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "setsockopt", "getsockopt",
 	"getsockname", "getpeername", "socketpair",
+	/* reference clocks (refclock_*.c): SHM segments (attached again after a
+	 * failure, detached at exit); tty and PPS devices are open + ioctl
+	 * (termios, PPS_FETCH), already above */
+	"shmget", "shmat", "shmdt",
 };
 
 int ntsd_seccomp_load(void)

@@ -1,5 +1,7 @@
-/* ntsd: the time sources together (sources.h). Associations report here;
- * selection and the discipline run in libnts; the clock driver applies. */
+/* ntsd: the time sources together (sources.h). Associations and reference
+ * clocks report here; selection and the discipline run in libnts; the clock
+ * driver applies. A refclock is a source like a server: stratum 0, its
+ * measurements through a clock filter into the same selection. */
 #include <config.h>
 
 #include <arpa/inet.h>
@@ -21,6 +23,7 @@
 #include "nts/ntp.h"
 #include "nts/select.h"
 #include "ntsd.h"
+#include "refclock.h"
 #include "sched.h"
 #include "sources.h"
 #include "status.h"
@@ -30,10 +33,26 @@
 #define POOL_CHECK 64.0          /* s between looks for unreachable pool members */
 #define POOL_GIVE_UP_POLLS 8     /* polls without an answer before a member is replaced */
 #define DRIFT_SAVE 3600.0        /* s */
+#define REFCLOCK_PUBLISH 1.0     /* s: refclock counters and ages move every second */
 
+/* A source: a server association, or a reference clock with its filter. */
 struct slot {
 	struct ntsd_assoc *a;
 	size_t conf;                 /* index into cfg.servers */
+	struct ntsd_refclock *rc;
+	struct nts_filter filt;      /* refclock: one stage, each poll's measurement */
+	bool have_est;
+};
+
+/* What selection and the system variables need of a source, whatever it is. */
+struct src {
+	uint16_t associd;
+	const char *name;
+	bool usable;                 /* reachable, has an estimate, may be selected */
+	bool authenticated, prefer;
+	int stratum, leap;
+	double root_delay, root_disp;
+	const struct nts_filter *filt;
 };
 
 static struct {
@@ -46,6 +65,7 @@ static struct {
 	struct ntsd_system_status sys;
 	bool panicked;
 	bool resolved[NTSD_MAX_SERVERS];
+	uint64_t publish_timer;
 } S;
 
 static double mono(void)
@@ -85,8 +105,11 @@ void ntsd_refid_text(int stratum, uint32_t refid, char *buf, size_t len)
 
 /* RFC 5905 section 7.3: an IPv4 upstream is named by its address, an IPv6
  * one by the first four octets of the MD5 hash of its address. */
-static uint32_t refid_of(const struct ntsd_assoc *a)
+static uint32_t refid_of(const struct slot *sl)
 {
+	if (sl->rc)   /* a reference clock: its refid text, e.g. "GPS" */
+		return ntsd_status_refid_word(sl->rc->conf.refid);
+	const struct ntsd_assoc *a = sl->a;
 	if (a->addr.ss_family == AF_INET)
 		return ntohl(((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr.s_addr);
 	uint8_t md[16];
@@ -144,10 +167,52 @@ static void publish(void)
 	static struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
 	double now = mono();
 	size_t k = 0;
-	for (size_t i = 0; i < S.n; i++)
+	for (size_t i = 0; i < S.n; i++) {
 		if (S.s[i].a)
 			ntsd_assoc_status(S.s[i].a, &st[k++], now);
+		else if (S.s[i].rc)
+			ntsd_refclock_status(S.s[i].rc, &st[k++]);
+	}
 	ntsd_status_publish(st, k, &S.sys);
+}
+
+static void publish_timer(void *arg)
+{
+	(void)arg;
+	S.publish_timer = ntsd_sched_timer(REFCLOCK_PUBLISH, publish_timer, NULL);
+	publish();
+}
+
+static void src_of(const struct slot *sl, struct src *o)
+{
+	memset(o, 0, sizeof *o);
+	if (sl->a) {
+		const struct ntsd_assoc *a = sl->a;
+		o->associd = a->associd;
+		o->name = a->name;
+		o->usable = a->have_est && a->reach != 0 && !a->sc->noselect &&
+			    a->leap != NTP_LEAP_UNSYNC && a->stratum < 16;
+		o->authenticated = a->sc->nts;
+		o->prefer = a->sc->prefer;
+		o->stratum = a->stratum;
+		o->leap = a->leap;
+		o->root_delay = a->root_delay;
+		o->root_disp = a->root_disp;
+		o->filt = &a->filt;
+		return;
+	}
+	const struct ntsd_refclock *rc = sl->rc;
+	o->associd = rc->associd;
+	o->name = rc->name;
+	o->usable = sl->have_est && !rc->conf.noselect && ntsd_refclock_reachable(rc) &&
+		    rc->meas.leap != NTP_LEAP_UNSYNC;
+	/* our own hardware, not the network: no one can forge it, so it takes
+	 * part with the NTS sources (as chrony counts refclocks) */
+	o->authenticated = true;
+	o->prefer = rc->conf.prefer;
+	o->stratum = 0;
+	o->leap = rc->meas.leap;
+	o->filt = &sl->filt;
 }
 
 /* ---- applying the discipline's actions */
@@ -209,31 +274,39 @@ void ntsd_sources_changed(bool fresh)
 		return;
 	double now = mono();
 	struct nts_select_cand c[NTSD_STATUS_MAX_SOURCES];
+	struct src v[NTSD_STATUS_MAX_SOURCES];
 	for (size_t i = 0; i < S.n; i++) {
-		const struct ntsd_assoc *a = S.s[i].a;
 		memset(&c[i], 0, sizeof c[i]);
-		if (!a)
+		if (!S.s[i].a && !S.s[i].rc) {
+			memset(&v[i], 0, sizeof v[i]);
 			continue;
-		const struct nts_sample *b = &a->filt.best;
-		c[i].usable = a->have_est && a->reach != 0 && !a->sc->noselect &&
-			      a->leap != NTP_LEAP_UNSYNC && a->stratum < 16;
-		c[i].authenticated = a->sc->nts;
-		c[i].prefer = a->sc->prefer;
-		c[i].stratum = a->stratum;
+		}
+		const struct src *o = &v[i];
+		src_of(&S.s[i], &v[i]);
+		const struct nts_sample *b = &o->filt->best;
+		c[i].usable = o->usable;
+		c[i].authenticated = o->authenticated;
+		c[i].prefer = o->prefer;
+		c[i].stratum = o->stratum;
 		/* bring the offset up to now: our corrections since it was taken,
 		 * and the frequency error the discipline believes in */
 		c[i].offset = b->offset + S.disc.base_freq * (now - b->time) -
 			      (nts_disc_correction(&S.disc, now) - b->corr);
-		c[i].jitter = a->filt.jitter;
+		c[i].jitter = o->filt->jitter;
+		if (S.s[i].rc)   /* one stage: the spread is the refclock filter's */
+			c[i].jitter = S.s[i].rc->meas.jitter;
 		/* lambda of RFC 5905 section 11.2 */
-		c[i].root_distance = (a->root_delay + b->delay) / 2 + a->root_disp +
-				     nts_filter_dispersion(&a->filt, now) + a->filt.jitter;
+		c[i].root_distance = (o->root_delay + b->delay) / 2 + o->root_disp +
+				     nts_filter_dispersion(o->filt, now) + c[i].jitter;
 	}
 	struct nts_select_result r;
 	size_t ns = nts_select_run(c, S.n, &r);
-	for (size_t i = 0; i < S.n; i++)
+	for (size_t i = 0; i < S.n; i++) {
 		if (S.s[i].a)
 			S.s[i].a->tally = c[i].tally;
+		else if (S.s[i].rc)
+			S.s[i].rc->tally = c[i].tally;
+	}
 	if (ns == 0 || r.sys_peer < 0) {
 		if (S.sys.synchronised)
 			nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "no selectable source: unsynchronised");
@@ -242,7 +315,8 @@ void ntsd_sources_changed(bool fresh)
 		publish();
 		return;
 	}
-	const struct ntsd_assoc *peer = S.s[r.sys_peer].a;
+	const struct slot *psl = &S.s[r.sys_peer];
+	const struct src *peer = &v[r.sys_peer];
 	if (fresh) {
 		struct nts_disc_action act;
 		nts_disc_update(&S.disc, now, r.offset, r.jitter, &act);
@@ -254,26 +328,29 @@ void ntsd_sources_changed(bool fresh)
 			if (S.s[i].a)
 				ntsd_assoc_set_poll(S.s[i].a, S.disc.poll);
 	}
-	if (S.sys.sys_peer != peer->associd)
+	if (S.sys.sys_peer != peer->associd || !S.sys.synchronised)
 		nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "selected %s (stratum %d)", peer->name,
 			peer->stratum);
 	/* leap: what the majority of the survivors announce */
 	int ins = 0, del = 0;
 	for (size_t i = 0; i < S.n; i++)
-		if (S.s[i].a && (c[i].tally == '*' || c[i].tally == '+')) {
-			ins += S.s[i].a->leap == NTP_LEAP_ADD;
-			del += S.s[i].a->leap == NTP_LEAP_DEL;
+		if ((S.s[i].a || S.s[i].rc) && (c[i].tally == '*' || c[i].tally == '+')) {
+			ins += v[i].leap == NTP_LEAP_ADD;
+			del += v[i].leap == NTP_LEAP_DEL;
 		}
 	int leap = 2 * (size_t)ins > ns ? NTP_LEAP_ADD : 2 * (size_t)del > ns ? NTP_LEAP_DEL : 0;
 	S.sys.synchronised = true;
 	S.sys.sys_peer = peer->associd;
 	S.sys.stratum = peer->stratum + 1 > 15 ? 15 : peer->stratum + 1;
 	S.sys.leap = leap;
-	S.sys.refid_wire = refid_of(peer);
-	ntsd_refid_text(2, S.sys.refid_wire, S.sys.refid, sizeof S.sys.refid);
-	S.sys.root_delay = peer->root_delay + peer->filt.best.delay;
+	S.sys.refid_wire = refid_of(psl);
+	if (psl->rc)   /* stratum 1: the refclock's refid as text, "GPS" */
+		snprintf(S.sys.refid, sizeof S.sys.refid, "%s", psl->rc->conf.refid);
+	else
+		ntsd_refid_text(2, S.sys.refid_wire, S.sys.refid, sizeof S.sys.refid);
+	S.sys.root_delay = peer->root_delay + peer->filt->best.delay;
 	/* RFC 5905 section 11.3: what the path and our own estimate add */
-	S.sys.root_dispersion = peer->root_disp + nts_filter_dispersion(&peer->filt, now) + r.jitter +
+	S.sys.root_dispersion = peer->root_disp + nts_filter_dispersion(peer->filt, now) + r.jitter +
 				fabs(S.disc.offset) + S.disc.offset_sd;
 	S.sys.jitter = r.jitter;
 	S.sys.offset = S.disc.offset;
@@ -281,6 +358,65 @@ void ntsd_sources_changed(bool fresh)
 	S.sys.poll_log2 = S.disc.poll;
 	ntsd_clock_set_status(true, leap, S.sys.root_dispersion, S.sys.root_dispersion + S.sys.root_delay / 2);
 	publish();
+}
+
+/* ---- reference clocks */
+
+/* A poll interval closed (fresh: a new measurement) or the refclock went
+ * silent: its one-stage filter takes the measurement, then selection runs
+ * as for an answer from a server. */
+static void refclock_update(void *arg, struct ntsd_refclock *rc, bool fresh)
+{
+	(void)arg;
+	struct slot *sl = NULL;
+	for (size_t i = 0; i < S.n && !sl; i++)
+		if (S.s[i].rc == rc)
+			sl = &S.s[i];
+	if (!sl)
+		return;
+	bool est = false;
+	if (fresh) {
+		/* the measurement was brought up to this moment */
+		double now = mono();
+		struct nts_sample s = {
+			.offset = rc->meas.offset,
+			.delay = 0,
+			.disp = rc->meas.dispersion,
+			.time = now,
+			.corr = nts_disc_correction(&S.disc, now),
+		};
+		est = nts_filter_add(&sl->filt, &s);
+		sl->have_est |= est;
+	}
+	ntsd_sources_changed(est);
+}
+
+static double refclock_correction(void *arg, double now)
+{
+	(void)arg;
+	return nts_disc_correction(&S.disc, now);
+}
+
+static void start_refclocks(void)
+{
+	const struct ntsd_config *cfg = &S.d->cfg;
+	if (cfg->nrefclock == 0)
+		return;
+	struct ntsd_refclock_sink sink = {
+		.update = refclock_update, .correction = refclock_correction, .arg = NULL,
+	};
+	ntsd_refclock_set_sink(&sink);
+	for (size_t i = 0; i < cfg->nrefclock && S.n < NTSD_STATUS_MAX_SOURCES; i++) {
+		struct slot *sl = &S.s[S.n];
+		memset(sl, 0, sizeof *sl);
+		nts_filter_init(&sl->filt, 1);
+		sl->rc = ntsd_refclock_new(&cfg->refclock[i], S.next_associd);
+		if (!sl->rc)
+			continue;
+		S.next_associd++;
+		S.n++;
+	}
+	S.publish_timer = ntsd_sched_timer(REFCLOCK_PUBLISH, publish_timer, NULL);
 }
 
 /* ---- associations from the configuration */
@@ -330,7 +466,7 @@ static bool add_assoc(size_t conf, const struct sockaddr *addr, socklen_t len)
 	if (!a)
 		return false;
 	S.next_associd++;
-	S.s[S.n++] = (struct slot){ a, conf };
+	S.s[S.n++] = (struct slot){ .a = a, .conf = conf };
 	return true;
 }
 
@@ -420,17 +556,22 @@ int ntsd_sources_start(struct ntsd *d)
 		minp = cfg->servers[i].minpoll < minp ? cfg->servers[i].minpoll : minp;
 		maxp = cfg->servers[i].maxpoll > maxp ? cfg->servers[i].maxpoll : maxp;
 	}
-	if (cfg->nservers) {
+	for (size_t i = 0; i < cfg->nrefclock; i++) {
+		minp = cfg->refclock[i].poll < minp ? cfg->refclock[i].poll : minp;
+		maxp = cfg->refclock[i].poll > maxp ? cfg->refclock[i].poll : maxp;
+	}
+	if (cfg->nservers || cfg->nrefclock) {
 		dc.minpoll = minp;
 		dc.maxpoll = maxp;
 	}
 	nts_disc_init(&S.disc, &dc, freq, mono());
-	if (cfg->nservers == 0) {
+	if (cfg->nservers == 0 && cfg->nrefclock == 0) {
 		publish();
 		return NTS_OK;
 	}
 	if (cfg->no_adjust)
 		nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "-x: the clock is measured, never adjusted");
+	start_refclocks();
 	bool pending = false;
 	for (size_t i = 0; i < cfg->nservers; i++) {
 		start_conf(i);
@@ -449,8 +590,14 @@ void ntsd_sources_stop(void)
 	if (!S.d)
 		return;
 	drift_write();
-	for (size_t i = 0; i < S.n; i++)
+	for (size_t i = 0; i < S.n; i++) {
 		ntsd_assoc_free(S.s[i].a);
+		ntsd_refclock_free(S.s[i].rc);
+	}
+	ntsd_refclock_set_sink(NULL);
+	if (S.publish_timer)
+		ntsd_sched_cancel(S.publish_timer);
+	S.publish_timer = 0;
 	S.n = 0;
 	S.d = NULL;
 }

@@ -3,6 +3,7 @@
  * the control socket); the copy is small, so a mutex is enough. */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -42,4 +43,15 @@ void ntsd_status_system(struct ntsd_system_status *out)
 	pthread_mutex_lock(&lock);
 	*out = sys_status;
 	pthread_mutex_unlock(&lock);
+}
+
+uint32_t ntsd_status_refid_word(const char *text)
+{
+	struct in_addr ip;
+	if (inet_pton(AF_INET, text, &ip) == 1)
+		return ntohl(ip.s_addr);
+	uint32_t w = 0;
+	for (size_t i = 0; i < 4; i++)
+		w = w << 8 | (uint8_t)(text[0] && i < strlen(text) ? text[i] : 0);
+	return w;
 }

@@ -64,5 +64,8 @@ void ntsd_status_publish(const struct ntsd_source_status *src, size_t n,
 size_t ntsd_status_sources(struct ntsd_source_status *out, size_t max);
 /* The system variables; thread-safe. */
 void ntsd_status_system(struct ntsd_system_status *out);
+/* The 32-bit reference ID of a refid text: an IPv4 address, or up to four
+ * ASCII characters ("GPS" -> 'G' 'P' 'S' 0), as RFC 5905 section 7.3. */
+uint32_t ntsd_status_refid_word(const char *text);
 
 #endif

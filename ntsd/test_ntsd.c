@@ -425,6 +425,54 @@ START_TEST(mode6_sources)
 }
 END_TEST
 
+/* A reference clock's association: NTPsec's look (srchost "SHM(0)",
+ * refid .GPS., stratum 0) and the driver counters. */
+START_TEST(mode6_refclock)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	static struct ntsd_source_status src[1];
+	memset(src, 0, sizeof src);
+	src[0].associd = 3;
+	snprintf(src[0].name, sizeof src[0].name, "SHM(0)");
+	snprintf(src[0].addr, sizeof src[0].addr, "shm:0x4e545030");
+	snprintf(src[0].refid, sizeof src[0].refid, ".GPS.");
+	src[0].type = 'l';
+	src[0].tally = '*';
+	src[0].reachable = true;
+	src[0].reach = 0377;
+	src[0].stratum = 0;
+	src[0].poll_log2 = 4;
+	src[0].when = 0.5;
+	src[0].samples = 1234;
+	src[0].bad_samples = 7;
+	snprintf(src[0].bad_reason, sizeof src[0].bad_reason, "NMEA checksum missing or wrong");
+	src[0].cert_days_left = NAN;
+	struct ntsd_system_status sys = { .synchronised = true, .stratum = 1, .leap = 0, .refid = "GPS",
+					  .sys_peer = 3 };
+	ntsd_status_publish(src, 1, &sys);
+	uint8_t req[256];
+	size_t lens[NTSD_MODE6_MAX_FRAGS];
+	size_t len = m6_request(req, sizeof req, 2, 3, NULL);
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	char text[NTSD_MODE6_DATA + 1];
+	size_t c = nts_get16(frags[0] + 10);
+	memcpy(text, frags[0] + 12, c);
+	text[c] = '\0';
+	ck_assert_ptr_nonnull(strstr(text, "srchost=\"SHM(0)\""));
+	ck_assert_ptr_nonnull(strstr(text, "refid=.GPS."));
+	ck_assert_ptr_nonnull(strstr(text, "stratum=0"));
+	ck_assert_ptr_nonnull(strstr(text, "rcsamples=1234"));
+	ck_assert_ptr_nonnull(strstr(text, "rcbad=7"));
+	ck_assert_ptr_nonnull(strstr(text, "rcage=0.5"));
+	ck_assert_ptr_nonnull(strstr(text, "rcbadreason=\"NMEA checksum missing or wrong\""));
+	ck_assert_ptr_null(strstr(text, "ntscookies"));
+	len = m6_request(req, sizeof req, 2, 0, "stratum,refid,peer");
+	ck_assert_uint_eq(ntsd_mode6_answer(&d, req, len, frags, lens, 4), 1);
+	ck_assert(memmem(frags[0] + 12, nts_get16(frags[0] + 10), "stratum=1, refid=GPS, peer=3", 28));
+}
+END_TEST
+
 START_TEST(mode6_errors_and_drops)
 {
 	static struct ntsd d;
@@ -697,6 +745,7 @@ int main(void)
 	tcase_add_test(tc, mode6_errors_and_drops);
 	tcase_add_test(tc, mode6_too_many_fragments);
 	tcase_add_test(tc, mode6_sources);
+	tcase_add_test(tc, mode6_refclock);
 	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, status_publish_read);
 	tcase_add_test(tc, ring_retry_keeps_cookies);

@@ -91,6 +91,27 @@ enum nts_err {
 	NTS_E_TLS_CERT = -134,         /* certificate verification failed */
 	NTS_E_TLS_EOF = -135,          /* peer closed the connection */
 
+	/* reference clocks: NMEA, SHM, chrony SOCK, PPS (nmea.c shm.c refsock.c pps.c) */
+	NTS_E_NMEA_SYNTAX = -230,      /* not an NMEA sentence ($, fields, printable) */
+	NTS_E_NMEA_LONG = -231,        /* line longer than NTS_NMEA_MAX_LINE */
+	NTS_E_NMEA_CHECKSUM = -232,    /* checksum missing or wrong */
+	NTS_E_NMEA_UNSUPP = -233,      /* a sentence type that carries no time for us */
+	NTS_E_NMEA_FIELD = -234,       /* time or date field malformed or out of range */
+	NTS_E_NMEA_NOFIX = -235,       /* receiver says its data is not valid */
+	NTS_E_NMEA_LEAP = -236,        /* second 60: a leap second, not numbered here */
+	NTS_E_SHM_SHORT = -237,        /* segment copy smaller than struct shmTime */
+	NTS_E_SHM_MODE = -238,         /* mode neither 0 nor 1 */
+	NTS_E_SHM_EMPTY = -239,        /* valid flag clear: no new sample */
+	NTS_E_SHM_TORN = -240,         /* count changed while reading (mode 1) */
+	NTS_E_SHM_RANGE = -241,        /* a field out of range (usec, nsec, leap, seconds) */
+	NTS_E_SOCK_SIZE = -242,        /* datagram not the size of struct sock_sample */
+	NTS_E_SOCK_MAGIC = -243,       /* magic is not "SOCK" */
+	NTS_E_SOCK_RANGE = -244,       /* a field out of range (usec, offset, leap) */
+	NTS_E_PPS_NOEDGE = -245,       /* sequence unchanged: no new pulse */
+	NTS_E_PPS_RANGE = -246,        /* timestamp missing, malformed or in the future */
+	NTS_E_PPS_STALE = -247,        /* edge too old to pair with the present */
+	NTS_E_PPS_AMBIGUOUS = -248,    /* coarse time too far off to number the second */
+
 	/* configuration */
 	NTS_E_CONF = -150,             /* configuration error (see message) */
 

@@ -24,6 +24,7 @@ Suite *nts_assoc_suite(void);
 Suite *rules_suite(void);
 Suite *hex_suite(void);
 Suite *num_suite(void);
+Suite *refclock_suite(void);
 
 /* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is
  * ignored). Aborts the test with a clear message if the file is missing or
