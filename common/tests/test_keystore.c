@@ -96,16 +96,6 @@ static bool snap_equal(const struct snap *a, const struct snap *b)
 	return true;
 }
 
-static struct nts_cookie_ring *ring_rotated(unsigned rotations, time_t t0)
-{
-	struct nts_ring_config cfg = { 100, 7 };
-	struct nts_cookie_ring *r;
-	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
-	for (unsigned i = 0; i < rotations; i++)
-		ck_assert_int_eq(nts_cookie_ring_rotate(r, t0 + 100 * (time_t)i, false), 1);
-	return r;
-}
-
 static size_t seal15(struct nts_cookie_ring *r, uint8_t *out)
 {
 	uint8_t k[32] = { 1, 2, 3 };
@@ -120,7 +110,7 @@ START_TEST(test_save_load)
 {
 	const char *dir = tv_tmpdir();
 	const char *path = path_in(dir, "keys");
-	struct nts_cookie_ring *a = ring_rotated(1, 1000);
+	struct nts_cookie_ring *a = tv_ring_rotated(1, 1000);
 	/* a cookie under every key: seal, then rotate */
 	uint8_t ck[3][104];
 	for (int i = 0; i < 3; i++) {
@@ -141,7 +131,7 @@ START_TEST(test_save_load)
 	ck_assert_ptr_nonnull(strstr(text, "\nend 3 "));
 	free(text);
 
-	struct nts_cookie_ring *b = ring_rotated(1, 9999);
+	struct nts_cookie_ring *b = tv_ring_rotated(1, 9999);
 	ck_assert_int_eq(keystore_load(b, path), NTS_OK);
 	struct snap sa, sb;
 	snap_take(a, &sa);
@@ -288,7 +278,7 @@ START_TEST(test_damaged_file)
 {
 	const char *dir = tv_tmpdir();
 	const char *good = path_in(dir, "good"), *path = path_in(dir, "keys");
-	struct nts_cookie_ring *a = ring_rotated(3, 1000), *r = ring_rotated(2, 5000);
+	struct nts_cookie_ring *a = tv_ring_rotated(3, 1000), *r = tv_ring_rotated(2, 5000);
 	ck_assert_int_eq(keystore_save(a, good), NTS_OK);
 	size_t len;
 	char *t = (char *)slurp(good, &len);
@@ -359,7 +349,7 @@ START_TEST(test_truncated)
 {
 	const char *dir = tv_tmpdir();
 	const char *good = path_in(dir, "good"), *path = path_in(dir, "keys");
-	struct nts_cookie_ring *a = ring_rotated(3, 1000), *r = ring_rotated(2, 5000);
+	struct nts_cookie_ring *a = tv_ring_rotated(3, 1000), *r = tv_ring_rotated(2, 5000);
 	ck_assert_int_eq(keystore_save(a, good), NTS_OK);
 	size_t len;
 	uint8_t *t = slurp(good, &len);
@@ -509,7 +499,7 @@ START_TEST(test_sync_keeps_unsaved)
 	struct nts_cookie_keys k;
 	seal15(r, cookie);
 	/* the file is repaired by someone else with keys of their own */
-	other = ring_rotated(1, 990);
+	other = tv_ring_rotated(1, 990);
 	ck_assert_int_eq(keystore_save(other, path), NTS_OK);
 	ck_assert_int_ge(keystore_sync(r, path, 1060), 0);
 	ck_assert_int_eq(nts_cookie_open(r, cookie, sizeof cookie, &k), NTS_OK);
@@ -519,7 +509,7 @@ START_TEST(test_sync_keeps_unsaved)
 	ck_assert_int_eq(nts_cookie_open(other, cookie, sizeof cookie, &k), NTS_OK);
 	ck_assert_uint_eq(nts_cookie_ring_current_id(other), nts_cookie_ring_current_id(r));
 	/* once saved it is an ordinary key: a file without it wins again */
-	struct nts_cookie_ring *third = ring_rotated(1, 2000);
+	struct nts_cookie_ring *third = tv_ring_rotated(1, 2000);
 	ck_assert_int_eq(keystore_save(third, path), NTS_OK);
 	ck_assert_int_eq(keystore_sync(r, path, 2001), 0);
 	ck_assert_uint_eq(nts_cookie_ring_size(r), 1);

@@ -11,20 +11,10 @@
 #include "nts/keyfile.h"
 #include "suites.h"
 
-static struct nts_cookie_ring *ring_rotated(unsigned rotations, time_t t0)
-{
-	struct nts_ring_config cfg = { 100, 7 };
-	struct nts_cookie_ring *r;
-	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
-	for (unsigned i = 0; i < rotations; i++)
-		ck_assert_int_eq(nts_cookie_ring_rotate(r, t0 + 100 * (time_t)i, false), 1);
-	return r;
-}
-
 /* encode then decode gives the same keys, and the text is what the format says */
 START_TEST(encode_decode)
 {
-	struct nts_cookie_ring *a = ring_rotated(3, 1000);
+	struct nts_cookie_ring *a = tv_ring_rotated(3, 1000);
 	static char text[NTS_KEYFILE_MAX];
 	size_t len = 0;
 	ck_assert_int_eq(nts_keyfile_encode(a, text, sizeof text, &len), NTS_OK);
@@ -47,7 +37,7 @@ START_TEST(encode_decode)
 	snprintf(crc, sizeof crc, "%08x", nts_crc32(text, (size_t)(end - text)));
 	ck_assert(strstr(end, crc) != NULL);
 	/* any cut is refused, and a refused load leaves the ring alone */
-	struct nts_cookie_ring *b = ring_rotated(1, 5000);
+	struct nts_cookie_ring *b = tv_ring_rotated(1, 5000);
 	for (size_t cut = 0; cut < len; cut++)
 		ck_assert_int_eq(nts_keyfile_load(b, text, cut), NTS_E_KEYFILE_FORMAT);
 	ck_assert_uint_eq(nts_cookie_ring_size(b), 1);
@@ -66,7 +56,7 @@ START_TEST(encode_errors)
 	char text[4096];
 	size_t len;
 	ck_assert_int_eq(nts_keyfile_encode(empty, text, sizeof text, &len), NTS_E_RING_EMPTY);
-	struct nts_cookie_ring *r = ring_rotated(3, 1000);
+	struct nts_cookie_ring *r = tv_ring_rotated(3, 1000);
 	ck_assert_int_eq(nts_keyfile_encode(r, text, 100, &len), NTS_E_NOSPACE);
 	nts_cookie_ring_free(empty);
 	nts_cookie_ring_free(r);
@@ -77,7 +67,7 @@ END_TEST
  * due -> rotate and save; damaged -> error, ring unchanged. */
 START_TEST(sync_decisions)
 {
-	struct nts_cookie_ring *a = ring_rotated(1, 1000);
+	struct nts_cookie_ring *a = tv_ring_rotated(1, 1000);
 	bool save = false;
 	ck_assert_int_eq(nts_keyfile_sync(a, NULL, 0, 1010, &save), 0);
 	ck_assert(save);

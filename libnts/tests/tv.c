@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nts/cookie.h"
+#include "nts/err.h"
 #include "nts/hex.h"
 #include "suites.h"
 
@@ -108,4 +110,14 @@ const char *tv_tmpdir(void)
 	if (!registered)
 		registered = atexit(tmpdirs_remove) == 0;
 	return dir;
+}
+
+struct nts_cookie_ring *tv_ring_rotated(unsigned rotations, time_t t0)
+{
+	struct nts_ring_config cfg = { 100, 7 };
+	struct nts_cookie_ring *r;
+	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
+	for (unsigned i = 0; i < rotations; i++)
+		ck_assert_int_eq(nts_cookie_ring_rotate(r, t0 + 100 * (time_t)i, false), 1);
+	return r;
 }
