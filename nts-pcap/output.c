@@ -71,7 +71,7 @@ static const char *tri(int v)
 	return v < 0 ? "null" : v ? "true" : "false";
 }
 
-static void ntp_time(uint64_t ts, time_t pivot, char *buf, size_t len)
+static void np_ntp_time(uint64_t ts, time_t pivot, char *buf, size_t len)
 {
 	if (ts == 0) {
 		snprintf(buf, len, "0");
@@ -200,10 +200,10 @@ static void text_packet(struct np_ctx *c, const struct np_frame *f, const struct
 	fprintf(out, "  root delay %.6f root dispersion %.6f refid %s%s\n",
 		ntp_short_to_double(h->root_delay), ntp_short_to_double(h->root_disp), r,
 		n->nak ? " (NTS NAK)" : "");
-	ntp_time(h->reftime, c->ts.tv_sec, t1, sizeof t1);
-	ntp_time(h->org, c->ts.tv_sec, t2, sizeof t2);
-	ntp_time(h->rec, c->ts.tv_sec, t3, sizeof t3);
-	ntp_time(h->xmt, c->ts.tv_sec, t4, sizeof t4);
+	np_ntp_time(h->reftime, c->ts.tv_sec, t1, sizeof t1);
+	np_ntp_time(h->org, c->ts.tv_sec, t2, sizeof t2);
+	np_ntp_time(h->rec, c->ts.tv_sec, t3, sizeof t3);
+	np_ntp_time(h->xmt, c->ts.tv_sec, t4, sizeof t4);
 	fprintf(out, "  reference %s\n  origin    %s\n  receive   %s\n  transmit  %s\n", t1, t2, t3, t4);
 	for (size_t i = 0; i < n->nef; i++)
 		text_field(out, n, &n->ef[i]);

@@ -172,7 +172,7 @@ int ntsd_aead_from_word(const char *w)
 	return nts_aead_from_name(w);   /* libnts's one table of IANA names */
 }
 
-static int nts_aead_list(struct ctx *x, const struct nts_conf_line *l)
+static int conf_aead_list(struct ctx *x, const struct nts_conf_line *l)
 {
 	if (l->argc < 3 || l->argc - 2 > NTSD_MAX_AEADS)
 		return nts_conf_error(l, x->err, sizeof x->err,
@@ -380,7 +380,7 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 		return nts_conf_error(l, x->err, sizeof x->err, "'nts' needs a subcommand");
 	const char *sub = l->argv[1];
 	if (strcmp(sub, "aead") == 0)
-		return nts_aead_list(x, l);
+		return conf_aead_list(x, l);
 	if (strcmp(sub, "enable") == 0 || strcmp(sub, "disable") == 0) {
 		if ((rc = need_args(x, l, 2, 0, 0)) != NTS_OK)
 			return rc;

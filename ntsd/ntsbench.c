@@ -80,7 +80,7 @@ static int udp_connect(uint16_t port)
 }
 
 /* One NTS-KE exchange on a blocking socket. */
-static int ke_once(struct nts_tls_creds *cc, const struct opts *o, struct ntske_response *resp,
+static int bench_ke_once(struct nts_tls_creds *cc, const struct opts *o, struct ntske_response *resp,
 		   uint8_t *c2s, uint8_t *s2c)
 {
 	int fd = tcp_connect(o->ke_port);
@@ -252,7 +252,7 @@ static int run_nts(const struct opts *o)
 		fprintf(stderr, "ntsbench: CA: %s\n", err);
 		return 1;
 	}
-	int rc = ke_once(cc, o, &resp, c2s, s2c);
+	int rc = bench_ke_once(cc, o, &resp, c2s, s2c);
 	if (rc != NTS_OK || resp.ncookies == 0) {
 		fprintf(stderr, "ntsbench: NTS-KE failed: %s\n", nts_strerror(rc));
 		return 1;
@@ -330,12 +330,12 @@ struct ke_thread {
 	pthread_t th;
 };
 
-static void *ke_loop(void *arg)
+static void *bench_ke_loop(void *arg)
 {
 	struct ke_thread *k = arg;
 	static __thread struct ntske_response resp;
 	while (mono_now() < k->end) {
-		if (ke_once(k->cc, k->o, &resp, NULL, NULL) == NTS_OK && resp.ncookies == 8)
+		if (bench_ke_once(k->cc, k->o, &resp, NULL, NULL) == NTS_OK && resp.ncookies == 8)
 			k->ok++;
 		else
 			k->bad++;
@@ -356,7 +356,7 @@ static int run_ke(const struct opts *o)
 	double t0 = mono_now();
 	for (unsigned i = 0; i < n; i++) {
 		k[i] = (struct ke_thread){ .o = o, .cc = cc, .end = t0 + o->secs };
-		pthread_create(&k[i].th, NULL, ke_loop, &k[i]);
+		pthread_create(&k[i].th, NULL, bench_ke_loop, &k[i]);
 	}
 	unsigned long ok = 0, bad = 0;
 	for (unsigned i = 0; i < n; i++) {

@@ -29,11 +29,11 @@ static void run(const struct probe_opts *o, struct nts_tls_creds *creds, struct 
 			probe_draft_port_hint(r);
 		return;
 	}
-	ke_run(o, creds, r);
+	probe_ke_run(o, creds, r);
 	if (r->ke_done && !o->ke_only)
-		ntp_run(o, r);
+		probe_ntp_run(o, r);
 	if (r->tls_done && o->aead_scan)
-		ke_aead_scan(o, creds, r);
+		probe_ke_aead_scan(o, creds, r);
 	if (r->connect.run && r->exit_code != PX_CONNECT && o->check)
 		check_run(o, creds, r);
 	if (r->ke_done && o->export_keys &&

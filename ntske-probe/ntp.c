@@ -15,7 +15,7 @@
 #include "nts/nts_ef.h"
 #include "probe.h"
 
-int ntp_resolve_server(const struct probe_opts *o, struct probe_result *r)
+int probe_ntp_resolve_server(const struct probe_opts *o, struct probe_result *r)
 {
 	char err[256];
 	if (!r->resp.has_server) {
@@ -38,7 +38,7 @@ int ntp_resolve_server(const struct probe_opts *o, struct probe_result *r)
 	return -1;
 }
 
-long ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
+long probe_ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
 		  uint8_t *resp, size_t cap, double timeout, char *err, size_t errlen)
 {
 	int fd = socket(t->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -177,7 +177,7 @@ static int one_query(struct ntp_ctx *x, size_t i)
 	char err[160] = "";
 	double t0 = mono_now();
 	q->sent = true;
-	long n = ntp_exchange(&x->r->ntp_target, pkt, q->req_len, resp, sizeof resp,
+	long n = probe_ntp_exchange(&x->r->ntp_target, pkt, q->req_len, resp, sizeof resp,
 			      x->o->timeout, err, sizeof err);
 	uint64_t t4 = now_ntp();
 	q->rtt_ms = (mono_now() - t0) * 1e3;
@@ -245,9 +245,9 @@ static void refresh_verdict(struct probe_result *r)
 		r->refresh_ok = false;
 }
 
-int ntp_run(const struct probe_opts *o, struct probe_result *r)
+int probe_ntp_run(const struct probe_opts *o, struct probe_result *r)
 {
-	if (ntp_resolve_server(o, r) != 0)
+	if (probe_ntp_resolve_server(o, r) != 0)
 		return -1;
 	static struct ntp_ctx x;
 	memset(&x, 0, sizeof x);

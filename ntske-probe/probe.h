@@ -211,27 +211,27 @@ struct ke_try_opts {
 	unsigned trickle_ms;      /* > 0: send one octet at a time */
 	bool close_on_silence;    /* no answer: send close_notify, wait again */
 };
-void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
+void probe_ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
 	    const struct ke_try_opts *k, const uint8_t *req, size_t req_len, struct ke_answer *a);
 
 /* ke.c: the NTS-KE exchange and the record dump. */
 /* Judge a server's KE answer for the --check battery: kind, Error code,
  * AEAD and cookies, and the first RFC 8915 rule it breaks (libnts's rules
  * walker, the same judge as the parsers and nts-pcap). */
-void ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a);
-void ke_build_default_request(const struct probe_opts *o, struct ntske_request *req);
-size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max);
+void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a);
+void probe_ke_default_request(const struct probe_opts *o, struct ntske_request *req);
+size_t probe_ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max);
 void probe_draft_port_hint(struct probe_result *r);
-int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
-void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
+int probe_ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
+void probe_ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
 
 /* ntp.c: NTS-protected queries. */
-int ntp_run(const struct probe_opts *o, struct probe_result *r);
+int probe_ntp_run(const struct probe_opts *o, struct probe_result *r);
 /* Send one NTP packet and wait for a reply from the same peer: the reply
  * length, 0 on timeout, or -1 with err set. */
-long ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
+long probe_ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
 		  uint8_t *resp, size_t cap, double timeout, char *err, size_t errlen);
-int ntp_resolve_server(const struct probe_opts *o, struct probe_result *r);
+int probe_ntp_resolve_server(const struct probe_opts *o, struct probe_result *r);
 
 /* check.c: the conformance battery. */
 void check_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
