@@ -82,7 +82,7 @@ if ! command -v systemd-analyze >/dev/null; then
 else
 	mkdir -p "$T/unit/sbin" "$T/unit/etc"
 	ln -s "$NTSD" "$T/unit/sbin/ntsd"
-	sed -e "s|@sbindir@|$T/unit/sbin|g" -e "s|@sysconfdir@|$T/unit/etc|g" "$UNIT_IN" > "$T/unit/ntsd.service"
+	sed -e "s|@sbindir@|$T/unit/sbin|g" -e "s|@sysconfdir@|$T/unit/etc|g" -e "s|@localstatedir@|$T/unit/var|g" "$UNIT_IN" > "$T/unit/ntsd.service"
 	out=$(cd "$T/unit" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no ./ntsd.service 2>&1)
 	echo "$out" | sed 's/^/# verify: /'
 	nts_check "systemd-analyze verify: no complaint about ntsd.service" test -z "$(grep -i 'ntsd.service' <<<"$out")"

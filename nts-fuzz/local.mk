@@ -226,7 +226,14 @@ endif
 EXTRA_DIST += nts-fuzz/corpus nts-fuzz/dict
 
 # The network fuzzer (net, serve, diff, replay); loopback targets only.
+# Built and tested always, installed only with --enable-install-nts-fuzz:
+# it is a developer's tool, not something an operator's system needs.
+if INSTALL_NTS_FUZZ
 bin_PROGRAMS += nts-fuzz/nts-fuzz
+man_MANS += nts-fuzz/nts-fuzz.1
+else
+noinst_PROGRAMS += nts-fuzz/nts-fuzz
+endif
 nts_fuzz_nts_fuzz_SOURCES = \
 	nts-fuzz/net_main.c nts-fuzz/net_io.c nts-fuzz/net_ke.c nts-fuzz/net_ntp.c \
 	nts-fuzz/serve.c nts-fuzz/mutate.c nts-fuzz/netfuzz.h $(FUZZ_KEYS)
@@ -235,4 +242,4 @@ nts_fuzz_nts_fuzz_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_nts_fuzz_LDADD = $(LIBNTS) $(PTHREAD_LIBS)
 TESTS += nts-fuzz/test-net-selftest.sh
 EXTRA_DIST += nts-fuzz/test-net-selftest.sh nts-fuzz/mkcorpus.py nts-fuzz/findings
-dist_man_MANS += nts-fuzz/nts-fuzz.1
+EXTRA_DIST += nts-fuzz/nts-fuzz.1

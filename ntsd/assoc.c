@@ -150,7 +150,7 @@ static void poll_timer(void *arg)
 	}
 	send_request(a);
 	schedule(a);
-	ntsd_sources_changed(false);
+	ntsd_sources_changed();
 }
 
 /* Check one answer and turn it into a sample. */
@@ -227,7 +227,7 @@ static void handle(struct ntsd_assoc *a, const uint8_t *pkt, size_t len, uint64_
 		a->have_est = true;
 	if (a->burst > 0 && a->reach == 0xff)
 		a->burst = 0;
-	ntsd_sources_changed(fresh);
+	ntsd_sources_sample(a, &s);
 }
 
 static void on_readable(int fd, short revents, void *arg)

@@ -65,9 +65,33 @@ ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/config_client
 	ntsd/refclock_conf.c ntsd/refclock.h
 ntsd_test_m6serve_LDADD = $(LIBNTS) -lm
 ntsd_test_m6serve_LDFLAGS = $(AM_LDFLAGS) -static
+# the seccomp filter of ntsd -S stops a process making a forbidden call
+check_PROGRAMS += ntsd/test_seccomp
+TESTS += ntsd/test_seccomp
+ntsd_test_seccomp_SOURCES = ntsd/test_seccomp.c ntsd/seccomp.c ntsd/ntsd.h
+ntsd_test_seccomp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS) $(SECCOMP_CFLAGS)
+ntsd_test_seccomp_LDADD = $(LIBNTS) $(CHECK_LIBS) $(SECCOMP_LIBS) $(PTHREAD_LIBS)
 # unit tests of the off-loop name lookup
 check_PROGRAMS += ntsd/test_resolve
 TESTS += ntsd/test_resolve
 ntsd_test_resolve_SOURCES = ntsd/test_resolve.c ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h
 ntsd_test_resolve_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntsd_test_resolve_LDADD = $(LIBNTS) $(CHECK_LIBS) $(PTHREAD_LIBS) -lm
+# Installed with ntsd: the systemd unit (configure --with-systemdsystemunitdir)
+# and a commented example configuration in $(sysconfdir)/ntsd; the state
+# directory the example names is created empty (the ntsd user must own it).
+EXTRA_DIST += ntsd/ntsd.service.in ntsd/ntsd.conf.example.in
+CLEANFILES += ntsd/ntsd.service ntsd/ntsd.conf.example
+ntsd/ntsd.service: ntsd/ntsd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) ntsd && $(edit_paths) $(srcdir)/ntsd/ntsd.service.in > $@.tmp && mv $@.tmp $@
+ntsd/ntsd.conf.example: ntsd/ntsd.conf.example.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) ntsd && $(edit_paths) $(srcdir)/ntsd/ntsd.conf.example.in > $@.tmp && mv $@.tmp $@
+if INSTALL_UNIT
+systemdsystemunit_DATA = ntsd/ntsd.service
+endif
+ntsdconfdir = $(sysconfdir)/ntsd
+ntsdconf_DATA = ntsd/ntsd.conf.example
+install-data-local: install-ntsd-statedir
+install-ntsd-statedir:
+	$(MKDIR_P) '$(DESTDIR)$(localstatedir)/lib/ntsd'
+.PHONY: install-ntsd-statedir

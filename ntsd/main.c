@@ -23,7 +23,8 @@
 #include "sched.h"
 #include "sources.h"
 
-#define DEFAULT_CONF "/etc/ntsd.conf"
+/* configure --sysconfdir: $(sysconfdir)/ntsd/ntsd.conf */
+#define DEFAULT_CONF NTSD_CONF_FILE
 
 static void print_err(void *ctx, const char *msg)
 {

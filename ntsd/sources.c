@@ -268,10 +268,10 @@ static void set_unsynchronised(void)
 	snprintf(S.sys.refid, sizeof S.sys.refid, "INIT");
 }
 
-void ntsd_sources_changed(bool fresh)
+/* Select again; with a new sample of slot from, the sample goes to the
+ * discipline when from survived selection. */
+static void reselect(const struct slot *from, const struct nts_sample *sample)
 {
-	if (!S.d)
-		return;
 	double now = mono();
 	struct nts_select_cand c[NTSD_STATUS_MAX_SOURCES];
 	struct src v[NTSD_STATUS_MAX_SOURCES];
@@ -317,9 +317,18 @@ void ntsd_sources_changed(bool fresh)
 	}
 	const struct slot *psl = &S.s[r.sys_peer];
 	const struct src *peer = &v[r.sys_peer];
-	if (fresh) {
+	char ft = from ? c[from - S.s].tally : ' ';
+	if (ft == '*' || ft == '+') {
+		/* every sample of every survivor: the discipline weighs them by
+		 * their delay, so more samples mean less noise */
+		const struct src *o = &v[from - S.s];
 		struct nts_disc_action act;
-		nts_disc_update(&S.disc, now, r.offset, r.jitter, &act);
+		nts_disc_update(&S.disc, now, sample, o->associd, &act);
+		nts_log(NTS_LOG_DEBUG, NTS_TAG_CLIENT,
+			"%s: sample %+.9f delay %.6f; estimate %+.9f sd %.9f freq %+.4f ppm sd %.4f, "
+			"%zu samples, poll %d", o->name, sample->offset, sample->delay, S.disc.offset,
+			S.disc.offset_sd, S.disc.base_freq * 1e6, S.disc.freq_sd * 1e6, S.disc.used,
+			S.disc.poll);
 		apply(&act);
 		struct timespec rt;
 		clock_gettime(CLOCK_REALTIME, &rt);
@@ -374,21 +383,39 @@ static void refclock_update(void *arg, struct ntsd_refclock *rc, bool fresh)
 			sl = &S.s[i];
 	if (!sl)
 		return;
-	bool est = false;
-	if (fresh) {
-		/* the measurement was brought up to this moment */
-		double now = mono();
-		struct nts_sample s = {
-			.offset = rc->meas.offset,
-			.delay = 0,
-			.disp = rc->meas.dispersion,
-			.time = now,
-			.corr = nts_disc_correction(&S.disc, now),
-		};
-		est = nts_filter_add(&sl->filt, &s);
-		sl->have_est |= est;
+	if (!fresh) {
+		reselect(NULL, NULL);
+		return;
 	}
-	ntsd_sources_changed(est);
+	/* the measurement was brought up to this moment */
+	double now = mono();
+	struct nts_sample s = {
+		.offset = rc->meas.offset,
+		.delay = 0,
+		.disp = rc->meas.dispersion,
+		.time = now,
+		.corr = nts_disc_correction(&S.disc, now),
+	};
+	sl->have_est |= nts_filter_add(&sl->filt, &s);
+	reselect(sl, &s);
+}
+
+void ntsd_sources_changed(void)
+{
+	if (S.d)
+		reselect(NULL, NULL);
+}
+
+void ntsd_sources_sample(const struct ntsd_assoc *a, const struct nts_sample *s)
+{
+	if (!S.d)
+		return;
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].a == a) {
+			reselect(&S.s[i], s);
+			return;
+		}
+	reselect(NULL, NULL);
 }
 
 static double refclock_correction(void *arg, double now)

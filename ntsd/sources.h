@@ -19,9 +19,13 @@ int ntsd_sources_start(struct ntsd *d);
 bool ntsd_sources_panicked(void);
 /* Stop them and save the driftfile. */
 void ntsd_sources_stop(void);
-/* An association changed (fresh: its filter has a new estimate): select
- * again and, with a fresh estimate, update the discipline. */
-void ntsd_sources_changed(bool fresh);
+struct ntsd_assoc;
+struct nts_sample;
+/* An association changed (reach, state): select again. */
+void ntsd_sources_changed(void);
+/* Association a measured sample s (already in its filter): select again,
+ * and when a survived selection, the sample goes to the discipline. */
+void ntsd_sources_sample(const struct ntsd_assoc *a, const struct nts_sample *s);
 /* The discipline's total correction at monotonic time now (for samples). */
 double ntsd_sources_correction(double now);
 /* The system variables of a mode 4 answer (RFC 5905 section 9.2): the

@@ -21,7 +21,8 @@
 #include "tui.h"
 #include "view.h"
 
-#define DEFAULT_SOCKET "/run/ntsd.sock"
+/* the control socket of the installed ntsd.conf (configure --runstatedir) */
+#define DEFAULT_SOCKET NTSD_CONTROL_SOCKET
 #define MAX_TARGETS 16
 
 static void usage(FILE *f)

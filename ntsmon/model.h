@@ -73,7 +73,7 @@ struct mon_snapshot {
 enum mon_kind { MON_CTL, MON_MODE6 };
 
 struct mon_target {
-	char label[160];              /* "ntsd (/run/ntsd.sock)", "host:123" */
+	char label[160];              /* "ntsd (/run/ntsd/ntsd.sock)", "host:123" */
 	enum mon_kind kind;
 	char where[256];              /* socket path, or host */
 	char port[16];                /* mode 6 port */

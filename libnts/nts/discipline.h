@@ -1,9 +1,13 @@
-/* The clock discipline: turns the combined offsets of selection into
+/* The clock discipline: turns the measurements of the selected sources into
  * frequency and phase corrections of the local clock, and advises the poll
  * interval. The model is chrony's, not RFC 5905's PLL/FLL: a weighted least-
- * squares line through the recent offsets (made independent of our own
+ * squares line through the recent samples (made independent of our own
  * corrections) gives the frequency error and the current phase error; the
- * phase is slewed out over a time that grows with the noise. HACKING says
+ * phase is slewed out over a time that grows with the noise. Every sample
+ * of every survivor of selection goes in, weighted by how much its path
+ * delay exceeds the lowest delay of the same source (the excess bounds its
+ * error, RFC 5905 section 8), and a sample whose excess is large against
+ * the fit's noise is dropped unless the fit cannot explain it. HACKING says
  * why. No I/O: the caller applies the actions through its clock driver. */
 #ifndef NTS_DISCIPLINE_H
 #define NTS_DISCIPLINE_H
@@ -11,7 +15,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NTS_DISC_MAX_SAMPLES 64
+#include "nts/filter.h"
+
+#define NTS_DISC_MAX_SAMPLES 128
+#define NTS_DISC_WINDOWS 4          /* fit windows of 8, 16, 32 and 64 samples compete */
+#define NTS_DISC_MAX_ASYM 8         /* sources whose path asymmetry is tracked */
+
+/* What one source's samples say about the asymmetry of its path: the slope
+ * of offset against excess distance (-1: all the extra delay is on the way
+ * back, +1: on the way out), used once it was significant, with the same
+ * sign, for several fits in a row. */
+struct nts_disc_asym {
+	unsigned src;
+	bool valid;
+	int run;                    /* significant fits in a row, signed */
+	double slope;               /* applied slope (0 until the run is long enough) */
+	double last_seen;           /* for reuse of the slot */
+};
 
 struct nts_disc_config {
 	double step_threshold;      /* |offset| above this is stepped (0: never step), s */
@@ -50,9 +70,21 @@ struct nts_disc {
 	double freq_cmd, t_cmd, cum;
 	double base_freq;           /* frequency correction without the phase slew */
 	double slew_end;            /* when the slew part of freq_cmd ends (< 0: none) */
-	/* samples as seen by a clock we never corrected: r = offset + corrections */
-	double t[NTS_DISC_MAX_SAMPLES], r[NTS_DISC_MAX_SAMPLES];
+	/* samples as seen by a clock we never corrected: r = offset + corrections,
+	 * with their distance (delay / 2 + dispersion) and source */
+	double t[NTS_DISC_MAX_SAMPLES], r[NTS_DISC_MAX_SAMPLES], dist[NTS_DISC_MAX_SAMPLES];
+	unsigned src[NTS_DISC_MAX_SAMPLES];
 	size_t n;
+	/* the last fit, r(t) = fit_a + fit_b (t - fit_t), and the standard
+	 * deviation of a sample of lowest delay about it (0: no fit yet) */
+	double fit_t, fit_a, fit_b, sd;
+	unsigned rejected;          /* samples dropped for their excess delay */
+	struct nts_disc_asym asym[NTS_DISC_MAX_ASYM];
+	/* how well each window size predicted the next sample (mean square
+	 * error, weighted, decaying); the best one is used */
+	double window_err[NTS_DISC_WINDOWS];
+	unsigned window_scored;
+	size_t window;              /* samples of the window in use */
 	size_t used;                /* samples the last fit used */
 	unsigned updates;
 	double large_since;         /* first update of a run over the step threshold (< 0: none) */
@@ -70,9 +102,12 @@ struct nts_disc {
  * driftfile), now the caller's monotonic seconds. */
 void nts_disc_init(struct nts_disc *d, const struct nts_disc_config *cfg, double freq, double now);
 
-/* A new combined offset (true - local, s) measured at now, with its noise
- * (jitter, s). Fills act with what the clock must do. */
-void nts_disc_update(struct nts_disc *d, double now, double offset, double noise,
+/* A new sample of a source that survived selection: s->offset (true -
+ * local, s) measured at s->time when our correction was s->corr, with its
+ * delay and dispersion; src names the source (any small number, the same
+ * for all its samples). now is the caller's monotonic time. Fills act with
+ * what the clock must do. */
+void nts_disc_update(struct nts_disc *d, double now, const struct nts_sample *s, unsigned src,
 		     struct nts_disc_action *act);
 
 /* Time passed (the recheck of an earlier action): ends a finished slew. */

@@ -128,16 +128,19 @@ static bool exchange(struct world *w, size_t i, struct nts_sample *s)
 	return true;
 }
 
-/* One poll of every source, then selection and the discipline. */
+/* One poll of every source, then selection, and the new samples of the
+ * survivors to the discipline (as ntsd's sources.c does). */
 static void poll_once(struct world *w)
 {
 	struct nts_select_cand c[MAX_SRC];
-	bool fresh = false;
+	struct nts_sample got[MAX_SRC];
+	bool have_new[MAX_SRC] = { false };
 	for (size_t i = 0; i < w->nsrc; i++) {
-		struct nts_sample s;
-		if (exchange(w, i, &s) && nts_filter_add(&w->filt[i], &s)) {
+		if (exchange(w, i, &got[i])) {
+			got[i].corr = nts_disc_correction(&w->disc, got[i].time);
+			nts_filter_add(&w->filt[i], &got[i]);
 			w->have[i] = true;
-			fresh = true;
+			have_new[i] = true;
 		}
 		const struct nts_filter *f = &w->filt[i];
 		c[i] = (struct nts_select_cand){
@@ -150,11 +153,15 @@ static void poll_once(struct world *w)
 	for (size_t i = 0; i < w->nsrc; i++)
 		w->last_tally[i] = c[i].tally;
 	w->sys_peer = r.sys_peer;
-	if (n == 0 || !fresh)
+	if (n == 0)
 		return;
-	struct nts_disc_action a;
-	nts_disc_update(&w->disc, w->L, r.offset, r.jitter, &a);
-	apply(w, &a);
+	for (size_t i = 0; i < w->nsrc; i++) {
+		if (!have_new[i] || (c[i].tally != '*' && c[i].tally != '+'))
+			continue;
+		struct nts_disc_action a;
+		nts_disc_update(&w->disc, w->L, &got[i], (unsigned)i, &a);
+		apply(w, &a);
+	}
 }
 
 /* Run for secs of true time; returns the largest |true - local| seen after
