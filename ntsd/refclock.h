@@ -74,8 +74,9 @@ struct ntsd_refclock {
 	bool up;                 /* init succeeded and not failed since */
 	/* samples of the current poll interval, each as offset + the
 	 * discipline's correction when taken (a frame that slewing does not
-	 * move), brought back to the present when the interval closes */
+	 * move) and its time, brought to the present when the interval closes */
 	double off[NTSD_REFCLOCK_MAX_SAMPLES];
+	double t[NTSD_REFCLOCK_MAX_SAMPLES];
 	size_t n;
 	int leap;
 	struct timespec newest;
@@ -129,6 +130,9 @@ struct ntsd_refclock_sink {
 	void (*update)(void *arg, struct ntsd_refclock *rc, bool fresh);
 	/* The discipline's total correction at monotonic time now (NULL: 0). */
 	double (*correction)(void *arg, double now);
+	/* The clock's own frequency error the discipline believes in, s/s:
+	 * in the uncorrected frame an offset grows by it (NULL: 0). */
+	double (*frequency)(void *arg);
 	void *arg;
 };
 void ntsd_refclock_set_sink(const struct ntsd_refclock_sink *sink);

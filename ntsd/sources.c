@@ -207,8 +207,9 @@ static void src_of(const struct slot *sl, struct src *o)
 	o->usable = sl->have_est && !rc->conf.noselect && ntsd_refclock_reachable(rc) &&
 		    rc->meas.leap != NTP_LEAP_UNSYNC;
 	/* our own hardware, not the network: no one can forge it, so it takes
-	 * part with the NTS sources (as chrony counts refclocks) */
-	o->authenticated = true;
+	 * part with whichever group selection uses (the NTS sources while one
+	 * is usable, else the plain ones), never alone against the others: a
+	 * receiver gone wrong must be outvoted (set in reselect) */
 	o->prefer = rc->conf.prefer;
 	o->stratum = 0;
 	o->leap = rc->meas.leap;
@@ -299,6 +300,12 @@ static void reselect(const struct slot *from, const struct nts_sample *sample)
 		c[i].root_distance = (o->root_delay + b->delay) / 2 + o->root_disp +
 				     nts_filter_dispersion(o->filt, now) + c[i].jitter;
 	}
+	bool nts_usable = false;
+	for (size_t i = 0; i < S.n; i++)
+		nts_usable |= S.s[i].a && c[i].usable && c[i].authenticated;
+	for (size_t i = 0; i < S.n; i++)
+		if (S.s[i].rc)
+			c[i].authenticated = nts_usable;
 	struct nts_select_result r;
 	size_t ns = nts_select_run(c, S.n, &r);
 	for (size_t i = 0; i < S.n; i++) {
@@ -424,13 +431,20 @@ static double refclock_correction(void *arg, double now)
 	return nts_disc_correction(&S.disc, now);
 }
 
+static double refclock_frequency(void *arg)
+{
+	(void)arg;
+	return S.disc.base_freq;
+}
+
 static void start_refclocks(void)
 {
 	const struct ntsd_config *cfg = &S.d->cfg;
 	if (cfg->nrefclock == 0)
 		return;
 	struct ntsd_refclock_sink sink = {
-		.update = refclock_update, .correction = refclock_correction, .arg = NULL,
+		.update = refclock_update, .correction = refclock_correction,
+		.frequency = refclock_frequency, .arg = NULL,
 	};
 	ntsd_refclock_set_sink(&sink);
 	for (size_t i = 0; i < cfg->nrefclock && S.n < NTSD_STATUS_MAX_SOURCES; i++) {

@@ -540,33 +540,94 @@ END_TEST
 
 START_TEST(core_refclock_and_server)
 {
-	/* a refclock with a plain server that agrees: the refclock (stratum 0,
-	 * counted as authenticated) is the system peer and the plain server is
-	 * held back; when the refclock goes silent the server takes over and
-	 * ntsd answers stratum 2 with the server's address as refid */
+	/* a refclock with two plain servers that agree: all take part, the
+	 * refclock (stratum 0) is the system peer; when it jumps 0.5 s (a
+	 * receiver gone wrong) the servers outvote it; when it goes silent
+	 * they keep the time, and ntsd answers stratum 2 with the address of
+	 * a server as refid */
 	reset();
 	fake_server_up = true;
 	fake_server_offset = 0.0002;
 	fake_offset[0] = 0.0001;
-	start("refclock shm unit 0 refid GPS minpoll 2\nserver 127.0.0.1 iburst\n");
+	start("refclock shm unit 0 refid GPS minpoll 2\nserver 127.0.0.1 iburst\nserver 127.0.0.2\n");
 	ck_assert_ptr_nonnull(fake_assoc);
 	advance(fake_now + 4.5);
 	struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
-	ck_assert_uint_eq(status(st), 2);
+	ck_assert_uint_eq(status(st), 3);
 	ck_assert_str_eq(st[0].name, "SHM(0)");
 	ck_assert_int_eq(st[0].tally, '*');
-	ck_assert_int_eq(st[1].tally, '#');
+	ck_assert_int_eq(st[1].tally, '+');
+	ck_assert_int_eq(st[2].tally, '+');
 	struct ntp_hdr h = served();
 	ck_assert_uint_eq(h.stratum, 1);
 	ck_assert_uint_eq(h.refid, 0x47505300u);
+	fake_offset[0] = 0.5;
+	advance(fake_now + 4);
+	status(st);
+	ck_assert_int_eq(st[0].tally, 'x');
+	ck_assert(st[1].tally == '*' || st[2].tally == '*');
+	ck_assert_uint_eq(served().stratum, 2);
+	/* the falseticker's next measurements do not feed the servers'
+	 * unchanged estimate to the discipline again (no clock update) */
+	struct ntsd_system_status sys0, sys1;
+	ntsd_status_system(&sys0);
+	advance(fake_now + 8);
+	ntsd_status_system(&sys1);
+	ck_assert(sys1.reftime == sys0.reftime);
+	ck_assert_int_eq(st[0].tally, 'x');
+	fake_offset[0] = 0.0001;
 	fake_silent[0] = true;
 	advance(fake_now + 8);
 	status(st);
 	ck_assert_int_eq(st[0].tally, ' ');
-	ck_assert_int_eq(st[1].tally, '*');
+	ck_assert(st[1].tally == '*' || st[2].tally == '*');
 	h = served();
 	ck_assert_uint_eq(h.stratum, 2);
-	ck_assert_uint_eq(h.refid, 0x7f000001u);
+	ck_assert(h.refid == 0x7f000001u || h.refid == 0x7f000002u);
+}
+END_TEST
+
+/* The discipline corrects a 100 ppm clock: corrections grow at 100 ppm and
+ * the clock's own drift cancels them, so a refclock that reads a constant
+ * offset must measure that constant, not the mean age of its samples times
+ * 100 ppm (0.8 ms at poll 4, as clknetsim's bench-refclock first showed). */
+static struct ntsd_refclock *sink_rc;
+static bool sink_fresh;
+static void sink_update(void *arg, struct ntsd_refclock *rc, bool fresh)
+{
+	(void)arg;
+	sink_rc = rc;
+	sink_fresh = fresh;
+}
+static double sink_corr(void *arg, double now)
+{
+	(void)arg;
+	return 1e-4 * (now - 1000.0);
+}
+static double sink_freq(void *arg)
+{
+	(void)arg;
+	return 1e-4;
+}
+
+START_TEST(core_frame_of_a_corrected_clock)
+{
+	reset();
+	ck_assert_int_eq(parse(&cfg, "refclock shm unit 0 refid GPS\n"), 0);
+	struct ntsd_refclock_sink sk = { .update = sink_update, .correction = sink_corr,
+					 .frequency = sink_freq, .arg = NULL };
+	ntsd_refclock_set_sink(&sk);
+	fake_offset[0] = 0.001;
+	sink_rc = NULL;
+	struct ntsd_refclock *rc = ntsd_refclock_new(&cfg.refclock[0], 5);
+	ck_assert_ptr_nonnull(rc);
+	advance(fake_now + 16.5);
+	ck_assert_ptr_eq(sink_rc, rc);
+	ck_assert(sink_fresh);
+	ck_assert_uint_eq(rc->meas.nsamples, 16);
+	ck_assert_msg(fabs(rc->meas.offset - 0.001) < 1e-9, "offset %.9f", rc->meas.offset);
+	ntsd_refclock_free(rc);
+	ntsd_refclock_set_sink(NULL);
 }
 END_TEST
 
@@ -616,6 +677,7 @@ static Suite *refclock_suite(void)
 	tcase_add_test(t, core_select_pps_lock_noselect_prefer);
 	tcase_add_test(t, core_refclock_and_server);
 	tcase_add_test(t, core_device_retry);
+	tcase_add_test(t, core_frame_of_a_corrected_clock);
 	tcase_add_test(t, refid_word);
 	suite_add_tcase(s, t);
 	return s;
