@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "common/tls_fd.h"
 #include "loadgen.h"
 #include "nts/err.h"
 
@@ -71,7 +73,7 @@ static void conn_fail(struct ke_ctx *k, struct ke_conn *c, const char *what)
 static void start_tls(struct ke_ctx *k, struct ke_conn *c)
 {
 	struct nts_tls_client_opts to = {.sni = k->o->sni, .verify = true};
-	if (nts_tls_client_new(k->creds, c->fd, &to, &c->tls) != NTS_OK) {
+	if (nts_tls_client_new(k->creds, tls_fd_transport(c->fd), &to, &c->tls) != NTS_OK) {
 		conn_fail(k, c, "cannot create a TLS session");
 		return;
 	}
@@ -224,7 +226,7 @@ static void ke_loop(struct ke_ctx *k, struct ke_conn *cs, unsigned n, uint64_t w
 	struct pollfd pfd[LG_MAX_CONNS];
 	unsigned idx[LG_MAX_CONNS];
 	for (;;) {
-		double now = lg_now();
+		double now = mono_now();
 		if (now >= until || (want && k->done >= want))
 			return;
 		unsigned np = 0;
@@ -311,26 +313,26 @@ int lg_ke_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg_
 	struct ke_conn *cs = conns_new(n);
 	if (!cs)
 		return NTS_E_NOMEM;
-	double t = lg_now();
+	double t = mono_now();
 	if (o->warmup > 0)
 		ke_loop(&k, cs, n, 0, t + o->warmup);
 	uint64_t done0 = k.done, failed0 = k.failed;
 	double cpu0 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
 	double self0 = lg_self_cpu(), busy0 = lg_system_busy();
-	double t0 = lg_now(), next = t0 + 1;
+	double t0 = mono_now(), next = t0 + 1;
 	uint64_t last = k.done;
-	while (lg_now() < t0 + o->duration) {
+	while (mono_now() < t0 + o->duration) {
 		double until = next < t0 + o->duration ? next : t0 + o->duration;
 		ke_loop(&k, cs, n, 0, until);
-		if (o->per_second && lg_now() >= next) {
+		if (o->per_second && mono_now() >= next) {
 			lg_msg("  %.0f s: %llu handshakes", next - t0, (unsigned long long)(k.done - last));
 			last = k.done;
 			next += 1;
-		} else if (lg_now() >= next) {
+		} else if (mono_now() >= next) {
 			next += 1;
 		}
 	}
-	r->seconds = lg_now() - t0;
+	r->seconds = mono_now() - t0;
 	double cpu1 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
 	r->gen_cpu = lg_self_cpu() - self0;
 	r->sys_busy = busy0 >= 0 ? lg_system_busy() - busy0 : -1;

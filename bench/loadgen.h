@@ -92,7 +92,6 @@ int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg
 
 /* ---- util (main.c) */
 
-double lg_now(void);
 /* CPU seconds (user + system) of pid and its descendants, < 0 on error. */
 double lg_proc_cpu(pid_t pid);
 /* Busy CPU seconds of the whole machine so far (/proc/stat), < 0 on error. */

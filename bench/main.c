@@ -12,15 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nts/num.h"
+#include "common/mono.h"
+#include "common/tlscreds.h"
 #include "loadgen.h"
 #include "nts/err.h"
-
-double lg_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void lg_msg(const char *fmt, ...)
 {
@@ -172,9 +168,7 @@ static void usage(FILE *f)
 
 static bool num(const char *s, double lo, double hi, double *v)
 {
-	char *end;
-	*v = strtod(s, &end);
-	return *s && !*end && *v >= lo && *v <= hi;
+	return nts_num_double(s, lo, hi, v, NULL, 0) == NTS_OK;
 }
 
 static int parse(int argc, char **argv, struct lg_opts *o)
@@ -303,7 +297,7 @@ int main(int argc, char **argv)
 	struct nts_tls_creds *creds = NULL;
 	char err[256];
 	if (o.mode != LG_PLAIN &&
-	    nts_tls_client_creds_new(o.ca, &creds, err, sizeof err) != NTS_OK) {
+	    tlscreds_client(o.ca, &creds, err, sizeof err) != NTS_OK) {
 		lg_msg("trust anchors: %s", err);
 		return 2;
 	}

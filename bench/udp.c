@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "loadgen.h"
 #include "nts/buf.h"
 #include "nts/err.h"
@@ -381,10 +382,10 @@ static void expire(struct udp_ctx *u, double now)
 static void run(struct udp_ctx *u, double until, size_t pool_goal, bool paced)
 {
 	const struct lg_opts *o = u->o;
-	double next_expire = lg_now() + 0.05;
-	double scheduled = 0, start = lg_now();
+	double next_expire = mono_now() + 0.05;
+	double scheduled = 0, start = mono_now();
 	for (;;) {
-		double now = u->now = lg_now();
+		double now = u->now = mono_now();
 		if (now >= until || (pool_goal && u->pool.count >= pool_goal))
 			return;
 		unsigned per_sock = (unsigned)(u->cwnd / u->nsock) ? (unsigned)(u->cwnd / u->nsock) : 1;
@@ -501,7 +502,7 @@ static int seed_pool(struct udp_ctx *u, struct nts_tls_creds *creds)
 	unsigned kes = o->kes ? o->kes : 1;
 	if (kes > LG_MAX_SESSIONS)
 		kes = LG_MAX_SESSIONS;
-	lg_ke_run(o, creds, kes < 4 ? kes : 4, kes, lg_now() + 10 * o->timeout + 5, on_ke, u, &ke);
+	lg_ke_run(o, creds, kes < 4 ? kes : 4, kes, mono_now() + 10 * o->timeout + 5, on_ke, u, &ke);
 	if (u->nsess == 0) {
 		lg_msg("no usable NTS-KE session");
 		return NTS_E_TLS;
@@ -514,7 +515,7 @@ static int seed_pool(struct udp_ctx *u, struct nts_tls_creds *creds)
 	if (rc != NTS_OK)
 		return rc;
 	u->low_water = goal;
-	run(u, lg_now() + 20, goal, false);
+	run(u, mono_now() + 20, goal, false);
 	lg_msg("cookie pool: %zu cookies after %llu Placeholder requests (%llu lost, %llu bad)",
 	       u->pool.count, (unsigned long long)u->c.refills, (unsigned long long)u->c.lost,
 	       (unsigned long long)u->c.bad);
@@ -538,7 +539,7 @@ int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg
 		return rc;
 	char info[sizeof u.c.info];
 	memcpy(info, u.c.info, sizeof info);
-	double t = lg_now();
+	double t = mono_now();
 	if (o->warmup > 0)
 		run(&u, t + o->warmup, 0, true);
 	memset(&u.c, 0, sizeof u.c);
@@ -547,16 +548,16 @@ int lg_udp_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg
 	u.cwnd_n = 0;
 	double cpu0 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
 	double self0 = lg_self_cpu(), busy0 = lg_system_busy();
-	double t0 = lg_now(), end = t0 + o->duration;
+	double t0 = mono_now(), end = t0 + o->duration;
 	uint64_t last = 0;
-	for (int sec = 1; lg_now() < end; sec++) {
+	for (int sec = 1; mono_now() < end; sec++) {
 		double until = t0 + sec < end ? t0 + sec : end;
 		run(&u, until, 0, true);
 		if (o->per_second)
 			lg_msg("  %d s: %llu responses", sec, (unsigned long long)(u.c.ok + u.c.unverified - last));
 		last = u.c.ok + u.c.unverified;
 	}
-	r->seconds = lg_now() - t0;
+	r->seconds = mono_now() - t0;
 	double cpu1 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
 	r->gen_cpu = lg_self_cpu() - self0;
 	r->sys_busy = busy0 >= 0 ? lg_system_busy() - busy0 : -1;

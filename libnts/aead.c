@@ -1,15 +1,17 @@
-/* AES-SIV-CMAC (RFC 5297) for NTS through GnuTLS; with tls.c, the only file that sees GnuTLS. */
+/* AES-SIV-CMAC (RFC 5297) for NTS through GnuTLS; with the tls_*.c files, the only ones that see GnuTLS. */
 #include <config.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
 #include "nts/aead.h"
 #include "nts/err.h"
+#include "nts/num.h"
 
 /* IANA "AEAD Algorithms" entries NTS may negotiate (RFC 8915 section 5.1).
  * Only the two SIV-CMAC variants have a GnuTLS backend: 384 has no GnuTLS
@@ -56,6 +58,21 @@ const char *nts_aead_name(uint16_t id)
 {
 	const struct aead_info *i = aead_lookup(id);
 	return i ? i->name : NULL;
+}
+
+int nts_aead_from_name(const char *s)
+{
+	uint64_t id;
+	if (!s)
+		return -1;
+	if (nts_num_uint(s, 0, 65535, &id, NULL, 0) == NTS_OK)
+		return (int)id;
+	/* the registry's name, with or without its "AEAD_" */
+	const char *bare = strncasecmp(s, "AEAD_", 5) == 0 ? s + 5 : s;
+	for (size_t i = 0; i < sizeof aead_table / sizeof aead_table[0]; i++)
+		if (strcasecmp(bare, aead_table[i].name + 5) == 0)
+			return aead_table[i].id;
+	return -1;
 }
 
 uint16_t nts_aead_id(const struct nts_aead *a)

@@ -1,45 +1,20 @@
-/* The one log API: a level filter in front of a replaceable sink. */
+/* The one log API: a level filter in front of the program's sink (libnts
+ * writes nowhere itself; common/logsink.c has the stderr sink). */
 #include <config.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "nts/log.h"
 
 #define LOG_LINE_MAX 1024
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static nts_log_sink log_sink;   /* NULL: the stderr sink */
+static nts_log_sink log_sink;   /* NULL: messages go nowhere (no I/O here) */
 static void *log_ctx;
 static int log_level = NTS_LOG_INFO;
-
-/* One write() per line so lines from several threads do not interleave;
- * an over-long message is cut and still ends in a newline. */
-static void stderr_sink(const char *tag, const char *msg)
-{
-	char line[LOG_LINE_MAX + 64];
-	int n = tag ? snprintf(line, sizeof line, "%s: %s\n", tag, msg)
-		    : snprintf(line, sizeof line, "%s\n", msg);
-	if (n < 0)
-		return;
-	size_t len = (size_t)n;
-	if (len >= sizeof line) {
-		len = sizeof line - 1;
-		line[len - 1] = '\n';
-	}
-	size_t off = 0;
-	for (int tries = 0; off < len && tries < 8; tries++) {
-		ssize_t w = write(STDERR_FILENO, line + off, len - off);
-		if (w < 0 && errno != EINTR)
-			return;
-		if (w > 0)
-			off += (size_t)w;
-	}
-}
 
 void nts_log_set_sink(nts_log_sink sink, void *ctx)
 {
@@ -97,8 +72,6 @@ void nts_vlog(int level, const char *tag, const char *fmt, va_list ap)
 	pthread_mutex_unlock(&log_lock);
 	if (sink)
 		sink(ctx, level, tag, msg);
-	else
-		stderr_sink(tag, msg);
 }
 
 void nts_log(int level, const char *tag, const char *fmt, ...)

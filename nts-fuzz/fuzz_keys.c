@@ -10,6 +10,8 @@
 #include "nts/aead.h"
 #include "nts/buf.h"
 #include "nts/cookie.h"
+#include "nts/crc32.h"
+#include "nts/keyfile.h"
 #include "nts/err.h"
 #include "nts/ntske.h"
 #include "nts/ntp.h"
@@ -40,18 +42,6 @@ static size_t old15_len, old17_len;
 static struct nts_aead *aeads[2][2];
 
 /* CRC-32 (IEEE) as the key file's end line carries it. */
-static uint32_t crc32_ieee(const char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < n; i++) {
-		c ^= (uint8_t)p[i];
-		for (int b = 0; b < 8; b++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-	}
-	return ~c;
-}
-
-/* Replace the ring's keys with ids 1..n; key i is octets 16*i + j. */
 static void load_fixed_keys(unsigned n)
 {
 	char text[1024];
@@ -62,17 +52,9 @@ static void load_fixed_keys(unsigned n)
 			len += (size_t)snprintf(text + len, sizeof text - len, "%02x", (16 * i + j) & 0xff);
 		text[len++] = '\n';
 	}
-	uint32_t crc = crc32_ieee(text, len);
+	uint32_t crc = nts_crc32(text, len);
 	len += (size_t)snprintf(text + len, sizeof text - len, "end %u %08x\n", n, (unsigned)crc);
-	const char *tmp = getenv("TMPDIR");
-	char path[512];
-	snprintf(path, sizeof path, "%s/nts-fuzz-keys.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	int fd = mkstemp(path);
-	FUZZ_SETUP(fd >= 0);
-	FUZZ_SETUP(write(fd, text, len) == (ssize_t)len);
-	close(fd);
-	int rc = nts_cookie_ring_load(ring, path);
-	unlink(path);
+	int rc = nts_keyfile_load(ring, text, len);
 	FUZZ_SETUP(rc == NTS_OK);
 }
 

@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nts/hostport.h"
+#include "common/mono.h"
+#include "common/tls_fd.h"
 #include "netfuzz.h"
 #include "nts/aead.h"
 #include "nts/err.h"
@@ -53,13 +56,6 @@ void rng_bytes(struct rng *r, uint8_t *out, size_t n)
 
 /* ---- time */
 
-double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -69,7 +65,7 @@ void sleep_ms(unsigned ms)
 
 static int ms_until(double deadline)
 {
-	double left = deadline - now_mono();
+	double left = deadline - mono_now();
 	return left <= 0 ? 0 : (int)(left * 1000.0) + 1;
 }
 
@@ -123,30 +119,12 @@ uint16_t endpoint_port(const struct endpoint *ep)
 bool endpoint_parse(const char *s, struct endpoint *ep, char *err, size_t errlen)
 {
 	char host[64];
-	const char *colon;
+	uint16_t port;
 	memset(ep, 0, sizeof *ep);
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof host) {
-			snprintf(err, errlen, "%s: expected [ADDRESS]:PORT", s);
-			return false;
-		}
-		memcpy(host, s + 1, (size_t)(close - s - 1));
-		host[close - s - 1] = '\0';
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || (size_t)(colon - s) >= sizeof host) {
-			snprintf(err, errlen, "%s: expected HOST:PORT", s);
-			return false;
-		}
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-	}
-	char *end;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (!colon[1] || *end || port == 0 || port > 65535) {
-		snprintf(err, errlen, "%s: bad port", s);
+	if (nts_hostport_parse(s, host, sizeof host, &port, err, errlen) != NTS_OK)
+		return false;
+	if (port == 0) {
+		snprintf(err, errlen, "%s: expected HOST:PORT or [ADDRESS]:PORT", s);
 		return false;
 	}
 	if (strcmp(host, "localhost") == 0)
@@ -213,7 +191,7 @@ int ke_connect(const struct endpoint *ep, struct nts_tls_creds *creds, double de
 		return NTS_E_IO;
 	}
 	struct nts_tls_client_opts o = { .sni = NULL, .verify = false };
-	int rc = nts_tls_client_new(creds, c->fd, &o, &c->tls);
+	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), &o, &c->tls);
 	if (rc == NTS_OK)
 		while ((rc = nts_tls_handshake(c->tls)) == NTS_E_TLS_AGAIN &&
 		       wait_fd(c->fd, nts_tls_want_write(c->tls), deadline))
@@ -264,7 +242,7 @@ int ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, unsigned drip_ms,
 		int rc = send_piece(c, buf + i, 1, deadline);
 		if (rc != NTS_OK)
 			return rc;
-		if (now_mono() + drip_ms / 1000.0 > deadline)
+		if (mono_now() + drip_ms / 1000.0 > deadline)
 			return NTS_E_TLS_AGAIN;
 		sleep_ms(drip_ms);
 	}
@@ -313,7 +291,7 @@ long udp_exchange(const struct endpoint *ep, const uint8_t *pkt, size_t len, uin
 		/* a datagram larger than the socket allows is a case, not an error */
 		return errno == EMSGSIZE ? 0 : -1;
 	}
-	double deadline = now_mono() + timeout_ms / 1000.0;
+	double deadline = mono_now() + timeout_ms / 1000.0;
 	long n = 0;
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
@@ -349,7 +327,7 @@ static void session_aeads(struct ke_session *s)
 int ke_session_new(struct ke_session *s, const struct endpoint *ke, uint16_t ntp_port,
 		   struct nts_tls_creds *creds, double timeout, char *err, size_t errlen)
 {
-	double deadline = now_mono() + timeout;
+	double deadline = mono_now() + timeout;
 	struct ke_conn c;
 	uint8_t req[256], resp_buf[NTSKE_MAX_MESSAGE];
 	size_t rlen;

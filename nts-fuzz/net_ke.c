@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "netfuzz.h"
 #include "nts/err.h"
 #include "nts/ntske.h"
@@ -31,7 +32,7 @@ static void run_parallel(const struct endpoint *ep, struct nts_tls_creds *creds,
 		snprintf(out, cap, "out-of-memory");
 		return;
 	}
-	double deadline = now_mono() + timeout_ms / 1000.0 + 1.0;
+	double deadline = mono_now() + timeout_ms / 1000.0 + 1.0;
 	for (unsigned i = 0; i < count; i++) {
 		conns[i].fd = -1;
 		conns[i].tls = NULL;
@@ -51,7 +52,7 @@ static void run_parallel(const struct endpoint *ep, struct nts_tls_creds *creds,
 static void run_notls(const struct endpoint *ep, const uint8_t *p, size_t n, unsigned timeout_ms,
 		      char *out, size_t cap)
 {
-	double deadline = now_mono() + timeout_ms / 1000.0;
+	double deadline = mono_now() + timeout_ms / 1000.0;
 	int fd = tcp_connect(ep, deadline);
 	if (fd < 0) {
 		snprintf(out, cap, "notls-connect-failed");
@@ -61,7 +62,7 @@ static void run_notls(const struct endpoint *ep, const uint8_t *p, size_t n, uns
 	(void)w;
 	uint8_t buf[512];
 	struct pollfd pf = { fd, POLLIN, 0 };
-	int ms = (int)((deadline - now_mono()) * 1000);
+	int ms = (int)((deadline - mono_now()) * 1000);
 	if (poll(&pf, 1, ms > 0 ? ms : 0) != 1)
 		snprintf(out, cap, "notls-timeout");
 	else {
@@ -93,7 +94,7 @@ void ke_run_case(const struct endpoint *ep, struct nts_tls_creds *creds, const u
 		return;
 	}
 	/* a drip of a long message is cut off by its own deadline */
-	double deadline = now_mono() + timeout_ms / 1000.0 + (d == KE_DELIVER_DRIP ? 3.0 : 0.0);
+	double deadline = mono_now() + timeout_ms / 1000.0 + (d == KE_DELIVER_DRIP ? 3.0 : 0.0);
 	if (ke_connect(ep, creds, deadline, &conn, err, sizeof err) != NTS_OK) {
 		snprintf(out, cap, "handshake-failed");
 		return;
@@ -134,7 +135,7 @@ void ke_run_case(const struct endpoint *ep, struct nts_tls_creds *creds, const u
 		snprintf(out, cap, "out-of-memory");
 		return;
 	}
-	long got = ke_recv_message(&conn, resp, rcap, now_mono() + timeout_ms / 1000.0, &end);
+	long got = ke_recv_message(&conn, resp, rcap, mono_now() + timeout_ms / 1000.0, &end);
 	ke_close(&conn, false);
 	ke_classify(resp, got > 0 ? (size_t)got : 0, end, out, cap);
 	free(resp);
@@ -190,7 +191,7 @@ bool ke_alive(const struct endpoint *ep, struct nts_tls_creds *creds, double wai
 {
 	static struct ke_session s;
 	char err[256];
-	double end = now_mono() + wait_s;
+	double end = mono_now() + wait_s;
 	do {
 		memset(&s, 0, sizeof s);
 		if (ke_session_new(&s, ep, 0, creds, 3.0, err, sizeof err) == NTS_OK) {
@@ -201,6 +202,6 @@ bool ke_alive(const struct endpoint *ep, struct nts_tls_creds *creds, double wai
 		if (getenv("NTS_FUZZ_DEBUG"))
 			fprintf(stderr, "liveness: %s\n", err);
 		sleep_ms(500);
-	} while (now_mono() < end);
+	} while (mono_now() < end);
 	return false;
 }

@@ -5,6 +5,7 @@
  *   nts-fuzz serve  --ke-port P --ntp-port Q --cert F --key F --duration S */
 #include <config.h>
 
+#include <limits.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -16,10 +17,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/opt.h"
+#include "common/mono.h"
+#include "common/tlscreds.h"
 #include "netfuzz.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "nts/tls.h"
+
+#define P "nts-fuzz"
 
 /* ---- histogram */
 
@@ -104,7 +110,7 @@ struct nts_tls_creds *client_creds(const struct fuzz_opts *o)
 {
 	struct nts_tls_creds *c = NULL;
 	char err[256];
-	if (nts_tls_client_creds_new(o->ca, &c, err, sizeof err) != NTS_OK) {
+	if (tlscreds_client(o->ca, &c, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "nts-fuzz: TLS client credentials: %s\n", err);
 		return NULL;
 	}
@@ -156,9 +162,9 @@ int cmd_net(struct fuzz_opts *o)
 	}
 	if (o->proto_ntp)
 		printf("nts-fuzz net: NTP at %s, AEAD %u, %zu cookies\n", sess.ntp.text, sess.aead, sess.ncookies);
-	double start = now_mono(), end = start + o->duration;
+	double start = mono_now(), end = start + o->duration;
 	unsigned burst_no = 0;
-	while (!dead && now_mono() < end && (!o->max_cases || cases < o->max_cases)) {
+	while (!dead && mono_now() < end && (!o->max_cases || cases < o->max_cases)) {
 		static char outs[1024][96];
 		for (unsigned i = 0; i < o->burst && b.n < 1024; i++) {
 			size_t n = gen_case(&r, o->proto_ntp, buf, sizeof buf);
@@ -194,7 +200,7 @@ int cmd_net(struct fuzz_opts *o)
 		burst_free(&b);
 		burst_no++;
 	}
-	double secs = now_mono() - start;
+	double secs = mono_now() - start;
 	printf("nts-fuzz net report: target %s proto %s seed %" PRIu64 "\n", t->text, proto, o->seed);
 	printf("  cases %lu in %.1fs (%.1f execs/s), liveness checks %lu, findings %lu (hangs %lu)%s\n",
 	       cases, secs, secs > 0 ? cases / secs : 0.0, checks, findings, hangs,
@@ -236,10 +242,10 @@ int cmd_diff(struct fuzz_opts *o)
 	for (size_t i = 0; i < o->ntargets; i++)
 		printf(" %c=%s", (int)('A' + i), o->targets[i].text);
 	printf("\n");
-	double end = now_mono() + o->duration;
+	double end = mono_now() + o->duration;
 	static struct burst b;
 	static char outs[4][1024][96], ops[1024][128];
-	while (now_mono() < end && (!o->max_cases || cases < o->max_cases)) {
+	while (mono_now() < end && (!o->max_cases || cases < o->max_cases)) {
 		while (b.n < o->burst) {
 			size_t n = gen_case(&r, o->proto_ntp, buf, sizeof buf);
 			/* parallel floods and drips say more about timing than parsing */
@@ -423,11 +429,31 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			}
 			o->proto_ntp = strcmp(optarg, "ntp") == 0;
 			break;
-		case 'd': o->duration = strtod(optarg, NULL); break;
-		case 's': o->seed = strtoull(optarg, NULL, 0); break;
-		case 'b': o->burst = (unsigned)strtoul(optarg, NULL, 10); burst_set = true; break;
-		case 'T': o->timeout_ms = (unsigned)strtoul(optarg, NULL, 10); timeout_set = true; break;
-		case 'm': o->max_cases = strtoul(optarg, NULL, 10); break;
+		case 'd':
+			if (!opt_double(P, "--duration", optarg, 0, 86400, &o->duration))
+				return -1;
+			break;
+		case 's':
+			if (!opt_uint(P, "--seed", optarg, 0, UINT64_MAX, &o->seed))
+				return -1;
+			break;
+		case 'b':
+			if (!opt_unsigned(P, "--burst", optarg, 1, 1024, &o->burst))
+				return -1;
+			burst_set = true;
+			break;
+		case 'T':
+			if (!opt_unsigned(P, "--timeout", optarg, 1, 600000, &o->timeout_ms))
+				return -1;
+			timeout_set = true;
+			break;
+		case 'm': {
+			uint64_t v;
+			if (!opt_uint(P, "--max-cases", optarg, 0, ULONG_MAX, &v))
+				return -1;
+			o->max_cases = (unsigned long)v;
+			break;
+		}
 		case 'n':
 			if (serve) {
 				if (!listen_arg(optarg, &o->listen_ntp, err, sizeof err)) {
@@ -435,7 +461,8 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 					return -1;
 				}
 			} else {
-				o->ntp_port = (uint16_t)strtoul(optarg, NULL, 10);
+				if (!opt_port(P, "--ntp-port", optarg, &o->ntp_port))
+					return -1;
 			}
 			break;
 		case 'f': o->findings = optarg; break;
@@ -448,9 +475,18 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			break;
 		case 'C': o->cert = optarg; break;
 		case 'k': o->key = optarg; break;
-		case 'r': o->rate = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'R': o->ke_rate = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'j': o->jobs = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'r':
+			if (!opt_unsigned(P, "--rate", optarg, 0, 100, &o->rate))
+				return -1;
+			break;
+		case 'R':
+			if (!opt_unsigned(P, "--ke-rate", optarg, 0, 100, &o->ke_rate))
+				return -1;
+			break;
+		case 'j':
+			if (!opt_unsigned(P, "--jobs", optarg, 1, 16, &o->jobs))
+				return -1;
+			break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "common/mono.h"
 #include "fuzz.h"
 #include "netfuzz.h"
 #include "nts/err.h"
@@ -131,7 +132,7 @@ void ntp_run_burst(struct ke_session *s, const struct endpoint *ke, struct nts_t
 		fds[i] = fd;
 		open_n++;
 	}
-	double deadline = now_mono() + timeout_ms / 1000.0;
+	double deadline = mono_now() + timeout_ms / 1000.0;
 	while (open_n > 0) {
 		struct pollfd p[1024];
 		size_t idx[1024], np = 0;
@@ -140,7 +141,7 @@ void ntp_run_burst(struct ke_session *s, const struct endpoint *ke, struct nts_t
 				p[np] = (struct pollfd){ fds[i], POLLIN, 0 };
 				idx[np++] = i;
 			}
-		int ms = (int)((deadline - now_mono()) * 1000.0);
+		int ms = (int)((deadline - mono_now()) * 1000.0);
 		if (ms <= 0 || poll(p, np, ms) <= 0)
 			break;
 		for (size_t k = 0; k < np; k++) {
@@ -166,12 +167,12 @@ bool ntp_alive(struct ke_session *s, const struct endpoint *ke, struct nts_tls_c
 {
 	static const uint8_t valid[5] = { FZ_TEMPLATE | FZ_UID, 16, 0, 0, 0 };
 	char out[64];
-	double end = now_mono() + wait_s;
+	double end = mono_now() + wait_s;
 	do {
 		ntp_run_case(s, ke, creds, ntp_port, valid, sizeof valid, 1000, out, sizeof out);
 		if (strcmp(out, "reply") == 0)
 			return true;
 		sleep_ms(200);
-	} while (now_mono() < end);
+	} while (mono_now() < end);
 	return false;
 }

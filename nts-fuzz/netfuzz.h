@@ -37,7 +37,6 @@ bool endpoint_is_loopback(const struct sockaddr *sa);
 void endpoint_set_port(struct endpoint *ep, uint16_t port);
 uint16_t endpoint_port(const struct endpoint *ep);
 
-double now_mono(void);
 void sleep_ms(unsigned ms);
 
 /* ---- KE over TLS, bounded by deadlines */

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "common/tls_fd.h"
+#include "common/tlscreds.h"
 #include "fuzz.h"
 #include "netfuzz.h"
 #include "nts/aead.h"
@@ -105,13 +108,13 @@ static void serve_ke(struct serve *sv, int lfd)
 	if (c.fd < 0)
 		return;
 	sv->ke_conns++;
-	double deadline = now_mono() + 3.0;
-	int rc = nts_tls_server_new(sv->creds, c.fd, &c.tls);
+	double deadline = mono_now() + 3.0;
+	int rc = nts_tls_server_new(sv->creds, tls_fd_transport(c.fd), &c.tls);
 	while (rc == NTS_OK || rc == NTS_E_TLS_AGAIN) {
 		if ((rc = nts_tls_handshake(c.tls)) != NTS_E_TLS_AGAIN)
 			break;
 		struct pollfd p = { c.fd, (short)(nts_tls_want_write(c.tls) ? POLLOUT : POLLIN), 0 };
-		if (now_mono() > deadline || poll(&p, 1, 100) < 0)
+		if (mono_now() > deadline || poll(&p, 1, 100) < 0)
 			break;
 	}
 	if (rc != NTS_OK) {
@@ -133,7 +136,7 @@ static void serve_ke(struct serve *sv, int lfd)
 	/* the first exchange is always valid, so the client reaches NTP */
 	if (sv->ke_conns == 1 || !rng_chance(&sv->r, sv->o->ke_rate)) {
 		hist_add(&sv->ke_act, "valid");
-		ke_send(&c, out, len, 0, now_mono() + 2.0);
+		ke_send(&c, out, len, 0, mono_now() + 2.0);
 		ke_close(&c, true);
 		return;
 	}
@@ -149,18 +152,18 @@ static void serve_ke(struct serve *sv, int lfd)
 		break;
 	case 2:
 		hist_add(&sv->ke_act, "drip");
-		ke_send(&c, out, len, 20, now_mono() + 2.0);
+		ke_send(&c, out, len, 20, mono_now() + 2.0);
 		break;
 	case 3:
 		hist_add(&sv->ke_act, "garbage");
 		rng_bytes(&sv->r, out, 64 + rng_below(&sv->r, 512));
-		ke_send(&c, out, 64, 0, now_mono() + 2.0);
+		ke_send(&c, out, 64, 0, mono_now() + 2.0);
 		break;
 	default:
 		len = ke_mutate_message(&sv->r, out, len, sizeof out);
 		snprintf(act, sizeof act, "mutated:%s", ke_mutation_name());
 		hist_add(&sv->ke_act, act);
-		ke_send(&c, out, len, 0, now_mono() + 2.0);
+		ke_send(&c, out, len, 0, mono_now() + 2.0);
 		break;
 	}
 	ke_close(&c, rng_chance(&sv->r, 50));
@@ -325,7 +328,7 @@ int cmd_serve(struct fuzz_opts *o)
 	struct nts_ring_config cfg = NTS_RING_CONFIG_DEFAULT;
 	sv.o = o;
 	rng_seed(&sv.r, o->seed);
-	if (nts_tls_server_creds_new(o->cert, o->key, &sv.creds, err, sizeof err) != NTS_OK) {
+	if (tlscreds_server(o->cert, o->key, &sv.creds, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "nts-fuzz serve: %s\n", err);
 		return 2;
 	}
@@ -346,8 +349,8 @@ int cmd_serve(struct fuzz_opts *o)
 	       " mutated, %.0fs\n", o->listen_ke.text, o->listen_ntp.text, o->seed, o->ke_rate, o->rate,
 	       o->duration);
 	fflush(stdout);
-	double start = now_mono(), end = start + o->duration;
-	while (now_mono() < end) {
+	double start = mono_now(), end = start + o->duration;
+	while (mono_now() < end) {
 		struct pollfd p[2] = { { kfd, POLLIN, 0 }, { ufd, POLLIN, 0 } };
 		if (poll(p, 2, 200) <= 0)
 			continue;
@@ -356,7 +359,7 @@ int cmd_serve(struct fuzz_opts *o)
 		if (p[0].revents & POLLIN)
 			serve_ke(&sv, kfd);
 	}
-	double secs = now_mono() - start;
+	double secs = mono_now() - start;
 	printf("nts-fuzz serve report: seed %" PRIu64 ", %.0fs\n", o->seed, secs);
 	printf("  NTS-KE connections %lu\n  requests seen:\n", sv.ke_conns);
 	hist_print(&sv.ke_req, "    ");

@@ -43,7 +43,7 @@ struct np_ke *np_ke_new(const struct np_addr *client, const struct np_addr *serv
 	return k;
 }
 
-static void ke_free(struct np_ke *k)
+static void np_ke_free(struct np_ke *k)
 {
 	for (int d = 0; d < 2; d++) {
 		np_tls13_dir_free(k->hs[d]);
@@ -464,5 +464,5 @@ void np_ke_finish(struct np_ctx *c, struct np_ke *k)
 				    (k->enc_records[1] > 0 && !k->decoded));
 		np_ke_print(c, k);
 	}
-	ke_free(k);
+	np_ke_free(k);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nts/hex.h"
 #include "nts/aead.h"
 #include "ke.h"
 
@@ -115,8 +116,8 @@ static void text_tree(FILE *out, const struct np_ke *k)
 	}
 	if (k->key_len) {
 		char h1[130], h2[130];
-		np_hex(k->c2s, k->key_len, h1, sizeof h1);
-		np_hex(k->s2c, k->key_len, h2, sizeof h2);
+		nts_hex_encode(k->c2s, k->key_len, h1, sizeof h1);
+		nts_hex_encode(k->s2c, k->key_len, h2, sizeof h2);
 		fprintf(out, "  C2S %s\n  S2C %s\n", h1, h2);
 	}
 }
@@ -257,9 +258,9 @@ static void json(struct np_ctx *c, const struct np_ke *k)
 	}
 	if (k->key_len) {
 		char h[130];
-		np_hex(k->c2s, k->key_len, h, sizeof h);
+		nts_hex_encode(k->c2s, k->key_len, h, sizeof h);
 		fprintf(out, ",\"c2s\":\"%s\"", h);
-		np_hex(k->s2c, k->key_len, h, sizeof h);
+		nts_hex_encode(k->s2c, k->key_len, h, sizeof h);
 		fprintf(out, ",\"s2c\":\"%s\"", h);
 	}
 	fprintf(out, ",\"verdict\":\"%s\",\"findings\":[", verdict(k));

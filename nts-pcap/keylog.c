@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "nts/hex.h"
 #include "nts/err.h"
 #include "capture.h"
 
@@ -42,24 +43,6 @@ static const char *const labels[NP_S_COUNT] = {
 	[NP_S_STS0] = "SERVER_TRAFFIC_SECRET_0",
 	[NP_S_EXPORTER] = "EXPORTER_SECRET",
 };
-
-static int hexn(const char *s, size_t n, uint8_t *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char ch = s[2 * i + (size_t)k];
-			int d = ch >= '0' && ch <= '9' ? ch - '0'
-				: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-				: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-			if (d < 0)
-				return -1;
-			v = v << 4 | d;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
 
 static struct session *session(struct np_keylog *kl, const uint8_t random[32], int file)
 {
@@ -99,13 +82,13 @@ static bool line(struct np_keylog *kl, int file, char *buf)
 	char *sec = sp2 + 1;
 	size_t slen = strcspn(sec, " \r\n");
 	uint8_t r[32];
-	if (slen % 2 || slen == 0 || slen > 128 || hexn(rnd, 32, r))
+	if (slen % 2 || slen == 0 || slen > 128 || !nts_hex_decode(rnd, 32, r))
 		return false;
 	for (int l = 0; l < NP_S_COUNT; l++) {
 		if (strcmp(buf, labels[l]) != 0)
 			continue;
 		struct session *s = session(kl, r, file);
-		if (s && hexn(sec, slen / 2, s->sec.s[l]) == 0)
+		if (s && nts_hex_decode(sec, slen / 2, s->sec.s[l]))
 			s->sec.len[l] = (uint8_t)(slen / 2);
 		return true;
 	}

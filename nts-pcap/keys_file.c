@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "nts/aead.h"
+#include "nts/hex.h"
 #include "nts/err.h"
 #include "nts/ntske.h"
 #include "np.h"
@@ -29,51 +30,6 @@ struct kset {
 	uint8_t cookies[KF_MAX_COOKIES][NTS_COOKIE_MAX];
 	size_t cookie_len[KF_MAX_COOKIES];
 };
-
-static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = 0;
-	int hi = -1;
-	for (; *s; s++) {
-		int c = (unsigned char)*s, v;
-		if (isspace(c) || c == ':')
-			continue;
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v = c - 'A' + 10;
-		else
-			return -1;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		if (n >= cap)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	if (hi >= 0)
-		return -1;
-	*len = n;
-	return 0;
-}
-
-static int parse_aead(const char *v)
-{
-	char *end;
-	long id = strtol(v, &end, 10);
-	if (end != v && (*end == 0 || isspace((unsigned char)*end)))
-		return id >= 0 && id <= 65535 ? (int)id : -1;
-	for (int i = 0; i < 65536 && i < 64; i++) {
-		const char *n = nts_aead_name((uint16_t)i);
-		if (n && strcasecmp(n, v) == 0)
-			return i;
-	}
-	return -1;
-}
 
 /* Hand a complete set to the verifier; cookies bind it, or it floats. */
 static int flush(struct np_verify *v, struct kset *s, int src, size_t *nsets, const char *path,
@@ -110,13 +66,13 @@ static int line(struct np_verify *v, struct kset *s, int src, size_t *nsets, cha
 	if (rc)
 		return rc;
 	if (strcmp(key, "aead") == 0) {
-		int id = parse_aead(val);
+		int id = nts_aead_from_name(val);
 		if (id <= 0 || !nts_aead_key_len((uint16_t)id))
 			goto bad;
 		s->k.aead = (uint16_t)id;
 	} else if (strcmp(key, "c2s") == 0 || strcmp(key, "s2c") == 0) {
 		bool c2s = key[0] == 'c';
-		if (unhex(val, c2s ? s->k.c2s : s->k.s2c, sizeof s->k.c2s, &n) || n == 0)
+		if (nts_hex_decode_lax(val, c2s ? s->k.c2s : s->k.s2c, sizeof s->k.c2s, &n) != NTS_OK || n == 0)
 			goto bad;
 		if ((s->k.key_len && n != s->k.key_len))
 			goto bad;
@@ -128,7 +84,7 @@ static int line(struct np_verify *v, struct kset *s, int src, size_t *nsets, cha
 	} else if (strcmp(key, "cookie") == 0) {
 		if (s->ncookies >= KF_MAX_COOKIES)
 			return NTS_OK;
-		if (unhex(val, s->cookies[s->ncookies], NTS_COOKIE_MAX, &n) || n == 0)
+		if (nts_hex_decode_lax(val, s->cookies[s->ncookies], NTS_COOKIE_MAX, &n) != NTS_OK || n == 0)
 			goto bad;
 		s->cookie_len[s->ncookies++] = n;
 	}
@@ -186,6 +142,8 @@ int np_verify_load_keys_src(struct np_verify *v, const char *path, int src, char
 			*k = 0;
 		while (isspace((unsigned char)*val))
 			val++;
+		for (char *k = val + strlen(val); k > val && isspace((unsigned char)k[-1]); k--)
+			k[-1] = 0;
 		for (char *k = key; *k; k++)
 			*k = (char)tolower((unsigned char)*k);
 		rc = line(v, s, src, &nsets, key, val, where, err, errlen);

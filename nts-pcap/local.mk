@@ -24,7 +24,7 @@ nts_pcap_tests_check_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(CHECK_LIBS)
 nts_pcap_tests_check_nts_pcap_LDFLAGS = $(AM_LDFLAGS) -static
 # The program on the stored captures: options, key files, exit statuses, JSON schema.
 TESTS += nts-pcap/tests/test-cli.sh
-EXTRA_DIST += nts-pcap/tests/test-cli.sh nts-pcap/json-schema.json nts-pcap/validate-json.py
+EXTRA_DIST += nts-pcap/tests/test-cli.sh nts-pcap/json-schema.json
 # Agreement with tshark on the stored captures (skips without tshark).
 TESTS += nts-pcap/tests/tshark-stored.sh
 EXTRA_DIST += nts-pcap/tests/tshark-stored.sh

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nts/num.h"
 #include "nts/err.h"
 #include "capture.h"
 #include "np.h"
@@ -41,9 +42,8 @@ static void usage(FILE *out)
 
 static int add_port(uint16_t *ports, size_t *n, const char *arg)
 {
-	char *end;
-	long v = strtol(arg, &end, 10);
-	if (*end || v < 1 || v > 65535 || *n >= NP_MAX_PORTS) {
+	uint64_t v;
+	if (nts_num_uint(arg, 1, 65535, &v, NULL, 0) != NTS_OK || *n >= NP_MAX_PORTS) {
 		fprintf(stderr, "nts-pcap: bad port \"%s\"\n", arg);
 		return -1;
 	}
@@ -88,17 +88,17 @@ static int parse_args(int argc, char **argv, struct np_opts *o, struct args *a)
 	o->timeout = 10;
 	o->user = "nobody";
 	while ((ch = getopt_long(argc, argv, "i:c:Z:vqh", longopts, NULL)) != -1) {
-		char *end;
+		uint64_t u;
 		switch (ch) {
 		case 'i': a->iface = optarg; break;
 		case 'Z': o->user = optarg; break;
 		case 'c':
-			a->count = strtol(optarg, &end, 10);
-			if (end == optarg || *end || a->count < 1 || a->count > INT_MAX) {
+			if (nts_num_uint(optarg, 1, INT_MAX, &u, NULL, 0) != NTS_OK) {
 				fprintf(stderr, "nts-pcap: --count: give a packet count from 1 to %d "
 					"(got \"%s\")\n", INT_MAX, optarg);
 				return -1;
 			}
+			a->count = (long)u;
 			break;
 		case 'v': o->verbose = true; break;
 		case 'q': o->quiet = true; break;
@@ -115,9 +115,9 @@ static int parse_args(int argc, char **argv, struct np_opts *o, struct args *a)
 			break;
 		case O_SKEY: a->in.server_key = optarg; break;
 		case O_TIMEOUT:
-			o->timeout = strtod(optarg, &end);
 			/* a request must wait some time for its response to pair */
-			if (end == optarg || *end || !(o->timeout > 0) || o->timeout > 86400) {
+			if (nts_num_double(optarg, 0, 86400, &o->timeout, NULL, 0) != NTS_OK ||
+			    !(o->timeout > 0)) {
 				fprintf(stderr, "nts-pcap: --timeout: give a number of seconds above 0 "
 					"and up to 86400 (got \"%s\")\n", optarg);
 				return -1;

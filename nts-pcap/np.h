@@ -311,7 +311,6 @@ void np_out_cut_frame(struct np_ctx *c, size_t caplen, size_t wirelen);
 void np_json_str(FILE *out, const char *s);
 /* ISO 8601 UTC time with microseconds. */
 void np_time_str(const struct timespec *ts, char *buf, size_t len);
-void np_hex(const uint8_t *p, size_t n, char *buf, size_t len);
 /* Replace control and non-ASCII octets of wire text (SNI, ALPN, Server
  * records) with '.', so a hostile capture cannot drive the terminal. */
 void np_printable(char *s);

@@ -93,7 +93,7 @@ static int parse_auth(struct np_ntp *n, const struct np_ef *ef)
 	return NTS_OK;
 }
 
-static void nts_field(struct np_ntp *n, const struct np_ef *ef, size_t idx)
+static void np_nts_field(struct np_ntp *n, const struct np_ef *ef, size_t idx)
 {
 	switch (ef->type) {
 	case NTP_EF_UNIQUE_ID:
@@ -147,7 +147,7 @@ static void walk(struct np_ntp *n)
 		ef->body_len = e.body_len;
 		if (n->nauth)
 			n->auth_not_last = true;
-		nts_field(n, ef, n->nef);
+		np_nts_field(n, ef, n->nef);
 		n->nef++;
 	}
 	if (rc < 0) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nts/hex.h"
 #include "nts/err.h"
 #include "np.h"
 
@@ -28,18 +29,6 @@ void np_time_str(const struct timespec *ts, char *buf, size_t len)
 	for (int i = 6; i >= 1; i--, us /= 10)
 		frac[i] = (char)('0' + us % 10);
 	snprintf(buf, len, "%s%s", head, frac);
-}
-
-void np_hex(const uint8_t *p, size_t n, char *buf, size_t len)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t o = 0;
-	for (size_t i = 0; i < n && o + 2 < len; i++) {
-		buf[o++] = d[p[i] >> 4];
-		buf[o++] = d[p[i] & 15];
-	}
-	if (len)
-		buf[o < len ? o : len - 1] = 0;
 }
 
 void np_printable(char *s)
@@ -82,7 +71,7 @@ static const char *tri(int v)
 	return v < 0 ? "null" : v ? "true" : "false";
 }
 
-static void ntp_time(uint64_t ts, time_t pivot, char *buf, size_t len)
+static void np_ntp_time(uint64_t ts, time_t pivot, char *buf, size_t len)
 {
 	if (ts == 0) {
 		snprintf(buf, len, "0");
@@ -159,7 +148,7 @@ static void text_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef
 	fprintf(out, "  field 0x%04x %s, %u octets", ef->type, ef_name(ef->type), ef->len);
 	switch (ef->type) {
 	case NTP_EF_UNIQUE_ID:
-		np_hex(ef->body, ef->body_len < 16 ? ef->body_len : 16, hex, sizeof hex);
+		nts_hex_encode(ef->body, ef->body_len < 16 ? ef->body_len : 16, hex, sizeof hex);
 		fprintf(out, ": UID %zu octets %s%s", ef->body_len, hex, ef->body_len > 16 ? "..." : "");
 		break;
 	case NTP_EF_NTS_COOKIE:
@@ -211,10 +200,10 @@ static void text_packet(struct np_ctx *c, const struct np_frame *f, const struct
 	fprintf(out, "  root delay %.6f root dispersion %.6f refid %s%s\n",
 		ntp_short_to_double(h->root_delay), ntp_short_to_double(h->root_disp), r,
 		n->nak ? " (NTS NAK)" : "");
-	ntp_time(h->reftime, c->ts.tv_sec, t1, sizeof t1);
-	ntp_time(h->org, c->ts.tv_sec, t2, sizeof t2);
-	ntp_time(h->rec, c->ts.tv_sec, t3, sizeof t3);
-	ntp_time(h->xmt, c->ts.tv_sec, t4, sizeof t4);
+	np_ntp_time(h->reftime, c->ts.tv_sec, t1, sizeof t1);
+	np_ntp_time(h->org, c->ts.tv_sec, t2, sizeof t2);
+	np_ntp_time(h->rec, c->ts.tv_sec, t3, sizeof t3);
+	np_ntp_time(h->xmt, c->ts.tv_sec, t4, sizeof t4);
 	fprintf(out, "  reference %s\n  origin    %s\n  receive   %s\n  transmit  %s\n", t1, t2, t3, t4);
 	for (size_t i = 0; i < n->nef; i++)
 		text_field(out, n, &n->ef[i]);
@@ -254,7 +243,7 @@ static void json_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef
 	fprintf(out, ",\"len\":%u,\"offset\":%zu", ef->len, ef->offset);
 	switch (ef->type) {
 	case NTP_EF_UNIQUE_ID:
-		np_hex(ef->body, ef->body_len < NP_UID_JSON_MAX ? ef->body_len : NP_UID_JSON_MAX, hex,
+		nts_hex_encode(ef->body, ef->body_len < NP_UID_JSON_MAX ? ef->body_len : NP_UID_JSON_MAX, hex,
 		       sizeof hex);
 		fprintf(out, ",\"uid\":\"%s\"", hex);
 		break;

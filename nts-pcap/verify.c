@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/keystore.h"
 #include "nts/aead.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
@@ -312,7 +313,7 @@ int np_verify_load_server_key(struct np_verify *v, const char *path, char *err, 
 	struct nts_ring_config cfg = NTS_RING_CONFIG_DEFAULT;
 	int rc = nts_cookie_ring_new(&cfg, NULL, &v->ring);
 	if (rc == NTS_OK)
-		rc = nts_cookie_ring_load(v->ring, path);
+		rc = keystore_load(v->ring, path);
 	if (rc != NTS_OK)
 		snprintf(err, errlen, "%s: %s", path, rc == NTS_E_IO ? strerror(errno) : nts_strerror(rc));
 	return rc;

@@ -7,17 +7,11 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "common/mono.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "nts/ntp.h"
 #include "ntsd.h"
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The address octets of peer; an IPv4-mapped IPv6 peer counts as IPv4. */
 static bool addr_bytes(const struct sockaddr_storage *ss, const uint8_t **p, size_t *len)
@@ -108,7 +102,7 @@ int ntsd_access_ntp(struct ntsd *d, const struct sockaddr_storage *peer, const u
 		return 0;
 	/* before any parsing or cryptography: a flood of forged cookies costs
 	 * a table look-up, and the NTS NAKs it would earn count as answers */
-	enum nts_rl_verdict v = nts_rl_check(d->ntp_rl, a, alen, now_us());
+	enum nts_rl_verdict v = nts_rl_check(d->ntp_rl, a, alen, mono_us());
 	if (v == NTS_RL_PASS)
 		return 0;
 	if (v == NTS_RL_KOD && (flags & NTS_ACL_KOD))
@@ -122,7 +116,7 @@ bool ntsd_access_ke_open(struct ntsd *d, const struct sockaddr_storage *peer)
 	size_t alen;
 	if (!d->ke_rl || !addr_bytes(peer, &a, &alen))
 		return true;
-	return nts_rl_conn_open(d->ke_rl, a, alen, now_us()) == NTS_RL_PASS;
+	return nts_rl_conn_open(d->ke_rl, a, alen, mono_us()) == NTS_RL_PASS;
 }
 
 void ntsd_access_ke_close(struct ntsd *d, const struct sockaddr_storage *peer)

@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "assoc.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -35,13 +36,6 @@ static double real_now_ntp(uint64_t *ts)
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
 	*ts = ntp_ts_from_timespec(&t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static double mono_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 

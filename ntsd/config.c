@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nts/hostport.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
 #include "nts/conf.h"
@@ -104,35 +105,10 @@ int ntsd_parse_addr(const char *s, uint16_t default_port, struct ntsd_addr *out,
 		    size_t *n)
 {
 	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s = NULL;
-	const char *colon = strrchr(s, ':');
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || (close[1] != '\0' && close[1] != ':'))
-			return NTS_E_CONF;
-		size_t hl = (size_t)(close - s - 1);
-		if (hl >= sizeof host)
-			return NTS_E_CONF;
-		memcpy(host, s + 1, hl);
-		host[hl] = '\0';
-		if (close[1] == ':')
-			port_s = close + 2;
-	} else if (colon && strchr(s, ':') == colon) {
-		/* exactly one colon: ADDR:PORT (a bare IPv6 address has several) */
-		size_t hl = (size_t)(colon - s);
-		if (hl >= sizeof host)
-			return NTS_E_CONF;
-		memcpy(host, s, hl);
-		host[hl] = '\0';
-		port_s = colon + 1;
-	} else {
-		if (strlen(s) >= sizeof host)
-			return NTS_E_CONF;
-		strcpy(host, s);
-	}
-	uint64_t port = default_port;
-	if (port_s && !nts_conf_uint(port_s, 1, 65535, &port))
+	uint16_t given;
+	if (nts_hostport_parse(s, host, sizeof host, &given, NULL, 0) != NTS_OK)
 		return NTS_E_CONF;
+	uint64_t port = given ? given : default_port;
 	if (strcmp(host, "*") == 0) {
 		if (*n + 2 > max)
 			return NTS_E_NOSPACE;
@@ -193,28 +169,10 @@ static int uint_arg(struct ctx *x, const struct nts_conf_line *l, const char *v,
 
 int ntsd_aead_from_word(const char *w)
 {
-	static const struct {
-		const char *name;
-		uint16_t id;
-	} names[] = {
-		{ "AES_SIV_CMAC_256", NTS_AEAD_AES_SIV_CMAC_256 },
-		{ "AEAD_AES_SIV_CMAC_256", NTS_AEAD_AES_SIV_CMAC_256 },
-		{ "AES_SIV_CMAC_512", NTS_AEAD_AES_SIV_CMAC_512 },
-		{ "AEAD_AES_SIV_CMAC_512", NTS_AEAD_AES_SIV_CMAC_512 },
-		{ "AES_SIV_CMAC_384", NTS_AEAD_AES_SIV_CMAC_384 },
-		{ "AEAD_AES_SIV_CMAC_384", NTS_AEAD_AES_SIV_CMAC_384 },
-		{ "AES_128_GCM_SIV", NTS_AEAD_AES_128_GCM_SIV },
-	};
-	uint64_t id;
-	if (nts_conf_uint(w, 0, 65535, &id))
-		return (int)id;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcasecmp(w, names[i].name) == 0)
-			return names[i].id;
-	return -1;
+	return nts_aead_from_name(w);   /* libnts's one table of IANA names */
 }
 
-static int nts_aead_list(struct ctx *x, const struct nts_conf_line *l)
+static int conf_aead_list(struct ctx *x, const struct nts_conf_line *l)
 {
 	if (l->argc < 3 || l->argc - 2 > NTSD_MAX_AEADS)
 		return nts_conf_error(l, x->err, sizeof x->err,
@@ -422,7 +380,7 @@ static int do_nts(struct ctx *x, const struct nts_conf_line *l)
 		return nts_conf_error(l, x->err, sizeof x->err, "'nts' needs a subcommand");
 	const char *sub = l->argv[1];
 	if (strcmp(sub, "aead") == 0)
-		return nts_aead_list(x, l);
+		return conf_aead_list(x, l);
 	if (strcmp(sub, "enable") == 0 || strcmp(sub, "disable") == 0) {
 		if ((rc = need_args(x, l, 2, 0, 0)) != NTS_OK)
 			return rc;

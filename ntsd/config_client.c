@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nts/hostport.h"
 #include "nts/aead.h"
 #include "nts/conf.h"
 #include "nts/err.h"
@@ -19,46 +20,6 @@
 #define MAXPOLL_MAX 17   /* 36 h, RFC 5905 section 7.3 */
 #define DEFAULT_MINPOLL 6
 #define DEFAULT_MAXPOLL 10
-
-/* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT", or a bare IPv6 address. */
-static bool split_host_port(const char *s, char *host, size_t cap, long *port)
-{
-	*port = -1;
-	const char *colon = strrchr(s, ':');
-	size_t hl;
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || (close[1] != '\0' && close[1] != ':'))
-			return false;
-		hl = (size_t)(close - s - 1);
-		if (hl == 0 || hl >= cap)
-			return false;
-		memcpy(host, s + 1, hl);
-		host[hl] = '\0';
-		colon = close[1] == ':' ? close + 1 : NULL;
-	} else if (colon && strchr(s, ':') == colon) {
-		hl = (size_t)(colon - s);
-		if (hl == 0 || hl >= cap)
-			return false;
-		memcpy(host, s, hl);
-		host[hl] = '\0';
-	} else {
-		if (!s[0] || strlen(s) >= cap)
-			return false;
-		strcpy(host, s);
-		colon = NULL;
-	}
-	for (const char *p = host; *p; p++)
-		if (*p <= 0x20 || *p >= 0x7f)
-			return false;
-	if (colon) {
-		uint64_t v;
-		if (!nts_conf_uint(colon + 1, 1, 65535, &v))
-			return false;
-		*port = (long)v;
-	}
-	return true;
-}
 
 static int server_line(struct ntsd_config *cfg, const struct nts_conf_line *l, char *err,
 		       size_t errlen)
@@ -75,10 +36,11 @@ static int server_line(struct ntsd_config *cfg, const struct nts_conf_line *l, c
 	sc.minpoll = DEFAULT_MINPOLL;
 	sc.maxpoll = DEFAULT_MAXPOLL;
 	sc.line = l->lineno;
-	long port;
-	if (!split_host_port(l->argv[1], sc.host, sizeof sc.host, &port))
-		return nts_conf_error(l, err, errlen,
-				      "bad server '%s' (want HOST, HOST:PORT or [IPv6]:PORT)", l->argv[1]);
+	uint16_t hport;
+	char why[256];
+	if (nts_hostport_parse(l->argv[1], sc.host, sizeof sc.host, &hport, why, sizeof why) != NTS_OK)
+		return nts_conf_error(l, err, errlen, "bad server: %s", why);
+	long port = hport ? (long)hport : -1;
 	bool minpoll_set = false, maxpoll_set = false;
 	for (int i = 2; i < l->argc; i++) {
 		const char *o = l->argv[i];

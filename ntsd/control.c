@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -233,7 +234,7 @@ static void client_reply(struct ctl_client *c)
 	}
 	if (c->timer)
 		ntsd_sched_cancel(c->timer);
-	int64_t left = c->start_ms + CTL_DEADLINE_MS - ntsd_now_ms();
+	int64_t left = c->start_ms + CTL_DEADLINE_MS - mono_ms();
 	c->timer = ntsd_sched_timer(left > 0 ? (double)left / 1000.0 : 0, on_timer, c);
 	ntsd_sched_fd(c->fd, POLLOUT, on_client, c);
 	client_write(c);
@@ -297,7 +298,7 @@ static void on_listener(int lfd, short revents, void *arg)
 			client_close(slot);
 		}
 		slot->fd = fd;
-		slot->start_ms = ntsd_now_ms();
+		slot->start_ms = mono_ms();
 		if (ntsd_sched_fd(fd, POLLIN, on_client, slot) != 0) {
 			close(fd);
 			slot->fd = -1;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/tlscreds.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "nts/tls.h"
@@ -95,7 +96,7 @@ int ntsd_creds_check(const struct ntsd_config *c, time_t now,
 		return errors;
 	/* load and match certificate and key exactly as the daemon will */
 	struct nts_tls_creds *tls = NULL;
-	int rc = nts_tls_server_creds_new(c->cert_file, c->key_file, &tls, err, sizeof err);
+	int rc = tlscreds_server(c->cert_file, c->key_file, &tls, err, sizeof err);
 	if (rc != NTS_OK) {
 		snprintf(msg, sizeof msg, "%s:%u: nts cert/key: %s", name, c->cert_line,
 			 err[0] ? err : nts_strerror(rc));
@@ -120,7 +121,7 @@ int ntsd_creds_load(struct ntsd *d, bool initial)
 	/* take the mtimes first: a renewal racing with the load is then
 	 * seen again at the next check rather than missed */
 	struct ntsd_filesig cm = file_sig(c->cert_file), km = file_sig(c->key_file);
-	int rc = nts_tls_server_creds_new(c->cert_file, c->key_file, &tls, err, sizeof err);
+	int rc = tlscreds_server(c->cert_file, c->key_file, &tls, err, sizeof err);
 	if (rc != NTS_OK) {
 		nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "%s certificate and key failed: %s",
 			initial ? "loading" : "reloading", err[0] ? err : nts_strerror(rc));

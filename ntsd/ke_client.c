@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/keylog.h"
+#include "common/tls_fd.h"
 #include "ke_client.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -146,9 +148,11 @@ static void connect_failed(struct ntsd_kec *k, int err)
 
 static void start_tls(struct ntsd_kec *k)
 {
+	const char *keylog = getenv("SSLKEYLOGFILE");
 	struct nts_tls_client_opts o = { .sni = k->host, .verify = !k->noval,
-					 .keylog_path = getenv("SSLKEYLOGFILE") };
-	int rc = nts_tls_client_new(k->creds, k->fd, &o, &k->tls);
+					 .keylog = keylog && keylog[0] ? keylog_append : NULL,
+					 .keylog_ctx = keylog };
+	int rc = nts_tls_client_new(k->creds, tls_fd_transport(k->fd), &o, &k->tls);
 	if (rc != NTS_OK) {
 		finish(k, rc, "TLS session: %s", nts_strerror(rc));
 		return;

@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "common/tls_fd.h"
 #include "nts/aead.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
@@ -79,7 +81,7 @@ static void fail_log(struct ke_worker *w, const char *fmt, ...) __attribute__((f
 static void fail_log(struct ke_worker *w, const char *fmt, ...)
 {
 	uint64_t held = 0;
-	bool ok = nts_throttle_allow(&w->logs, ntsd_now_ms(), &held);
+	bool ok = nts_throttle_allow(&w->logs, mono_ms(), &held);
 	if (held)
 		nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
 			"%llu more failed NTS-KE connections not logged in the last %d s",
@@ -290,7 +292,7 @@ static void listeners_ctl(struct ke_worker *w, int op)
  * BACKOFF_MAX_MS) and let connections finish or time out meanwhile. */
 static void accept_pause(struct ke_worker *w, int err)
 {
-	int64_t now = ntsd_now_ms();
+	int64_t now = mono_ms();
 	w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (w->backoff_ms > BACKOFF_MAX_MS)
 		w->backoff_ms = BACKOFF_MAX_MS;
@@ -310,7 +312,7 @@ static void accept_pause(struct ke_worker *w, int err)
 
 static void accept_resume(struct ke_worker *w)
 {
-	if (!w->accept_paused || ntsd_now_ms() < w->resume_ms)
+	if (!w->accept_paused || mono_ms() < w->resume_ms)
 		return;
 	w->accept_paused = false;
 	listeners_ctl(w, EPOLL_CTL_ADD);
@@ -368,7 +370,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	}
 	struct ke_conn *c = calloc(1, sizeof *c);
 	struct ntsd_creds *cr = ntsd_creds_get(w->d);
-	if (!c || !cr || nts_tls_server_new(cr->tls, fd, &c->tls) != NTS_OK) {
+	if (!c || !cr || nts_tls_server_new(cr->tls, tls_fd_transport(fd), &c->tls) != NTS_OK) {
 		ntsd_access_ke_close(w->d, &ss);
 		ntsd_creds_put(w->d, cr);
 		free(c);
@@ -383,7 +385,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	c->creds = cr;
 	c->state = KE_HANDSHAKE;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
-	c->start_ms = ntsd_now_ms();
+	c->start_ms = mono_ms();
 	c->deadline_ms = c->start_ms + w->d->cfg.ke_timeout_ms;
 	ntsd_addr_format((const struct sockaddr *)&ss, c->peer, sizeof c->peer);
 	c->ss = ss;
@@ -407,7 +409,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 
 static void expire(struct ke_worker *w)
 {
-	int64_t now = ntsd_now_ms();
+	int64_t now = mono_ms();
 	/* oldest first: every connection has the same timeout */
 	while (w->head && w->head->deadline_ms <= now)
 		conn_fail(w, w->head, NTSD_KE_FAIL_TIMEOUT, "timed out");
@@ -424,11 +426,11 @@ static void *worker_main(void *arg)
 	while (!ntsd_stopping(w->d)) {
 		int timeout = 1000;
 		if (w->head) {
-			int64_t left = w->head->deadline_ms - ntsd_now_ms();
+			int64_t left = w->head->deadline_ms - mono_ms();
 			timeout = left < 0 ? 0 : left < 1000 ? (int)left + 1 : 1000;
 		}
 		if (w->accept_paused) {
-			int64_t left = w->resume_ms - ntsd_now_ms();
+			int64_t left = w->resume_ms - mono_ms();
 			int t = left < 0 ? 0 : (int)left + 1;
 			timeout = t < timeout ? t : timeout;
 		}
@@ -451,7 +453,7 @@ static void *worker_main(void *arg)
 		expire(w);
 		reap(w);
 		accept_resume(w);
-		uint64_t held = nts_throttle_flush(&w->logs, ntsd_now_ms());
+		uint64_t held = nts_throttle_flush(&w->logs, mono_ms());
 		if (held)
 			nts_log(NTS_LOG_NOTICE, NTS_TAG_SERVER,
 				"%llu more failed NTS-KE connections not logged in the last %d s",

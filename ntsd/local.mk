@@ -58,7 +58,7 @@ check_PROGRAMS += ntsd/test_sched
 TESTS += ntsd/test_sched
 ntsd_test_sched_SOURCES = ntsd/test_sched.c ntsd/sched.c ntsd/sched.h
 ntsd_test_sched_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-ntsd_test_sched_LDADD = $(CHECK_LIBS) -lm
+ntsd_test_sched_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 # mode 6 responder with fixture sources, for ntpq and ntsmon program tests
 noinst_PROGRAMS += ntsd/test_m6serve
 ntsd_test_m6serve_SOURCES = ntsd/test_m6serve.c ntsd/config.c ntsd/config_client.c ntsd/mode6.c ntsd/ntsd.h ntsd/status.c ntsd/status.h \
@@ -76,7 +76,7 @@ check_PROGRAMS += ntsd/test_resolve
 TESTS += ntsd/test_resolve
 ntsd_test_resolve_SOURCES = ntsd/test_resolve.c ntsd/resolve.c ntsd/resolve.h ntsd/sched.c ntsd/sched.h
 ntsd_test_resolve_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-ntsd_test_resolve_LDADD = $(CHECK_LIBS) $(PTHREAD_LIBS) -lm
+ntsd_test_resolve_LDADD = $(LIBNTS) $(CHECK_LIBS) $(PTHREAD_LIBS) -lm
 # Installed with ntsd: the systemd unit (configure --with-systemdsystemunitdir)
 # and a commented example configuration in $(sysconfdir)/ntsd; the state
 # directory the example names is created empty (the ntsd user must own it).

@@ -13,6 +13,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "common/logsink.h"
 #include "nts/buf.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
@@ -23,13 +25,6 @@
 
 /* configure --sysconfdir: $(sysconfdir)/ntsd/ntsd.conf */
 #define DEFAULT_CONF NTSD_CONF_FILE
-
-int64_t ntsd_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void print_err(void *ctx, const char *msg)
 {
@@ -290,6 +285,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static struct ntsd d;
+	logsink_stderr_install();   /* until the daemon picks its own sink below */
 	/* GnuTLS appends every TLS secret to $SSLKEYLOGFILE when it is set: a
 	 * daemon must never inherit that. Unset before any GnuTLS use. */
 	bool had_keylog = getenv("SSLKEYLOGFILE") != NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nts/hostport.h"
 #include "nts/buf.h"
 #include "nts/err.h"
 #include "nts/mode6.h"
@@ -137,23 +138,11 @@ static void put_system(const struct ntsd *d, struct nts_m6_vw *w, const char *on
 /* Split "192.0.2.1:123" or "[2001:db8::1]:123" into address and port. */
 static void split_addr(const char *in, char *addr, size_t cap, unsigned *port)
 {
-	*port = 0;
-	const char *a = in, *e = in + strlen(in), *colon = strrchr(in, ':');
-	if (in[0] == '[') {
-		const char *rb = strchr(in, ']');
-		if (rb) {
-			a = in + 1;
-			e = rb;
-			if (rb[1] == ':')
-				sscanf(rb + 2, "%u", port);
-		}
-	} else if (colon && colon == strchr(in, ':')) {   /* exactly one colon: IPv4 with port */
-		e = colon;
-		sscanf(colon + 1, "%u", port);
-	}
-	size_t n = (size_t)(e - a) < cap - 1 ? (size_t)(e - a) : cap - 1;
-	memcpy(addr, a, n);
-	addr[n] = '\0';
+	uint16_t p = 0;
+	/* status text, not input: anything unparsable is shown as it is */
+	if (nts_hostport_parse(in, addr, cap, &p, NULL, 0) != NTS_OK)
+		snprintf(addr, cap, "%s", in);
+	*port = p;
 	char clean[64];
 	clean_token(addr, clean, sizeof clean);
 	memcpy(addr, clean, strlen(clean) + 1);

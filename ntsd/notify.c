@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "common/mono.h"
 #include "nts/log.h"
 #include "ntsd.h"
 
@@ -27,11 +28,9 @@ void ntsd_notify_ready(const struct ntsd *d)
 
 void ntsd_notify_reloading(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* MONOTONIC_USEC lets systemd >= 253 match the reload to this message */
 	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading the certificate and key\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		   (unsigned long long)mono_us());
 }
 
 void ntsd_notify_stopping(void)

@@ -20,6 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/opt.h"
+#include "common/mono.h"
+#include "common/tls_fd.h"
+#include "common/tlscreds.h"
 #include "nts/aead.h"
 #include "nts/err.h"
 #include "nts/ntp.h"
@@ -42,13 +46,6 @@ struct opts {
 	unsigned threads;
 	uint16_t aead;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int tcp_connect(uint16_t port)
 {
@@ -83,7 +80,7 @@ static int udp_connect(uint16_t port)
 }
 
 /* One NTS-KE exchange on a blocking socket. */
-static int ke_once(struct nts_tls_creds *cc, const struct opts *o, struct ntske_response *resp,
+static int bench_ke_once(struct nts_tls_creds *cc, const struct opts *o, struct ntske_response *resp,
 		   uint8_t *c2s, uint8_t *s2c)
 {
 	int fd = tcp_connect(o->ke_port);
@@ -91,7 +88,7 @@ static int ke_once(struct nts_tls_creds *cc, const struct opts *o, struct ntske_
 		return NTS_E_IO;
 	struct nts_tls_client_opts to = { .sni = o->sni, .verify = true };
 	struct nts_tls *t = NULL;
-	int rc = nts_tls_client_new(cc, fd, &to, &t);
+	int rc = nts_tls_client_new(cc, tls_fd_transport(fd), &to, &t);
 	for (int i = 0; rc == NTS_OK && i < 1000; i++) {
 		rc = nts_tls_handshake(t);
 		if (rc != NTS_E_TLS_AGAIN)
@@ -201,8 +198,8 @@ static double blast(int fd, const struct reqs *q, double secs, unsigned long *na
 	size_t next = 0;
 	long inflight = 0;
 	unsigned long got = 0, nak = 0;
-	double t0 = now_s(), end = t0 + secs;
-	while (now_s() < end) {
+	double t0 = mono_now(), end = t0 + secs;
+	while (mono_now() < end) {
 		if (inflight + BATCH <= WINDOW) {
 			for (int i = 0; i < BATCH; i++) {
 				siov[i].iov_base = (void *)(uintptr_t)q->pkt[next];
@@ -239,7 +236,7 @@ static double blast(int fd, const struct reqs *q, double secs, unsigned long *na
 				inflight = 0;
 		}
 	}
-	double el = now_s() - t0;
+	double el = mono_now() - t0;
 	*naks = nak;
 	*answers = got;
 	return (double)got / el;
@@ -251,11 +248,11 @@ static int run_nts(const struct opts *o)
 	struct nts_tls_creds *cc = NULL;
 	static struct ntske_response resp;
 	uint8_t c2s[NTS_AEAD_MAX_KEY], s2c[NTS_AEAD_MAX_KEY];
-	if (nts_tls_client_creds_new(o->ca, &cc, err, sizeof err) != NTS_OK) {
+	if (tlscreds_client(o->ca, &cc, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "ntsbench: CA: %s\n", err);
 		return 1;
 	}
-	int rc = ke_once(cc, o, &resp, c2s, s2c);
+	int rc = bench_ke_once(cc, o, &resp, c2s, s2c);
 	if (rc != NTS_OK || resp.ncookies == 0) {
 		fprintf(stderr, "ntsbench: NTS-KE failed: %s\n", nts_strerror(rc));
 		return 1;
@@ -333,12 +330,12 @@ struct ke_thread {
 	pthread_t th;
 };
 
-static void *ke_loop(void *arg)
+static void *bench_ke_loop(void *arg)
 {
 	struct ke_thread *k = arg;
 	static __thread struct ntske_response resp;
-	while (now_s() < k->end) {
-		if (ke_once(k->cc, k->o, &resp, NULL, NULL) == NTS_OK && resp.ncookies == 8)
+	while (mono_now() < k->end) {
+		if (bench_ke_once(k->cc, k->o, &resp, NULL, NULL) == NTS_OK && resp.ncookies == 8)
 			k->ok++;
 		else
 			k->bad++;
@@ -350,16 +347,16 @@ static int run_ke(const struct opts *o)
 {
 	char err[256] = "";
 	struct nts_tls_creds *cc = NULL;
-	if (nts_tls_client_creds_new(o->ca, &cc, err, sizeof err) != NTS_OK) {
+	if (tlscreds_client(o->ca, &cc, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "ntsbench: CA: %s\n", err);
 		return 1;
 	}
 	struct ke_thread k[16];
 	unsigned n = o->threads > 16 ? 16 : o->threads;
-	double t0 = now_s();
+	double t0 = mono_now();
 	for (unsigned i = 0; i < n; i++) {
 		k[i] = (struct ke_thread){ .o = o, .cc = cc, .end = t0 + o->secs };
-		pthread_create(&k[i].th, NULL, ke_loop, &k[i]);
+		pthread_create(&k[i].th, NULL, bench_ke_loop, &k[i]);
 	}
 	unsigned long ok = 0, bad = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -367,7 +364,7 @@ static int run_ke(const struct opts *o)
 		ok += k[i].ok;
 		bad += k[i].bad;
 	}
-	double el = now_s() - t0;
+	double el = mono_now() - t0;
 	printf("mode=ke rate=%.0f handshakes=%lu failed=%lu secs=%.2f\n", (double)ok / el, ok, bad, el);
 	return ok > 0 ? 0 : 1;
 }
@@ -384,26 +381,35 @@ int main(int argc, char **argv)
 	o.mode = argv[1];
 	for (int i = 2; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
+		bool ok = true;
+		unsigned u = 0;
 		if (strcmp(k, "--ke") == 0)
-			o.ke_port = (uint16_t)atoi(v);
+			ok = opt_port("ntsbench", k, v, &o.ke_port);
 		else if (strcmp(k, "--ntp") == 0)
-			o.ntp_port = (uint16_t)atoi(v);
+			ok = opt_port("ntsbench", k, v, &o.ntp_port);
 		else if (strcmp(k, "--ca") == 0)
 			o.ca = v;
 		else if (strcmp(k, "--sni") == 0)
 			o.sni = v;
 		else if (strcmp(k, "--secs") == 0)
-			o.secs = atof(v);
-		else if (strcmp(k, "--pool") == 0)
-			o.pool = (size_t)atoi(v);
-		else if (strcmp(k, "--threads") == 0)
-			o.threads = (unsigned)atoi(v);
-		else if (strcmp(k, "--aead") == 0)
-			o.aead = (uint16_t)atoi(v);
-		else {
+			ok = opt_double("ntsbench", k, v, 0.001, 600, &o.secs);
+		else if (strcmp(k, "--pool") == 0) {
+			ok = opt_unsigned("ntsbench", k, v, 8, MAX_POOL, &u);
+			o.pool = u;
+		} else if (strcmp(k, "--threads") == 0)
+			ok = opt_unsigned("ntsbench", k, v, 1, 1024, &o.threads);
+		else if (strcmp(k, "--aead") == 0) {
+			int id = nts_aead_from_name(v);
+			if (id < 0)
+				fprintf(stderr, "ntsbench: --aead: unknown AEAD \"%s\"\n", v);
+			ok = id >= 0;
+			o.aead = (uint16_t)(id < 0 ? 0 : id);
+		} else {
 			fprintf(stderr, "ntsbench: unknown option %s\n", k);
 			return 2;
 		}
+		if (!ok)
+			return 2;
 	}
 	if (o.pool < 8 || o.pool > MAX_POOL || o.secs <= 0 || o.secs > 600 || o.threads == 0)
 		return 2;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/tlscreds.h"
 #include "ke_client.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -152,7 +153,7 @@ static void state_save(struct ntsd_ntsc *c)
 
 /* ---- where NTP requests go */
 
-static void ntp_resolved(void *arg, int rc, struct addrinfo *ai, double took)
+static void ntsc_resolved(void *arg, int rc, struct addrinfo *ai, double took)
 {
 	struct ntsd_ntsc *c = arg;
 	c->ntp_dns = NULL;
@@ -191,7 +192,7 @@ static bool resolve_ntp(struct ntsd_ntsc *c)
 	}
 	char port[8];
 	snprintf(port, sizeof port, "%u", (unsigned)info.ntp_port);
-	c->ntp_dns = ntsd_resolve_start(info.ntp_host, port, SOCK_DGRAM, ntp_resolved, c);
+	c->ntp_dns = ntsd_resolve_start(info.ntp_host, port, SOCK_DGRAM, ntsc_resolved, c);
 	if (!c->ntp_dns)
 		set_error(c, "NTP server %s: cannot start the lookup", info.ntp_host);
 	return false;
@@ -199,7 +200,7 @@ static bool resolve_ntp(struct ntsd_ntsc *c)
 
 /* ---- NTS-KE */
 
-static void ke_done(void *arg, const struct ntsd_kec_outcome *out)
+static void ntsc_ke_done(void *arg, const struct ntsd_kec_outcome *out)
 {
 	struct ntsd_ntsc *c = arg;
 	c->ke = NULL;
@@ -226,7 +227,7 @@ static void ke_done(void *arg, const struct ntsd_kec_outcome *out)
 
 static void start_ke(struct ntsd_ntsc *c, enum nts_assoc_ke_why why);
 
-static void ke_timer_fired(void *arg)
+static void ntsc_ke_timer_fired(void *arg)
 {
 	struct ntsd_ntsc *c = arg;
 	struct nts_assoc_plan plan;
@@ -248,7 +249,7 @@ static void start_ke(struct ntsd_ntsc *c, enum nts_assoc_ke_why why)
 		nts_assoc_ke_why_str(why));
 	struct ntsd_kec_opts o = { .host = c->host, .port = c->ke_port, .creds = c->creds,
 				  .noval = c->noval, .timeout = KE_TIMEOUT };
-	c->ke = ntsd_kec_start(c->a, &o, ke_done, c);
+	c->ke = ntsd_kec_start(c->a, &o, ntsc_ke_done, c);
 }
 
 /* Start KE now, or wake up when back-off allows it. */
@@ -262,7 +263,7 @@ static void plan_ke(struct ntsd_ntsc *c, const struct nts_assoc_plan *plan)
 		c->ke_timer = 0;
 		start_ke(c, plan->ke);
 	} else if (!c->ke_timer && plan->ke_at > 0) {
-		c->ke_timer = ntsd_sched_timer(plan->ke_at - ntsd_sched_now(), ke_timer_fired, c);
+		c->ke_timer = ntsd_sched_timer(plan->ke_at - ntsd_sched_now(), ntsc_ke_timer_fired, c);
 	}
 }
 
@@ -291,7 +292,7 @@ struct ntsd_ntsc *ntsd_ntsc_new_params(struct ntsd *d, const struct ntsd_ntsc_pa
 		free(c);
 		return NULL;
 	}
-	int rc = nts_tls_client_creds_new(c->ca[0] ? c->ca : NULL, &c->creds, err, sizeof err);
+	int rc = tlscreds_client(c->ca[0] ? c->ca : NULL, &c->creds, err, sizeof err);
 	if (rc != NTS_OK) {
 		set_error(c, "trust anchors: %s", err);
 		nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT, "%s: cannot load trust anchors: %s; no NTS-KE",

@@ -18,6 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nts/aead.h"
+#include "nts/hostport.h"
+#include "common/opt.h"
+#include "common/logsink.h"
 #include "nts/err.h"
 #include "nts/log.h"
 #include "nts/ntp.h"
@@ -32,13 +36,6 @@ static int fd4 = -1, fd6 = -1;
 static unsigned want = 1, good, naks, bad, sent, missed;
 static double interval = 1.0;
 static uint64_t last_xmt;
-
-static void stderr_sink(void *ctx, int level, const char *tag, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	fprintf(stderr, "%s%s%s\n", tag ? tag : "", tag ? ": " : "", msg);
-}
 
 static void on_recv(int fd, short revents, void *arg)
 {
@@ -122,11 +119,29 @@ int main(int argc, char **argv)
 		case 'F': fallback = true; break;
 		case 'c': ca = optarg; break;
 		case 'k': noval = true; break;
-		case 'a': if (naeads < 2) aeads[naeads++] = (uint16_t)atoi(optarg); break;
+		case 'a': {
+			int id = nts_aead_from_name(optarg);
+			if (id < 0) {
+				fprintf(stderr, "ntsc-try: -a: unknown AEAD \"%s\"\n", optarg);
+				return 2;
+			}
+			if (naeads < 2)
+				aeads[naeads++] = (uint16_t)id;
+			break;
+		}
 		case 's': state = optarg; break;
-		case 'n': want = (unsigned)atoi(optarg); break;
-		case 't': secs = atof(optarg); break;
-		case 'i': interval = atof(optarg); break;
+		case 'n':
+			if (!opt_unsigned("ntsc-try", "-n", optarg, 0, 1000000, &want))
+				return 2;
+			break;
+		case 't':
+			if (!opt_double("ntsc-try", "-t", optarg, 0.001, 86400, &secs))
+				return 2;
+			break;
+		case 'i':
+			if (!opt_double("ntsc-try", "-i", optarg, 0.001, 3600, &interval))
+				return 2;
+			break;
 		default:
 			fprintf(stderr, "usage: ntsc-try [-c CA] [-k] [-F] [-a AEAD] [-s STATEDIR] [-n GOOD] "
 					"[-t SECONDS] [-i INTERVAL] HOST[:PORT]\n");
@@ -135,15 +150,13 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return 2;
-	char host[256];
-	snprintf(host, sizeof host, "%s", argv[optind]);
+	char host[256], why[256];
 	uint16_t port = 0;
-	char *colon = strrchr(host, ':');
-	if (colon && !strchr(colon + 1, ']') && strchr(host, ':') == colon) {
-		*colon = '\0';
-		port = (uint16_t)atoi(colon + 1);
+	if (nts_hostport_parse(argv[optind], host, sizeof host, &port, why, sizeof why) != NTS_OK) {
+		fprintf(stderr, "ntsc-try: %s\n", why);
+		return 2;
 	}
-	nts_log_set_sink(stderr_sink, NULL);
+	logsink_stderr_install();
 	nts_log_set_level(NTS_LOG_DEBUG);
 	ntsd_sched_init();
 	fd4 = udp(AF_INET);

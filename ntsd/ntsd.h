@@ -336,7 +336,6 @@ void ntsd_metrics_stop(struct ntsd *d);
 char *ntsd_metrics_text(const struct ntsd *d, bool openmetrics, size_t *len);
 
 /* Monotonic milliseconds, for deadlines. */
-int64_t ntsd_now_ms(void);
 static inline bool ntsd_stopping(const struct ntsd *d)
 {
 	return __atomic_load_n(&d->stop, __ATOMIC_RELAXED) != 0;

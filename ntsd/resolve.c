@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "resolve.h"
 #include "sched.h"
 
@@ -32,21 +33,14 @@ struct ntsd_resolve {
 	double took;
 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void lookup(struct ntsd_resolve *r, int flags)
 {
 	struct addrinfo hints = { .ai_socktype = r->socktype, .ai_flags = AI_ADDRCONFIG | flags };
-	double t0 = mono();
+	double t0 = mono_now();
 	r->rc = getaddrinfo(r->host, r->port, &hints, &r->ai);
 	if (r->rc != 0)
 		r->ai = NULL;
-	r->took = mono() - t0;
+	r->took = mono_now() - t0;
 }
 
 static void deliver(struct ntsd_resolve *r)

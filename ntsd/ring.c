@@ -1,6 +1,7 @@
 /* ntsd: the cookie master-key ring and its key file, kept current. */
 #include <config.h>
 
+#include "common/keystore.h"
 #include "nts/cookie.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -10,7 +11,7 @@
  * is one, so a restart (or a second server) keeps every issued cookie valid.
  * If the file cannot be used, rotate in memory so cookies stay fresh, and
  * try the file again NTSD_RING_RETRY_SECS later; the keys made meanwhile are
- * merged into the file then (nts_cookie_ring_sync), so the cookies issued
+ * merged into the file then (keystore_sync), so the cookies issued
  * under them stay valid. Returns when to call again; *rc_out gets the
  * sync's result. */
 time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc_out)
@@ -18,7 +19,7 @@ time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc_out)
 	int rc = 1;
 	bool file_failed = false;
 	if (d->cfg.cookie_file[0]) {
-		rc = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
+		rc = keystore_sync(d->ring, d->cfg.cookie_file, now);
 		if (rc < 0) {
 			file_failed = true;
 			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "cookie key file %s: %s; trying again in %d s",
@@ -45,7 +46,7 @@ time_t ntsd_ring_tick(struct ntsd *d, time_t now, bool initial, int *rc_out)
 /* The operator's `ntsd -Q SOCKET rotate`: a new current key now, whatever
  * the schedule (a suspected key leak, or a test of rotation that should not
  * wait for it). With a key file the key goes through it like a key made
- * while the file was unusable (nts_cookie_ring_sync merges keys never
+ * while the file was unusable (keystore_sync merges keys never
  * saved), so servers sharing the file pick it up at their next sync; if the
  * file fails the key stays in memory and the next tick merges it. Keys past
  * 'retain' are dropped as at a scheduled rotation: their cookies get NAKs.
@@ -61,7 +62,7 @@ int ntsd_ring_rotate_now(struct ntsd *d, time_t now)
 		return rc;
 	}
 	if (d->cfg.cookie_file[0]) {
-		int s = nts_cookie_ring_sync(d->ring, d->cfg.cookie_file, now);
+		int s = keystore_sync(d->ring, d->cfg.cookie_file, now);
 		if (s < 0)
 			nts_log(NTS_LOG_ERR, NTS_TAG_SERVER,
 				"cookie key file %s: %s; the new key is kept in memory until it works",

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "sched.h"
 
 #define MAX_TIMERS 4096
@@ -57,20 +58,13 @@ static void *sig_arg;
 static bool sig_pipe_polled;
 static unsigned sig_spurious;
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void ntsd_sched_init(void)
 {
 	nheap = 0;
 	nfds = 0;
 	next_id = 0;
 	quit_flag = 0;
-	now_cache = mono();
+	now_cache = mono_now();
 }
 
 double ntsd_sched_now(void)
@@ -129,7 +123,7 @@ uint64_t ntsd_sched_timer(double delay, ntsd_sched_timer_fn fn, void *arg)
 		return 0;
 	if (!(delay > 0))   /* also NaN */
 		delay = 0;
-	heap[nheap] = (struct timer){ .due = mono() + delay, .id = ++next_id, .fn = fn, .arg = arg };
+	heap[nheap] = (struct timer){ .due = mono_now() + delay, .id = ++next_id, .fn = fn, .arg = arg };
 	sift_up(nheap++);
 	return next_id;
 }
@@ -247,7 +241,7 @@ static int wait_ms(void)
 {
 	if (nheap == 0)
 		return MAX_WAIT_MS;
-	double d = heap[0].due - mono();
+	double d = heap[0].due - mono_now();
 	if (d <= 0)
 		return 0;
 	/* round up: waking early would spin until the timer is due */
@@ -259,7 +253,7 @@ static void run_timers(void)
 {
 	/* Only timers due now; ones a handler sets with delay 0 wait for the
 	 * next turn, so a timer that re-arms itself cannot starve the fds. */
-	double t = mono();
+	double t = mono_now();
 	uint64_t last = next_id;
 	while (nheap > 0 && heap[0].due <= t && heap[0].id <= last && !quit_flag) {
 		struct timer tm = heap[0];
@@ -283,7 +277,7 @@ int ntsd_sched_run(void)
 			p[n++] = (struct pollfd){ .fd = snap[i].fd, .events = snap[i].events };
 		int timeout = sig_any ? 0 : wait_ms();
 		int r = poll(p, (nfds_t)n, timeout);
-		now_cache = mono();
+		now_cache = mono_now();
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (sig_any || (with_pipe && r > 0 && (p[0].revents & POLLIN)))

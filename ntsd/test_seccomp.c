@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/logsink.h"
 #include "ntsd.h"
 
 /* What a child did, as the parent sees it. */
@@ -195,6 +196,7 @@ END_TEST
 
 int main(void)
 {
+	logsink_stderr_install();   /* the children's log lines are what the tests read */
 	Suite *s = suite_create("seccomp");
 	TCase *tc = tcase_create("filter");
 	tcase_add_test(tc, forbidden_execve_stops_the_process);

@@ -147,7 +147,7 @@ static void grade_ke(struct probe_check *c, const struct ke_case *kc, const stru
 	verdict(c, CV_INFO, "%s", a->text);
 }
 
-static void ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
+static void probe_ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 		       struct probe_result *r)
 {
 	for (size_t i = 0; i < sizeof ke_cases / sizeof ke_cases[0]; i++) {
@@ -161,7 +161,7 @@ static void ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 		static uint8_t req[24000];
 		size_t len = build(req, sizeof req, recs, kc->nrecs);
 		struct ke_answer a;
-		ke_try(o, creds, &r->target, &kc->k, req, len, &a);
+		probe_ke_try(o, creds, &r->target, &kc->k, req, len, &a);
 		grade_ke(c, kc, &a);
 	}
 	/* only unsupported AEADs: RFC 8915 section 4.1.5 wants an empty AEAD record */
@@ -170,7 +170,7 @@ static void ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 	uint8_t req[64];
 	size_t len = build(req, sizeof req, recs, 3);
 	struct ke_answer a;
-	ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
+	probe_ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
 	if (a.kind == KA_RESPONSE && a.aead_count == 0 && a.ncookies == 0)
 		verdict(c, CV_PASS, "%s", a.text);
 	else if (got_cookies(&a) || (a.kind == KA_RESPONSE && a.aead_count > 0))
@@ -180,9 +180,9 @@ static void ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 	/* the server still works after all that */
 	c = add(r, "ke.still-serving", "a normal request after the battery is answered");
 	struct ntske_request nreq;
-	ke_build_default_request(o, &nreq);
+	probe_ke_default_request(o, &nreq);
 	if (ntske_request_build(&nreq, req, sizeof req, &len) == NTS_OK) {
-		ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
+		probe_ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
 		verdict(c, got_cookies(&a) ? CV_PASS : CV_FAIL, "%s", a.text);
 	}
 }
@@ -196,7 +196,7 @@ struct ntp_kit {
 };
 
 /* Send one NTS request; returns the parse result or 1 for no reply. */
-static int nts_query(const struct probe_opts *o, struct ntp_kit *kit, const uint8_t *cookie,
+static int probe_nts_query(const struct probe_opts *o, struct ntp_kit *kit, const uint8_t *cookie,
 		     size_t cookie_len, unsigned placeholders, bool tamper, size_t *req_len,
 		     size_t *resp_len, struct nts_client_response *cr, char *err, size_t errlen)
 {
@@ -216,7 +216,7 @@ static int nts_query(const struct probe_opts *o, struct ntp_kit *kit, const uint
 	if (tamper)
 		pkt[*req_len - 1] ^= 0x01;   /* last octet: inside the authenticator */
 	double wait = o->timeout < 2 ? o->timeout : 2;
-	long n = ntp_exchange(&kit->k->ntp_target, pkt, *req_len, resp, sizeof resp, wait, err,
+	long n = probe_ntp_exchange(&kit->k->ntp_target, pkt, *req_len, resp, sizeof resp, wait, err,
 			      errlen);
 	if (n <= 0)
 		return 1;
@@ -245,14 +245,14 @@ static void grade_nts(struct probe_check *c, int rc, bool want_reject, const cha
 			extra);
 }
 
-static void ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, struct probe_result *r)
+static void probe_ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, struct probe_result *r)
 {
 	static struct nts_client_response cr;
 	size_t ql = 0, rl = 0, clen;
 	char err[160], extra[96];
 	const uint8_t *ck = kit_cookie(kit, &clen);
 	struct probe_check *c = add(r, "ntp.uid-echo", "the reply echoes the Unique Identifier");
-	int rc = nts_query(o, kit, ck, clen, 0, false, &ql, &rl, &cr, err, sizeof err);
+	int rc = probe_nts_query(o, kit, ck, clen, 0, false, &ql, &rl, &cr, err, sizeof err);
 	grade_nts(c, rc, false, rc == NTS_OK ? ", UID matched" : "");
 	c = add(r, "ntp.not-longer", "the reply is not longer than the request");
 	if (rc == NTS_OK)
@@ -262,7 +262,7 @@ static void ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, s
 
 	c = add(r, "ntp.placeholders", "7 placeholders bring 8 cookies");
 	ck = kit_cookie(kit, &clen);
-	rc = nts_query(o, kit, ck, clen, 7, false, &ql, &rl, &cr, err, sizeof err);
+	rc = probe_nts_query(o, kit, ck, clen, 7, false, &ql, &rl, &cr, err, sizeof err);
 	if (rc == NTS_OK)
 		verdict(c, cr.ncookies == 8 ? CV_PASS : CV_INFO, "%zu cookies in a %zu-octet reply",
 			cr.ncookies, rl);
@@ -273,7 +273,7 @@ static void ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, s
 	uint8_t fake[NTS_COOKIE_MAX];
 	ck = kit_cookie(kit, &clen);
 	if (nts_random(fake, clen) == NTS_OK) {
-		rc = nts_query(o, kit, fake, clen, 0, false, &ql, &rl, &cr, err, sizeof err);
+		rc = probe_nts_query(o, kit, fake, clen, 0, false, &ql, &rl, &cr, err, sizeof err);
 		snprintf(extra, sizeof extra, " to a random %zu-octet cookie", clen);
 		if (rc == 1)   /* the RFC wants a NAK; silence is a weaker refusal */
 			verdict(c, CV_INFO, "no reply%s", extra);
@@ -283,11 +283,11 @@ static void ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, s
 
 	c = add(r, "ntp.tampered-auth", "a tampered authenticator gets no reply or a NAK");
 	ck = kit_cookie(kit, &clen);
-	rc = nts_query(o, kit, ck, clen, 0, true, &ql, &rl, &cr, err, sizeof err);
+	rc = probe_nts_query(o, kit, ck, clen, 0, true, &ql, &rl, &cr, err, sizeof err);
 	grade_nts(c, rc, true, "");
 }
 
-static void ntp_plain_check(const struct probe_opts *o, struct probe_result *k, struct probe_result *r)
+static void probe_ntp_plain_check(const struct probe_opts *o, struct probe_result *k, struct probe_result *r)
 {
 	struct probe_check *c = add(r, "ntp.plain", "a plain (unauthenticated) NTP request is served");
 	struct timespec ts;
@@ -297,7 +297,7 @@ static void ntp_plain_check(const struct probe_opts *o, struct probe_result *k, 
 	char err[160] = "";
 	ntp_hdr_write(&h, pkt, sizeof pkt);
 	double wait = o->timeout < 2 ? o->timeout : 2;
-	long n = ntp_exchange(&k->ntp_target, pkt, sizeof pkt, resp, sizeof resp, wait, err, sizeof err);
+	long n = probe_ntp_exchange(&k->ntp_target, pkt, sizeof pkt, resp, sizeof resp, wait, err, sizeof err);
 	struct ntp_hdr rh;
 	if (n <= 0)
 		verdict(c, CV_FAIL, "%s", n == 0 ? "no reply" : err);
@@ -308,7 +308,7 @@ static void ntp_plain_check(const struct probe_opts *o, struct probe_result *k, 
 			rh.stratum, n, rh.org == h.xmt ? "" : ", origin mismatch");
 }
 
-static void ntp_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
+static void probe_ntp_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 			struct probe_result *r)
 {
 	static struct probe_result k;
@@ -318,17 +318,17 @@ static void ntp_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 	struct probe_opts ko = *o;
 	ko.keylog = NULL;
 	struct ntp_kit kit = {.k = &k};
-	if (ke_run(&ko, creds, &k) != 0 || ntp_resolve_server(&ko, &k) != 0) {
+	if (probe_ke_run(&ko, creds, &k) != 0 || probe_ntp_resolve_server(&ko, &k) != 0) {
 		struct probe_check *c = add(r, "ntp.setup", "a fresh NTS-KE for the NTP cases");
 		verdict(c, CV_SKIP, "%s: %s", k.fail_phase, k.fail_msg);
 		return;
 	}
 	if (nts_aead_new(k.resp.aead, k.c2s, k.key_len, &kit.c2s) == NTS_OK &&
 	    nts_aead_new(k.resp.aead, k.s2c, k.key_len, &kit.s2c) == NTS_OK)
-		ntp_packet_checks(o, &kit, r);
+		probe_ntp_packet_checks(o, &kit, r);
 	nts_aead_free(kit.c2s);
 	nts_aead_free(kit.s2c);
-	ntp_plain_check(o, &k, r);
+	probe_ntp_plain_check(o, &k, r);
 }
 
 void check_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
@@ -339,7 +339,7 @@ void check_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct p
 			r->resp.ncookies, r->resp.ncookies ? (unsigned)r->resp.cookie_len[0] : 0);
 	else
 		verdict(c, CV_SKIP, "the main KE exchange failed");
-	ke_battery(o, creds, r);
+	probe_ke_battery(o, creds, r);
 	if (!o->ke_only)
-		ntp_battery(o, creds, r);
+		probe_ntp_battery(o, creds, r);
 }

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "nts/hex.h"
+#include "common/tls_fd.h"
 #include "nts/rules.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
@@ -14,7 +17,7 @@
 
 #define NTSKE_DEFAULT_PORT 4460
 
-void ke_build_default_request(const struct probe_opts *o, struct ntske_request *req)
+void probe_ke_default_request(const struct probe_opts *o, struct ntske_request *req)
 {
 	memset(req, 0, sizeof *req);
 	req->protos[0] = NTSKE_PROTO_NTPV4;
@@ -88,7 +91,7 @@ static void decode_body(struct probe_rec *p, const uint8_t *body, size_t len)
 	}
 }
 
-size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max)
+size_t probe_ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max)
 {
 	struct nts_rd rd;
 	nts_rd_init(&rd, msg, len);
@@ -108,8 +111,8 @@ size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t ma
 		const char *name = ntske_record_name(rec.type);
 		snprintf(p->name, sizeof p->name, "%s", name ? name : "Unassigned");
 		decode_body(p, rec.body, rec.body_len);
-		probe_hex(p->hex, sizeof p->hex, rec.body,
-			  rec.body_len < PROBE_HEX_MAX ? rec.body_len : PROBE_HEX_MAX);
+		nts_hex_encode(rec.body, rec.body_len < PROBE_HEX_MAX ? rec.body_len : PROBE_HEX_MAX,
+			       p->hex, sizeof p->hex);
 	}
 	return n;
 }
@@ -157,10 +160,10 @@ static int connect_any(const struct probe_opts *o, struct probe_result *r, uint1
 static int connect_phase(const struct probe_opts *o, struct probe_result *r, int *fd)
 {
 	char err[256];
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->connect.run = true;
 	int rc = connect_any(o, r, r->target.port, fd, err, sizeof err);
-	r->connect.ms = (probe_now() - t0) * 1e3;
+	r->connect.ms = (mono_now() - t0) * 1e3;
 	if (rc == 0)
 		return 0;
 	if (r->target.port != NTSKE_DEFAULT_PORT) {
@@ -176,7 +179,7 @@ static int connect_phase(const struct probe_opts *o, struct probe_result *r, int
 			if (connect_any(o, r, NTSKE_DEFAULT_PORT, fd, err2, sizeof err2) == 0) {
 				snprintf(r->hint, sizeof r->hint, "port %u failed (%s); fell back to %u",
 					 (unsigned)tried, err, NTSKE_DEFAULT_PORT);
-				r->connect.ms = (probe_now() - t0) * 1e3;
+				r->connect.ms = (mono_now() - t0) * 1e3;
 				return 0;
 			}
 		}
@@ -215,12 +218,12 @@ static int tls_phase(const struct probe_opts *o, struct nts_tls_creds *creds,
 {
 	struct nts_tls_client_opts topts;
 	probe_tls_client_opts(o, &topts);
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->tls.run = true;
-	int rc = nts_tls_client_new(creds, c->fd, &topts, &c->tls);
+	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), &topts, &c->tls);
 	if (rc == NTS_OK)
 		rc = probe_tls_handshake(c, t0 + o->timeout);
-	r->tls.ms = (probe_now() - t0) * 1e3;
+	r->tls.ms = (mono_now() - t0) * 1e3;
 	if (c->tls) {
 		nts_tls_get_info(c->tls, &r->tls_info);
 		nts_tls_get_verify(c->tls, &r->verify);
@@ -234,7 +237,7 @@ static int tls_phase(const struct probe_opts *o, struct nts_tls_creds *creds,
 	return 0;
 }
 
-static void ke_parse_failed(struct probe_result *r, int rc)
+static void probe_ke_parse_failed(struct probe_result *r, int rc)
 {
 	if (rc == NTS_E_KE_ERROR_RECORD) {
 		const char *n = ntske_error_name(r->resp.error_code);
@@ -246,25 +249,25 @@ static void ke_parse_failed(struct probe_result *r, int rc)
 	}
 }
 
-static int ke_phase(const struct probe_opts *o, struct probe_result *r, struct ke_conn *c)
+static int probe_ke_phase(const struct probe_opts *o, struct probe_result *r, struct ke_conn *c)
 {
 	struct ntske_request req;
 	uint8_t out[1024], msg[NTSKE_MAX_MESSAGE];
 	size_t out_len = 0, len = 0;
-	ke_build_default_request(o, &req);
+	probe_ke_default_request(o, &req);
 	if (ntske_request_build(&req, out, sizeof out, &out_len) != NTS_OK) {
 		probe_fail(r, PX_LOCAL, "ke", "cannot build the request");
 		return -1;
 	}
 	r->ke_req_len = out_len;
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->ke.run = true;
 	int rc = probe_ke_send(c, out, out_len, t0 + o->timeout);
 	if (rc == NTS_OK)
 		rc = probe_ke_recv(c, msg, sizeof msg, &len, t0 + o->timeout);
-	r->ke.ms = (probe_now() - t0) * 1e3;
+	r->ke.ms = (mono_now() - t0) * 1e3;
 	r->ke_resp_len = len;
-	r->nrecs = ke_dump(msg, len, r->recs, PROBE_MAX_RECORDS);
+	r->nrecs = probe_ke_dump(msg, len, r->recs, PROBE_MAX_RECORDS);
 	if (rc == NTS_E_TLS_AGAIN) {
 		probe_fail(r, PX_KE, "ke", "no complete response within %.1f s (%zu octets)",
 			   o->timeout, len);
@@ -291,7 +294,7 @@ static int ke_phase(const struct probe_opts *o, struct probe_result *r, struct k
 	}
 	rc = ntske_response_parse(msg, len, &r->resp);
 	if (rc != NTS_OK) {
-		ke_parse_failed(r, rc);
+		probe_ke_parse_failed(r, rc);
 		return -1;
 	}
 	return 0;
@@ -347,12 +350,12 @@ static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct
 	return 0;
 }
 
-int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
+int probe_ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
 {
 	struct ke_conn c = {.fd = -1, .tls = NULL};
 	int rc = -1;
 	if (connect_phase(o, r, &c.fd) == 0 && tls_phase(o, creds, r, &c) == 0 &&
-	    ke_phase(o, r, &c) == 0 && keys_phase(o, r, &c) == 0)
+	    probe_ke_phase(o, r, &c) == 0 && keys_phase(o, r, &c) == 0)
 		rc = 0;
 	probe_ke_close(&c);
 	return rc;
@@ -360,7 +363,7 @@ int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe
 
 /* ---- one request, one answer (the scan and the battery) */
 
-void ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a)
+void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a)
 {
 	struct nts_rd rd;
 	nts_rd_init(&rd, msg, len);
@@ -412,7 +415,7 @@ static bool partial_cookies(const uint8_t *msg, size_t len, struct ke_answer *a)
 {
 	struct ke_answer part;
 	memset(&part, 0, sizeof part);
-	ke_judge_answer(msg, len, &part);
+	probe_ke_judge_answer(msg, len, &part);
 	if (part.ncookies == 0)
 		return false;
 	a->ncookies = part.ncookies;
@@ -444,15 +447,15 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 	static uint8_t msg[NTSKE_MAX_MESSAGE];
 	size_t len = 0;
 	double wait = o->timeout < 3 ? o->timeout : 3;
-	int rc = probe_ke_recv(c, msg, sizeof msg, &len, probe_now() + wait);
+	int rc = probe_ke_recv(c, msg, sizeof msg, &len, mono_now() + wait);
 	if (rc == NTS_E_TLS_AGAIN && k->close_on_silence) {
 		a->half_closed = true;
 		nts_tls_bye(c->tls);
-		rc = probe_ke_recv(c, msg, sizeof msg, &len, probe_now() + wait);
+		rc = probe_ke_recv(c, msg, sizeof msg, &len, mono_now() + wait);
 	}
 	if (rc == 1) {
 		a->kind = KA_RESPONSE;
-		ke_judge_answer(msg, len, a);
+		probe_ke_judge_answer(msg, len, a);
 	} else if (rc != NTS_E_TLS_AGAIN && len > 0 && partial_cookies(msg, len, a)) {
 		/* cookies sent before the answer broke off: the server accepted */
 		a->kind = KA_MALFORMED;
@@ -478,7 +481,7 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 	}
 }
 
-void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
+void probe_ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
 	    const struct ke_try_opts *k, const uint8_t *req, size_t req_len, struct ke_answer *a)
 {
 	memset(a, 0, sizeof *a);
@@ -498,7 +501,7 @@ void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struc
 		a->tls_rc = rc;
 		snprintf(a->text, sizeof a->text, "handshake refused: %s", err);
 	} else {
-		rc = send_request(&c, k, req, req_len, probe_now() + o->timeout + req_len *
+		rc = send_request(&c, k, req, req_len, mono_now() + o->timeout + req_len *
 				  (k->trickle_ms / 1000.0));
 		if (rc != NTS_OK) {
 			a->kind = KA_CLOSED;
@@ -511,7 +514,7 @@ void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struc
 	probe_ke_close(&c);
 }
 
-void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
+void probe_ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
 {
 	/* 15, 16, 17 (AES-SIV-CMAC), 30 (AES-128-GCM-SIV), 1000 (unassigned) */
 	static const uint16_t ids[] = {15, 16, 17, 30, 1000};
@@ -522,7 +525,7 @@ void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struc
 		struct ntske_request req;
 		uint8_t buf[256];
 		size_t len;
-		ke_build_default_request(&one, &req);
+		probe_ke_default_request(&one, &req);
 		struct probe_scan *s = &r->scan[r->nscan++];
 		s->aead = ids[i];
 		if (ntske_request_build(&req, buf, sizeof buf, &len) != NTS_OK) {
@@ -531,7 +534,7 @@ void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struc
 		}
 		struct ke_try_opts k = {0};
 		struct ke_answer a;
-		ke_try(o, creds, &r->target, &k, buf, len, &a);
+		probe_ke_try(o, creds, &r->target, &k, buf, len, &a);
 		s->accepted = a.kind == KA_RESPONSE && a.aead_count == 1 && a.aead == ids[i] &&
 			      a.ncookies > 0;
 		if (a.kind == KA_RESPONSE && a.aead_count > 0 && a.aead != ids[i])

@@ -16,7 +16,6 @@ ntske_probe_test_probe_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntske_probe_test_probe_LDFLAGS = $(AM_LDFLAGS) -static
 TESTS += ntske-probe/test_probe ntske-probe/test-offline.sh
 EXTRA_DIST += ntske-probe/json-schema.md ntske-probe/json-schema.json \
-	ntske-probe/validate-json.py \
 	ntske-probe/probe-testlib.sh ntske-probe/test-offline.sh
 
 # a misbehaving NTS-KE/NTP server for interop/test-probe-server.sh

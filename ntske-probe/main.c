@@ -8,30 +8,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "common/tlscreds.h"
 #include "nts/err.h"
 #include "probe.h"
 
 static void run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
 {
 	char err[256];
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->resolve.run = true;
 	int rc = probe_resolve_all(o->host, o->port, o->family, o->timeout, r->addrs,
 				   PROBE_MAX_ADDRS, &r->naddrs, err, sizeof err);
 	if (rc == 0)
 		r->target = r->addrs[0];
-	r->resolve.ms = (probe_now() - t0) * 1e3;
+	r->resolve.ms = (mono_now() - t0) * 1e3;
 	if (rc != 0) {
 		probe_fail(r, PX_RESOLVE, "resolve", "%s", err);
 		if (o->port == PROBE_DRAFT_PORT)
 			probe_draft_port_hint(r);
 		return;
 	}
-	ke_run(o, creds, r);
+	probe_ke_run(o, creds, r);
 	if (r->ke_done && !o->ke_only)
-		ntp_run(o, r);
+		probe_ntp_run(o, r);
 	if (r->tls_done && o->aead_scan)
-		ke_aead_scan(o, creds, r);
+		probe_ke_aead_scan(o, creds, r);
 	if (r->connect.run && r->exit_code != PX_CONNECT && o->check)
 		check_run(o, creds, r);
 	if (r->ke_done && o->export_keys &&
@@ -77,7 +79,7 @@ int main(int argc, char **argv)
 	open_keylog(&o, &r);
 	if (r.exit_code != PX_OK)
 		;   /* the key log could not be written */
-	else if (nts_tls_client_creds_new(o.ca, &creds, err, sizeof err) != NTS_OK)
+	else if (tlscreds_client(o.ca, &creds, err, sizeof err) != NTS_OK)
 		probe_fail(&r, PX_LOCAL, "local", "trust anchors: %s", err);
 	else
 		run(&o, creds, &r);

@@ -14,19 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mono.h"
+#include "common/keylog.h"
+#include "common/tls_fd.h"
 #include "nts/err.h"
 #include "probe.h"
 
-double probe_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int ms_left(double deadline)
 {
-	double left = deadline - probe_now();
+	double left = deadline - mono_now();
 	if (left <= 0)
 		return 0;
 	return (int)(left * 1000.0) + 1;
@@ -219,7 +215,10 @@ void probe_tls_client_opts(const struct probe_opts *o, struct nts_tls_client_opt
 	memset(t, 0, sizeof *t);
 	t->sni = o->sni ? o->sni : o->host;
 	t->verify = !o->insecure;
-	t->keylog_path = o->keylog;
+	if (o->keylog) {
+		t->keylog = keylog_append;
+		t->keylog_ctx = o->keylog;
+	}
 }
 
 int probe_ke_open(const struct probe_opts *o, struct nts_tls_creds *creds,
@@ -230,9 +229,9 @@ int probe_ke_open(const struct probe_opts *o, struct nts_tls_creds *creds,
 	c->tls = NULL;
 	if (probe_tcp_connect(t, o->timeout, &c->fd, err, errlen) != 0)
 		return NTS_E_IO;
-	int rc = nts_tls_client_new(creds, c->fd, topts, &c->tls);
+	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), topts, &c->tls);
 	if (rc == NTS_OK)
-		rc = probe_tls_handshake(c, probe_now() + o->timeout);
+		rc = probe_tls_handshake(c, mono_now() + o->timeout);
 	if (rc == NTS_E_TLS_AGAIN)
 		snprintf(err, errlen, "TLS handshake timed out");
 	else if (rc != NTS_OK)

@@ -8,13 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
 #include "nts/err.h"
 #include "nts/nts_ef.h"
 #include "probe.h"
 
-int ntp_resolve_server(const struct probe_opts *o, struct probe_result *r)
+int probe_ntp_resolve_server(const struct probe_opts *o, struct probe_result *r)
 {
 	char err[256];
 	if (!r->resp.has_server) {
@@ -37,7 +38,7 @@ int ntp_resolve_server(const struct probe_opts *o, struct probe_result *r)
 	return -1;
 }
 
-long ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
+long probe_ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
 		  uint8_t *resp, size_t cap, double timeout, char *err, size_t errlen)
 {
 	int fd = socket(t->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -52,10 +53,10 @@ long ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_l
 		close(fd);
 		return -1;
 	}
-	double deadline = probe_now() + timeout;
+	double deadline = mono_now() + timeout;
 	long got = 0;
 	for (;;) {
-		double left = deadline - probe_now();
+		double left = deadline - mono_now();
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) == 0)
 			break;
@@ -174,12 +175,12 @@ static int one_query(struct ntp_ctx *x, size_t i)
 		return PX_LOCAL;
 	}
 	char err[160] = "";
-	double t0 = probe_now();
+	double t0 = mono_now();
 	q->sent = true;
-	long n = ntp_exchange(&x->r->ntp_target, pkt, q->req_len, resp, sizeof resp,
+	long n = probe_ntp_exchange(&x->r->ntp_target, pkt, q->req_len, resp, sizeof resp,
 			      x->o->timeout, err, sizeof err);
 	uint64_t t4 = now_ntp();
-	q->rtt_ms = (probe_now() - t0) * 1e3;
+	q->rtt_ms = (mono_now() - t0) * 1e3;
 	if (n <= 0) {
 		snprintf(q->error, sizeof q->error, "%s", n == 0 ? "no response" : err);
 		if (n == 0)
@@ -244,9 +245,9 @@ static void refresh_verdict(struct probe_result *r)
 		r->refresh_ok = false;
 }
 
-int ntp_run(const struct probe_opts *o, struct probe_result *r)
+int probe_ntp_run(const struct probe_opts *o, struct probe_result *r)
 {
-	if (ntp_resolve_server(o, r) != 0)
+	if (probe_ntp_resolve_server(o, r) != 0)
 		return -1;
 	static struct ntp_ctx x;
 	memset(&x, 0, sizeof x);
@@ -260,7 +261,7 @@ int ntp_run(const struct probe_opts *o, struct probe_result *r)
 		probe_fail(r, PX_LOCAL, "ntp", "cannot key AEAD %u", (unsigned)r->resp.aead);
 		return -1;
 	}
-	double t0 = probe_now();
+	double t0 = mono_now();
 	r->ntp.run = true;
 	int code = PX_OK;
 	for (size_t i = 0; i < o->count && i < PROBE_MAX_QUERIES; i++) {
@@ -271,7 +272,7 @@ int ntp_run(const struct probe_opts *o, struct probe_result *r)
 		if (code != PX_OK)
 			break;
 	}
-	r->ntp.ms = (probe_now() - t0) * 1e3;
+	r->ntp.ms = (mono_now() - t0) * 1e3;
 	nts_aead_free(x.c2s);
 	nts_aead_free(x.s2c);
 	refresh_verdict(r);

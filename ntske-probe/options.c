@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nts/err.h"
+#include "nts/hostport.h"
+#include "nts/num.h"
 #include "nts/aead.h"
 #include "nts/nts_ef.h"
 #include "probe.h"
@@ -45,12 +48,16 @@ static void usage(FILE *f)
 
 static bool num(const char *s, double lo, double hi, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || v < lo || v > hi)
+	return nts_num_double(s, lo, hi, out, NULL, 0) == NTS_OK;
+}
+
+/* Counts are whole numbers: "2.5" is refused, not rounded. */
+static bool unum(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	uint64_t v;
+	if (nts_num_uint(s, lo, hi, &v, NULL, 0) != NTS_OK)
 		return false;
-	*out = v;
+	*out = (unsigned)v;
 	return true;
 }
 
@@ -60,10 +67,10 @@ static bool parse_aeads(const char *s, struct probe_opts *o)
 	snprintf(buf, sizeof buf, "%s", s);
 	o->naeads = 0;
 	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		double v;
-		if (o->naeads == NTSKE_MAX_IDS || !num(t, 0, 65535, &v))
+		int id = nts_aead_from_name(t);   /* 15 or AEAD_AES_SIV_CMAC_256 */
+		if (o->naeads == NTSKE_MAX_IDS || id < 0)
 			return false;
-		o->aeads[o->naeads++] = (uint16_t)v;
+		o->aeads[o->naeads++] = (uint16_t)id;
 	}
 	return o->naeads > 0;
 }
@@ -72,38 +79,14 @@ static bool parse_aeads(const char *s, struct probe_opts *o)
  * why not. */
 static const char *parse_target(char *arg, struct probe_opts *o, char *why, size_t cap)
 {
-	char *colon = strrchr(arg, ':');
-	char copy[160];
-	snprintf(copy, sizeof copy, "%s", arg);
-	if (arg[0] == '[') {
-		char *close = strchr(arg, ']');
-		if (!close || (close[1] && close[1] != ':')) {
-			snprintf(why, cap, "bad address \"%s\" (want [IPV6]:PORT)", copy);
-			return why;
-		}
-		*close = '\0';
-		o->host = arg + 1;
-		colon = close[1] ? close + 1 : NULL;
-	} else if (colon && strchr(arg, ':') != colon) {
-		colon = NULL;   /* several colons: an IPv6 literal without a port */
-		o->host = arg;
-	} else {
-		o->host = arg;
-	}
-	if (colon) {
-		double v;
-		*colon = '\0';
-		if (!num(colon + 1, 1, 65535, &v)) {
-			snprintf(why, cap, "bad port \"%s\" in \"%s\" (want 1 to 65535)", colon + 1,
-				 copy);
-			return why;
-		}
-		o->port = (uint16_t)v;
-		o->port_given = true;
-	}
-	if (o->host[0] == '\0') {
-		snprintf(why, cap, "no host name in \"%s\"", copy);
+	static char host[256];
+	uint16_t port;
+	if (nts_hostport_parse(arg, host, sizeof host, &port, why, cap) != NTS_OK)
 		return why;
+	o->host = host;
+	if (port) {
+		o->port = port;
+		o->port_given = true;
 	}
 	return NULL;
 }
@@ -165,9 +148,9 @@ static bool numeric_option(int c, const char *arg, struct probe_opts *o)
 	double v;
 	switch (c) {
 	case O_TIMEOUT: if (!num(arg, 0.05, 600, &v)) return false; o->timeout = v; return true;
-	case O_COUNT: if (!num(arg, 1, PROBE_MAX_QUERIES, &v)) return false; o->count = (unsigned)v; return true;
+	case O_COUNT: return unum(arg, 1, PROBE_MAX_QUERIES, &o->count);
 	case O_INTERVAL: if (!num(arg, 0, 3600, &v)) return false; o->interval = v; return true;
-	case O_PLACEHOLDERS: if (!num(arg, 0, NTS_MAX_PLACEHOLDERS, &v)) return false; o->placeholders = (unsigned)v; return true;
+	case O_PLACEHOLDERS: return unum(arg, 0, NTS_MAX_PLACEHOLDERS, &o->placeholders);
 	case O_WEXP: return num(arg, -1e6, 1e6, &o->warn_expiry);
 	case O_CEXP: return num(arg, -1e6, 1e6, &o->crit_expiry);
 	case O_WOFF: return num(arg, 0, 1e9, &o->warn_offset);

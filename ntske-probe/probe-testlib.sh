@@ -6,7 +6,7 @@ probe_setup() { # BUILDDIR
 	PROBE_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	PROBE="$build/ntske-probe/ntske-probe"
 	SCHEMA="$PROBE_SRC/json-schema.json"
-	VALIDATE="$PROBE_SRC/validate-json.py"
+	VALIDATE="$PROBE_SRC/../ci/validate-json.py"
 	if [ ! -x "$PROBE" ]; then
 		echo "not ok - $PROBE is not built"
 		exit 1

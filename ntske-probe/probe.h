@@ -170,7 +170,6 @@ void probe_defaults(struct probe_opts *o);
 int probe_parse_args(int argc, char **argv, struct probe_opts *o);
 
 /* net.c: resolving, connecting, TLS and KE I/O, all bounded by deadlines. */
-double probe_now(void);
 int probe_resolve(const char *host, uint16_t port, int family, double timeout,
 		  struct probe_target *out, char *err, size_t errlen);
 /* Up to max addresses in getaddrinfo's order (*n of them). */
@@ -212,27 +211,27 @@ struct ke_try_opts {
 	unsigned trickle_ms;      /* > 0: send one octet at a time */
 	bool close_on_silence;    /* no answer: send close_notify, wait again */
 };
-void ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
+void probe_ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
 	    const struct ke_try_opts *k, const uint8_t *req, size_t req_len, struct ke_answer *a);
 
 /* ke.c: the NTS-KE exchange and the record dump. */
 /* Judge a server's KE answer for the --check battery: kind, Error code,
  * AEAD and cookies, and the first RFC 8915 rule it breaks (libnts's rules
  * walker, the same judge as the parsers and nts-pcap). */
-void ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a);
-void ke_build_default_request(const struct probe_opts *o, struct ntske_request *req);
-size_t ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max);
+void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a);
+void probe_ke_default_request(const struct probe_opts *o, struct ntske_request *req);
+size_t probe_ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max);
 void probe_draft_port_hint(struct probe_result *r);
-int ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
-void ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
+int probe_ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
+void probe_ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
 
 /* ntp.c: NTS-protected queries. */
-int ntp_run(const struct probe_opts *o, struct probe_result *r);
+int probe_ntp_run(const struct probe_opts *o, struct probe_result *r);
 /* Send one NTP packet and wait for a reply from the same peer: the reply
  * length, 0 on timeout, or -1 with err set. */
-long ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
+long probe_ntp_exchange(const struct probe_target *t, const uint8_t *req, size_t req_len,
 		  uint8_t *resp, size_t cap, double timeout, char *err, size_t errlen);
-int ntp_resolve_server(const struct probe_opts *o, struct probe_result *r);
+int probe_ntp_resolve_server(const struct probe_opts *o, struct probe_result *r);
 
 /* check.c: the conformance battery. */
 void check_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r);
@@ -247,7 +246,6 @@ const char *probe_exit_name(int code);
 /* Mark the run as failed in phase with exit code and a message (first wins). */
 void probe_fail(struct probe_result *r, int code, const char *phase, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void probe_hex(char *out, size_t cap, const uint8_t *p, size_t n);
 /* in with every byte outside printable ASCII as \xNN (text from servers
  * cannot move the cursor or fake a line); returns out. */
 const char *probe_esc(char *out, size_t cap, const char *in);

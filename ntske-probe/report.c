@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nts/hex.h"
 #include "nts/aead.h"
 #include "probe.h"
 
@@ -23,18 +24,6 @@ void probe_fail(struct probe_result *r, int code, const char *phase, const char 
 	va_start(ap, fmt);
 	vsnprintf(r->fail_msg, sizeof r->fail_msg, fmt, ap);
 	va_end(ap);
-}
-
-void probe_hex(char *out, size_t cap, const uint8_t *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 2 < cap; i++) {
-		out[k++] = d[p[i] >> 4];
-		out[k++] = d[p[i] & 15];
-	}
-	if (cap)
-		out[k] = '\0';
 }
 
 const char *probe_esc(char *out, size_t cap, const char *in)
@@ -340,10 +329,9 @@ int report_nagios(const struct probe_opts *o, const struct probe_result *r)
 
 static void put_hex_line(FILE *f, const char *key, const uint8_t *p, size_t n)
 {
-	fprintf(f, "%s=", key);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%02x", p[i]);
-	fputc('\n', f);
+	char hex[2 * NTS_COOKIE_MAX + 1];
+	nts_hex_encode(p, n, hex, sizeof hex);
+	fprintf(f, "%s=%s\n", key, hex);
 }
 
 int report_export_keys(const char *path, const struct probe_result *r, char *err, size_t errlen)

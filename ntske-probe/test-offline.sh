@@ -20,7 +20,7 @@ expect() { # DESC CODE REGEX ARGS...
 json() { # DESC CODE ARGS...
 	d=$1 code=$2; shift 2
 	out=$("$probe" --json "$@" 2>/dev/null); rc=$?
-	v=$(printf '%s\n' "$out" | python3 "$s/ntske-probe/validate-json.py" "$s/ntske-probe/json-schema.json")
+	v=$(printf '%s\n' "$out" | python3 "$s/ci/validate-json.py" "$s/ntske-probe/json-schema.json")
 	if [ "$rc" -eq "$code" ] && [ "${v#valid}" != "$v" ] &&
 	   printf '%s\n' "$out" | grep -q "\"exit_code\":$code,"; then
 		echo "ok - $d: JSON valid (exit $rc)"

@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/opt.h"
+#include "common/mono.h"
+#include "common/tls_fd.h"
+#include "common/tlscreds.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
 #include "nts/cookie.h"
@@ -45,17 +49,10 @@ struct srv {
 	struct nts_counters counters;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int wait_fd(int fd, bool write, double deadline)
 {
 	struct pollfd p = {.fd = fd, .events = write ? POLLOUT : POLLIN};
-	double left = deadline - now();
+	double left = deadline - mono_now();
 	return left > 0 && poll(&p, 1, (int)(left * 1000) + 1) > 0;
 }
 
@@ -154,9 +151,9 @@ static void serve_ke(struct srv *s, int lfd)
 	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	double deadline = now() + 5;
+	double deadline = mono_now() + 5;
 	struct nts_tls *t = NULL;
-	int rc = nts_tls_server_new(s->creds, fd, &t);
+	int rc = nts_tls_server_new(s->creds, tls_fd_transport(fd), &t);
 	while (rc == NTS_OK && (rc = nts_tls_handshake(t)) == NTS_E_TLS_AGAIN)
 		rc = wait_fd(fd, nts_tls_want_write(t), deadline) ? NTS_OK : NTS_E_TLS_AGAIN;
 	long n = rc == NTS_OK ? recv_request(t, fd, req, sizeof req, deadline) : -1;
@@ -248,12 +245,18 @@ int main(int argc, char **argv)
 	if (m == sizeof mode_names / sizeof mode_names[0])
 		return usage();
 	s.mode = (enum ke_mode)m;
-	uint16_t ke_port = (uint16_t)strtoul(argv[3], NULL, 10);
-	s.ntp_port = (uint16_t)strtoul(argv[4], NULL, 10);
+	const char *P = "probe-test-server";
+	uint16_t ke_port;
+	unsigned leap, stratum;
 	double seconds = 60;
+	if (!opt_port(P, "KE-PORT", argv[3], &ke_port) || !opt_port(P, "NTP-PORT", argv[4], &s.ntp_port))
+		return 2;
 	if (argc >= 9) {
-		s.leap = (unsigned)strtoul(argv[6], NULL, 10) & 3;
-		s.stratum = (unsigned)strtoul(argv[7], NULL, 10) & 255;
+		if (!opt_unsigned(P, "LEAP", argv[6], 0, 3, &leap) ||
+		    !opt_unsigned(P, "STRATUM", argv[7], 0, 255, &stratum))
+			return 2;
+		s.leap = leap;
+		s.stratum = stratum;
 		struct in_addr ia;
 		if (inet_pton(AF_INET, argv[8], &ia) == 1)
 			s.refid = ntohl(ia.s_addr);
@@ -263,11 +266,11 @@ int main(int argc, char **argv)
 			s.refid = nts_get32(b);
 		}
 	}
-	if (argc == 10)
-		seconds = strtod(argv[9], NULL);
+	if (argc == 10 && !opt_double(P, "SECONDS", argv[9], 0.001, 86400, &seconds))
+		return 2;
 	char err[256];
 	struct nts_ring_config cfg = NTS_RING_CONFIG_DEFAULT;
-	if (nts_tls_server_creds_new(argv[1], argv[2], &s.creds, err, sizeof err) != NTS_OK) {
+	if (tlscreds_server(argv[1], argv[2], &s.creds, err, sizeof err) != NTS_OK) {
 		fprintf(stderr, "probe-test-server: %s\n", err);
 		return 1;
 	}
@@ -283,8 +286,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* bounded: a test that forgets to stop us does not leave us behind */
-	double end = now() + seconds;
-	while (now() < end) {
+	double end = mono_now() + seconds;
+	while (mono_now() < end) {
 		struct pollfd p[2] = {{kfd, POLLIN, 0}, {ufd, POLLIN, 0}};
 		if (poll(p, 2, 200) <= 0)
 			continue;

@@ -124,7 +124,7 @@ START_TEST(dump_records)
 	size_t len = w.pos;
 	msg[len++] = 0x80;   /* a truncated record header after End of Message */
 	struct probe_rec recs[PROBE_MAX_RECORDS];
-	size_t n = ke_dump(msg, len, recs, PROBE_MAX_RECORDS);
+	size_t n = probe_ke_dump(msg, len, recs, PROBE_MAX_RECORDS);
 	ck_assert_uint_eq(n, 9);
 	ck_assert(recs[0].critical && recs[0].type == NTSKE_REC_NEXT_PROTO);
 	ck_assert(strstr(recs[1].decoded, "AEAD_AES_SIV_CMAC_256 (15)") != NULL);
@@ -138,7 +138,7 @@ START_TEST(dump_records)
 	ck_assert_str_eq(recs[7].name, "End of Message");
 	ck_assert_str_eq(recs[8].name, "(truncated)");
 	/* the dump never writes past max */
-	ck_assert_uint_eq(ke_dump(msg, len, recs, 3), 3);
+	ck_assert_uint_eq(probe_ke_dump(msg, len, recs, 3), 3);
 }
 END_TEST
 
@@ -289,7 +289,7 @@ START_TEST(judge_answers)
 	struct ke_answer a;
 	memset(&a, 0, sizeof a);
 	a.kind = KA_RESPONSE;
-	ke_judge_answer(msg, len, &a);
+	probe_ke_judge_answer(msg, len, &a);
 	const struct nts_rule_info *r = nts_rule_get((enum nts_rule)a.rule);
 	ck_assert_msg(answers[_i].rule ? r && strcmp(r->name, answers[_i].rule) == 0 : !r,
 		      "%s: %s", answers[_i].file, a.text);

@@ -11,16 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "fetch.h"
 
 #define CTL_MAX_REPLY (1u << 20)
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool mon_fetch_ctl(const char *path, struct mon_snapshot *s, int timeout_ms)
 {
@@ -46,10 +40,10 @@ bool mon_fetch_ctl(const char *path, struct mon_snapshot *s, int timeout_ms)
 	}
 	size_t len = 0, cap = 65536;
 	char *buf = malloc(cap);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = mono_ms() + timeout_ms;
 	bool eof = false;
 	while (buf && !eof && len < CTL_MAX_REPLY) {
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - mono_ms());
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			break;

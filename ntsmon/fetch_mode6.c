@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mono.h"
 #include "fetch.h"
 #include "nts/err.h"
 #include "nts/mode6.h"
@@ -28,13 +29,6 @@ struct m6 {
 	struct nts_m6_reasm r;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One request and its (possibly fragmented) answer in q->r. Returns 1,
  * NTS_E_M6_SERVER (code in q->r.cerr), or a negative error / 0 on timeout. */
 static int query(struct m6 *q, uint8_t op, uint16_t assoc, const char *names)
@@ -47,9 +41,9 @@ static int query(struct m6 *q, uint8_t op, uint16_t assoc, const char *names)
 	if (len == 0 || send(q->fd, pkt, len, 0) != (ssize_t)len)
 		return NTS_E_INVAL;
 	nts_m6_reasm_init(&q->r, m.seq, op, assoc);
-	int64_t deadline = now_ms() + q->timeout_ms;
+	int64_t deadline = mono_ms() + q->timeout_ms;
 	for (int n = 0; n < 2 * NTS_M6_MAX_FRAGS; n++) {
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - mono_ms());
 		struct pollfd p = { .fd = q->fd, .events = POLLIN };
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return 0;

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "nts/err.h"
+#include "nts/hostport.h"
+#include "common/opt.h"
+#include "common/mono.h"
 #include "fetch.h"
 #include "jsonout.h"
 #include "model.h"
@@ -20,13 +24,6 @@
 /* the control socket of the installed ntsd.conf (configure --runstatedir) */
 #define DEFAULT_SOCKET NTSD_CONTROL_SOCKET
 #define MAX_TARGETS 16
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void usage(FILE *f)
 {
@@ -55,23 +52,12 @@ static bool parse_target(const char *arg, struct mon_target *t)
 		return path[0] != '\0';
 	}
 	t->kind = MON_MODE6;
-	snprintf(t->port, sizeof t->port, "123");
-	const char *colon = strrchr(arg, ':');
-	if (arg[0] == '[') {
-		const char *rb = strchr(arg, ']');
-		if (!rb || (rb[1] && rb[1] != ':'))
-			return false;
-		snprintf(t->where, sizeof t->where, "%.*s", (int)(rb - arg - 1), arg + 1);
-		if (rb[1] == ':')
-			snprintf(t->port, sizeof t->port, "%s", rb + 2);
-	} else if (colon && colon == strchr(arg, ':')) {
-		snprintf(t->where, sizeof t->where, "%.*s", (int)(colon - arg), arg);
-		snprintf(t->port, sizeof t->port, "%s", colon + 1);
-	} else {
-		snprintf(t->where, sizeof t->where, "%s", arg);
-	}
+	uint16_t port;
+	if (nts_hostport_parse(arg, t->where, sizeof t->where, &port, NULL, 0) != NTS_OK)
+		return false;
+	snprintf(t->port, sizeof t->port, "%u", port ? port : 123u);
 	snprintf(t->label, sizeof t->label, "%s (mode 6)", arg);
-	return t->where[0] && t->port[0] && strspn(t->port, "0123456789") == strlen(t->port);
+	return true;
 }
 
 static void refresh_all(struct mon_target *t, size_t n, int timeout_ms)
@@ -82,7 +68,7 @@ static void refresh_all(struct mon_target *t, size_t n, int timeout_ms)
 			mon_fetch_ctl(t[i].where, &s, timeout_ms);
 		else
 			mon_fetch_mode6(t[i].where, t[i].port, &s, timeout_ms);
-		mon_target_update(&t[i], &s, mono());
+		mon_target_update(&t[i], &s, mono_now());
 	}
 }
 
@@ -127,16 +113,16 @@ static int run_tui(struct mon_target *t, size_t n, double interval, int timeout_
 	double next = 0;
 	/* bounded only by the user's q: each turn waits for a key or the next refresh */
 	for (;;) {
-		double now = mono();
+		double now = mono_now();
 		if (!st.paused && now >= next) {
 			refresh_all(t, n, timeout_ms);
-			next = mono() + interval;
+			next = mono_now() + interval;
 		}
 		int w, h;
 		tui_size(&w, &h);
 		view_render(t, n, &st, w, h, &scr);
 		tui_draw(&scr);
-		double wait = st.paused ? 1.0 : next - mono();
+		double wait = st.paused ? 1.0 : next - mono_now();
 		int k = tui_key(wait > 0 ? (int)(wait * 1000) + 1 : 0);
 		if (k == TUI_NONE || k == TUI_RESIZE)
 			continue;
@@ -161,24 +147,20 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	while ((opt = getopt_long(argc, argv, "i:t:hV", longopts, NULL)) != -1) {
-		char *end;
 		switch (opt) {
 		case 'o': once = true; break;
 		case 'j': json = true; break;
 		case 'i':
-			interval = strtod(optarg, &end);
-			if (*end || !(interval >= 0.2 && interval <= 3600)) {
-				fprintf(stderr, "ntsmon: -i wants 0.2 to 3600 seconds\n");
+			if (!opt_double("ntsmon", "-i (seconds)", optarg, 0.2, 3600, &interval))
 				return 2;
-			}
 			break;
-		case 't':
-			timeout_ms = (int)strtol(optarg, &end, 10);
-			if (*end || timeout_ms < 10 || timeout_ms > 60000) {
-				fprintf(stderr, "ntsmon: -t wants 10 to 60000 ms\n");
+		case 't': {
+			unsigned ms;
+			if (!opt_unsigned("ntsmon", "-t (milliseconds)", optarg, 10, 60000, &ms))
 				return 2;
-			}
+			timeout_ms = (int)ms;
 			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ntsmon %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;

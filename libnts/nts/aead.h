@@ -20,8 +20,12 @@
 size_t nts_aead_key_len(uint16_t id);
 /* True when this build can seal and open with the id (15 and 17). */
 bool nts_aead_supported(uint16_t id);
-/* "AEAD_AES_SIV_CMAC_256", ... or NULL. */
+/* The IANA "AEAD Algorithms" registry name ("AEAD_AES_SIV_CMAC_256"), or
+ * NULL: the one table every program prints and parses names from. */
 const char *nts_aead_name(uint16_t id);
+/* An id from a number (0..65535) or a registry name, case-insensitive, with
+ * or without "AEAD_" ("AES_SIV_CMAC_512"); -1 if neither. */
+int nts_aead_from_name(const char *s);
 
 struct nts_aead;
 

@@ -68,25 +68,8 @@ void nts_cookie_ring_mark_saved(struct nts_cookie_ring *r);
  * current key from rotating for that long. Returns how many were changed. */
 int nts_cookie_ring_clamp_future(struct nts_cookie_ring *r, time_t now);
 
-/* Key file (text, mode 0600, written to a temporary file and renamed).
- * _load replaces the ring's keys only if the whole file is valid: a missing
- * file gives NTS_E_IO with errno ENOENT, a truncated or corrupt one
- * NTS_E_KEYFILE_FORMAT, one with any group/other permission bit
- * NTS_E_KEYFILE_PERM, and the ring is left as it was. Format (keyfile.c):
- *   nts-cookie-keys 1
- *   key <id> <created, unix seconds> <64 hex digits>     (oldest first)
- *   end <number of keys> <CRC-32 of every byte before this line, 8 hex>
- * Lines starting with '#' are comments; every line ends in '\n'. */
-int nts_cookie_ring_save(const struct nts_cookie_ring *r, const char *path);
-int nts_cookie_ring_load(struct nts_cookie_ring *r, const char *path);
-/* For several servers sharing one key file: under flock(LOCK_EX) on
- * PATH.lock, load PATH (its keys replace the ring's, except keys this ring
- * made that were never saved: they are kept, so cookies issued while the
- * file could not be used stay valid), date keys from the future at 'now',
- * rotate if due, and save if anything changed or PATH was missing. Returns
- * like _rotate; a damaged file is an error and is left alone. See keyfile.c
- * for the whole scheme. */
-int nts_cookie_ring_sync(struct nts_cookie_ring *r, const char *path, time_t now);
+/* The key file format is nts/keyfile.h; reading and writing the file is
+ * the programs' (common/keystore.h). */
 
 /* Length of a cookie carrying keys for this AEAD (0 if unsupported). */
 size_t nts_cookie_len(uint16_t aead);

@@ -83,7 +83,7 @@ enum nts_err {
 	NTS_E_KEYFILE_PERM = -115,     /* key file readable by others */
 	NTS_E_RING_EMPTY = -116,       /* no master key in the ring */
 
-	/* TLS (tls.c) */
+	/* TLS (tls_*.c) */
 	NTS_E_TLS = -130,              /* GnuTLS session error */
 	NTS_E_TLS_AGAIN = -131,        /* would block; call again when ready */
 	NTS_E_TLS_ALPN = -132,         /* ALPN ntske/1 not negotiated */

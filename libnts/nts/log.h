@@ -21,7 +21,8 @@ enum nts_log_level {
  * without a trailing newline. */
 typedef void (*nts_log_sink)(void *ctx, int level, const char *tag, const char *msg);
 
-/* Install a sink (NULL restores the default: stderr "TAG: message"). */
+/* Install a sink; NULL (the default) drops every message: libnts does no
+ * I/O, so a program installs one first (common/logsink.h for stderr). */
 void nts_log_set_sink(nts_log_sink sink, void *ctx);
 /* Messages above this level (numerically greater) are dropped. Default INFO. */
 void nts_log_set_level(int level);

@@ -1,30 +1,39 @@
 /* NTS-KE over TLS 1.3 (GnuTLS) and the key exporter (RFC 8915 sections 4 and 5.1).
- * GnuTLS types stay in tls.c: callers see opaque handles and our own structs.
- * The caller owns the socket: handshake/send/recv return NTS_E_TLS_AGAIN on
- * a non-blocking socket that would block, and the caller polls. */
+ * GnuTLS types stay in libnts's tls_*.c files: callers see opaque handles and
+ * our own structs.
+ * No I/O here: GnuTLS reads and writes through the caller's transport
+ * (struct nts_tls_transport; common/tls_fd.c has one over a socket), and
+ * credentials come from PEM bytes the caller read (common/tlscreds.c).
+ * handshake/send/recv return NTS_E_TLS_AGAIN when the transport would block,
+ * and the caller polls. */
 #ifndef NTS_TLS_H
 #define NTS_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
-struct gnutls_session_int;
+#include "nts/tls_cert.h"
+
 struct nts_tls_creds;
 struct nts_tls;
 
-/* Derive C2S and S2C keys from an established session: exporter label
- * "EXPORTER-network-time-security", context proto(u16) || aead(u16) || 0/1. */
-int nts_tls_export_keys_session(struct gnutls_session_int *session, uint16_t proto,
-				uint16_t aead, uint8_t *c2s, uint8_t *s2c, size_t key_len);
+/* PEM text and the name to give it in error messages (a file name). */
+struct nts_tls_pem {
+	const uint8_t *data;
+	size_t len;
+	const char *name;
+};
 
-/* Server credentials from PEM certificate chain and key files. On failure a
- * reason naming the file is written to err. */
-int nts_tls_server_creds_new(const char *cert_file, const char *key_file,
-			     struct nts_tls_creds **out, char *err, size_t errlen);
-/* Client trust anchors: a CA file or directory, or NULL for the system store. */
-int nts_tls_client_creds_new(const char *ca_path, struct nts_tls_creds **out,
-			     char *err, size_t errlen);
+/* Server credentials from a PEM certificate chain and its private key. On
+ * failure (NTS_E_CONF) a reason naming the right one is written to err. */
+int nts_tls_server_creds_from_pem(const struct nts_tls_pem *cert, const struct nts_tls_pem *key,
+				  struct nts_tls_creds **out, char *err, size_t errlen);
+/* Client trust anchors: every CERTIFICATE block of the PEM text; NTS_E_CONF
+ * when there is none. */
+int nts_tls_client_creds_from_pem(const struct nts_tls_pem *ca, struct nts_tls_creds **out,
+				  char *err, size_t errlen);
 void nts_tls_creds_free(struct nts_tls_creds *c);
 
 struct nts_tls_client_opts {
@@ -32,15 +41,27 @@ struct nts_tls_client_opts {
 	bool verify;              /* verify the chain and name (default true) */
 	const char *alpn;         /* NULL: "ntske/1"; "" sends no ALPN */
 	bool tls12_only;          /* conformance testing: offer only TLS 1.2 */
-	const char *keylog_path;  /* NSS key log file to append to, or NULL */
+	/* NSS key log sink, or NULL: called with one line (no newline) per
+	 * secret; the line holds session secrets, so keep it private. */
+	void (*keylog)(const void *ctx, const char *line);
+	const void *keylog_ctx;
 };
 /* An IP literal given as sni is not sent (RFC 6066 section 3) but is still
  * verified against the certificate's IP addresses. */
 
-int nts_tls_client_new(struct nts_tls_creds *c, int fd, const struct nts_tls_client_opts *o,
-		       struct nts_tls **out);
+/* How a session moves bytes: pull reads up to len octets, push writes the
+ * iovecs; both return the count moved, 0 for end of stream (pull), or -1
+ * with errno set (EAGAIN/EWOULDBLOCK when it would block, EINTR). */
+struct nts_tls_transport {
+	long (*pull)(void *ctx, void *buf, size_t len);
+	long (*push)(void *ctx, const struct iovec *iov, int iovcnt);
+	void *ctx;
+};
+
+int nts_tls_client_new(struct nts_tls_creds *c, struct nts_tls_transport io,
+		       const struct nts_tls_client_opts *o, struct nts_tls **out);
 /* A server session: TLS 1.3 only, ALPN "ntske/1" required. */
-int nts_tls_server_new(struct nts_tls_creds *c, int fd, struct nts_tls **out);
+int nts_tls_server_new(struct nts_tls_creds *c, struct nts_tls_transport io, struct nts_tls **out);
 void nts_tls_free(struct nts_tls *t);
 
 /* NTS_OK when complete, NTS_E_TLS_AGAIN to call again when the socket is
@@ -58,6 +79,9 @@ void nts_tls_bye(struct nts_tls *t);
 /* Why the last call failed, in words (never NULL). */
 const char *nts_tls_error(const struct nts_tls *t);
 
+/* RFC 8915 section 5.1: C2S and S2C keys of key_len octets each from an
+ * established session: exporter label "EXPORTER-network-time-security",
+ * context proto(u16) || aead(u16) || 0x00 (C2S) or 0x01 (S2C). */
 int nts_tls_export_keys(struct nts_tls *t, uint16_t proto, uint16_t aead,
 			uint8_t *c2s, uint8_t *s2c, size_t key_len);
 
@@ -71,60 +95,5 @@ struct nts_tls_info {
 };
 /* Negotiated parameters; all fields empty when nothing was negotiated yet. */
 void nts_tls_get_info(const struct nts_tls *t, struct nts_tls_info *info);
-
-/* ---- peer certificate details and verification, for diagnostics (the probe) */
-
-#define NTS_TLS_MAX_CHAIN 8
-#define NTS_TLS_MAX_SANS 8
-
-/* One certificate of the chain the peer sent, decoded into plain strings. */
-struct nts_tls_cert {
-	char subject[256];        /* RFC 4514 DN */
-	char issuer[256];
-	size_t nsans;
-	char sans[NTS_TLS_MAX_SANS][128]; /* "DNS:localhost", "IP:127.0.0.1", ... */
-	int64_t not_before;       /* Unix time */
-	int64_t not_after;
-	char key_type[32];        /* "ECDSA P-256" / "RSA" / "EdDSA (Ed25519)" */
-	unsigned key_bits;
-	char sig_alg[48];         /* the issuer's signature algorithm */
-	char sha256[65];          /* SHA-256 fingerprint of the DER, hex */
-	bool is_ca;
-};
-
-/* Decode up to max certificates of the peer's chain (leaf first) and return
- * how many were written; 0 when the peer sent none. Also valid after a
- * handshake that failed certificate verification. */
-size_t nts_tls_peer_chain(const struct nts_tls *t, struct nts_tls_cert *out, size_t max);
-
-/* The first certificate of server credentials (the leaf), decoded; so a
- * server can say when it expires. */
-int nts_tls_creds_leaf(const struct nts_tls_creds *c, struct nts_tls_cert *out);
-
-/* Reasons a certificate failed verification (our flags, not GnuTLS's). */
-enum nts_tls_verify_flag {
-	NTS_TLS_V_EXPIRED = 1u << 0,
-	NTS_TLS_V_NOT_YET_VALID = 1u << 1,
-	NTS_TLS_V_UNKNOWN_ISSUER = 1u << 2,
-	NTS_TLS_V_NAME_MISMATCH = 1u << 3,
-	NTS_TLS_V_BAD_SIGNATURE = 1u << 4,
-	NTS_TLS_V_ISSUER_NOT_CA = 1u << 5,
-	NTS_TLS_V_INSECURE_ALG = 1u << 6,
-	NTS_TLS_V_REVOKED = 1u << 7,
-	NTS_TLS_V_PURPOSE = 1u << 8,      /* key usage does not allow TLS server */
-	NTS_TLS_V_NO_CERT = 1u << 9,      /* peer sent no certificate */
-	NTS_TLS_V_OTHER = 1u << 10,
-};
-
-struct nts_tls_verify {
-	bool checked;             /* a verification ran (client sessions only) */
-	unsigned flags;           /* 0 when it passed */
-	char name[256];           /* the host name or address checked, or "" */
-};
-/* The client's verification result: from the handshake when verify was on,
- * or from a verification run after it when verify was off (--insecure). */
-void nts_tls_get_verify(const struct nts_tls *t, struct nts_tls_verify *v);
-/* Flags in words, comma separated ("expired, name mismatch"), "ok" for 0. */
-const char *nts_tls_verify_str(unsigned flags, char *buf, size_t len);
 
 #endif

@@ -11,7 +11,7 @@ int main(void)
 		buf_suite, err_log_suite, ntp_suite, ntske_suite, aead_suite,
 		cookie_suite, keyfile_suite, nts_ef_suite, tls_suite,
 		conf_suite, mode6_suite, serve_suite, nts_assoc_suite, rules_suite, ratelimit_suite,
-		time_suite,
+		time_suite, hex_suite, num_suite,
 		refclock_suite,
 	};
 	SRunner *sr = srunner_create(NULL);

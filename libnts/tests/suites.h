@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 Suite *buf_suite(void);
 Suite *err_log_suite(void);
@@ -22,6 +23,8 @@ Suite *ratelimit_suite(void);
 Suite *time_suite(void);
 Suite *nts_assoc_suite(void);
 Suite *rules_suite(void);
+Suite *hex_suite(void);
+Suite *num_suite(void);
 Suite *refclock_suite(void);
 
 /* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is
@@ -30,6 +33,9 @@ Suite *refclock_suite(void);
 uint8_t *tv_load_hex(const char *name, size_t *len);
 /* Full path of testvectors/NAME in a static buffer. */
 const char *tv_path(const char *name);
+/* A master-key ring (rotation 100 s, 7 kept) rotated 'rotations' times at
+ * t0, t0 + 100, ...: the key files' tests' fixture. */
+struct nts_cookie_ring *tv_ring_rotated(unsigned rotations, time_t t0);
 /* A fresh empty directory under the build tree for file tests. */
 const char *tv_tmpdir(void);
 

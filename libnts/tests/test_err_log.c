@@ -133,31 +133,6 @@ START_TEST(long_message_truncated)
 }
 END_TEST
 
-/* The default sink writes "TAG: msg\n" to stderr. */
-START_TEST(default_sink_format)
-{
-	char path[4200];
-	snprintf(path, sizeof path, "%s/stderr", tv_tmpdir());
-	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
-	ck_assert(freopen(path, "w", stderr) != NULL);
-	nts_log_set_sink(NULL, NULL);
-	nts_log(NTS_LOG_ERR, NTS_TAG_SERVER, "bad %s", "cookie");
-	nts_log(NTS_LOG_ERR, NULL, "untagged");
-	nts_log(NTS_LOG_DEBUG, NTS_TAG_SERVER, "filtered");
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	FILE *f = fopen(path, "r");
-	ck_assert(f != NULL);
-	char got[256] = { 0 };
-	size_t n = fread(got, 1, sizeof got - 1, f);
-	fclose(f);
-	got[n] = '\0';
-	ck_assert_str_eq(got, "NTSs: bad cookie\nuntagged\n");
-}
-END_TEST
-
 START_TEST(level_names)
 {
 	ck_assert_int_eq(nts_log_level_from_name("err"), NTS_LOG_ERR);
@@ -199,7 +174,6 @@ Suite *err_log_suite(void)
 	tcase_add_test(tc, sink_sees_message);
 	tcase_add_test(tc, level_filter);
 	tcase_add_test(tc, long_message_truncated);
-	tcase_add_test(tc, default_sink_format);
 	tcase_add_test(tc, level_names);
 	tcase_add_test(tc, counters_snapshot);
 	suite_add_tcase(s, tc);

@@ -13,6 +13,9 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "common/keylog.h"
+#include "common/tls_fd.h"
+#include "common/tlscreds.h"
 #include "nts/aead.h"
 #include "nts/err.h"
 #include "nts/ntske.h"
@@ -154,12 +157,12 @@ static void *side_run(void *arg)
 	struct side *s = arg;
 	struct nts_tls_creds *creds = NULL;
 	struct nts_tls *t = NULL;
-	s->creds_rc = s->server ? nts_tls_server_creds_new(s->cert, s->key, &creds, s->err, sizeof s->err)
-				: nts_tls_client_creds_new(s->ca, &creds, s->err, sizeof s->err);
+	s->creds_rc = s->server ? tlscreds_server(s->cert, s->key, &creds, s->err, sizeof s->err)
+				: tlscreds_client(s->ca, &creds, s->err, sizeof s->err);
 	s->rc = s->creds_rc;
 	if (s->rc == NTS_OK)
-		s->rc = s->server ? nts_tls_server_new(creds, s->fd, &t)
-				  : nts_tls_client_new(creds, s->fd, &s->opts, &t);
+		s->rc = s->server ? nts_tls_server_new(creds, tls_fd_transport(s->fd), &t)
+				  : nts_tls_client_new(creds, tls_fd_transport(s->fd), &s->opts, &t);
 	for (int i = 0; s->rc == NTS_OK && i < 10000; i++) {
 		s->rc = nts_tls_handshake(t);
 		if (s->rc != NTS_E_TLS_AGAIN)
@@ -273,7 +276,7 @@ START_TEST(exporter_bad_args)
 {
 	uint8_t k[32];
 	ck_assert_int_eq(nts_tls_export_keys(NULL, 0, 15, k, k, 32), NTS_E_INVAL);
-	ck_assert_int_eq(nts_tls_export_keys_session(NULL, 0, 15, k, k, 32), NTS_E_INVAL);
+	ck_assert_int_eq(nts_tls_export_keys(NULL, 0, 15, k, k, 32), NTS_E_INVAL);
 }
 END_TEST
 
@@ -390,7 +393,8 @@ START_TEST(keylog_written)
 	snprintf(path, sizeof path, "%s/keylog.txt", pki);
 	unlink(path);
 	struct side cli = client_side("localhost", true), srv = {0};
-	cli.opts.keylog_path = path;
+	cli.opts.keylog = keylog_append;
+	cli.opts.keylog_ctx = path;
 	run_pair(&cli, &srv);
 	ck_assert_int_eq(cli.rc, NTS_OK);
 	/* the log holds secrets: never readable by others, whatever the umask */
@@ -422,25 +426,38 @@ START_TEST(creds_errors_name_file)
 	char err[256] = "";
 	char missing[4200];
 	snprintf(missing, sizeof missing, "%s", pki_file("missing.pem"));
-	ck_assert_int_eq(nts_tls_server_creds_new(missing, pki_file("server.key"), &c, err, sizeof err),
+	ck_assert_int_eq(tlscreds_server(missing, pki_file("server.key"), &c, err, sizeof err),
 			 NTS_E_IO);
 	ck_assert(strstr(err, "missing.pem") != NULL);
 	/* a key where the certificate belongs */
-	ck_assert_int_eq(nts_tls_server_creds_new(pki_file("server.key"), pki_file("server.key"), &c,
+	ck_assert_int_eq(tlscreds_server(pki_file("server.key"), pki_file("server.key"), &c,
 						  err, sizeof err), NTS_E_CONF);
 	ck_assert(strstr(err, "server.key") != NULL);
 	/* certificate and key that do not belong together */
-	ck_assert_int_eq(nts_tls_server_creds_new(pki_file("server.pem"), pki_file("expired.key"), &c,
+	ck_assert_int_eq(tlscreds_server(pki_file("server.pem"), pki_file("expired.key"), &c,
 						  err, sizeof err), NTS_E_CONF);
 	ck_assert(strstr(err, "server.pem") != NULL);
 	ck_assert(c == NULL);
-	ck_assert_int_eq(nts_tls_client_creds_new(missing, &c, err, sizeof err), NTS_E_IO);
+	ck_assert_int_eq(tlscreds_client(missing, &c, err, sizeof err), NTS_E_IO);
 	ck_assert(strstr(err, "missing.pem") != NULL);
-	ck_assert_int_eq(nts_tls_client_creds_new(pki_file("server.key"), &c, err, sizeof err),
+	ck_assert_int_eq(tlscreds_client(pki_file("server.key"), &c, err, sizeof err),
 			 NTS_E_CONF);
 	/* a directory of CA files works */
-	ck_assert_int_eq(nts_tls_client_creds_new(pki, &c, err, sizeof err), NTS_OK);
+	ck_assert_int_eq(tlscreds_client(pki, &c, err, sizeof err), NTS_OK);
 	nts_tls_creds_free(c);
+	/* libnts takes bytes: PEM text without a certificate is refused by name */
+	const char junk[] = "-----BEGIN NOTHING-----\nabcd\n-----END NOTHING-----\n";
+	struct nts_tls_pem pem = {(const uint8_t *)junk, sizeof junk - 1, "junk.pem"};
+	c = NULL;
+	ck_assert_int_eq(nts_tls_client_creds_from_pem(&pem, &c, err, sizeof err), NTS_E_CONF);
+	ck_assert(strstr(err, "junk.pem") != NULL);
+	ck_assert(c == NULL);
+	/* the system store is the distribution's bundle, read by the program */
+	struct stat st;
+	if (stat("/etc/ssl/certs/ca-certificates.crt", &st) == 0) {
+		ck_assert_int_eq(tlscreds_client(NULL, &c, err, sizeof err), NTS_OK);
+		nts_tls_creds_free(c);
+	}
 }
 END_TEST
 

@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nts/cookie.h"
+#include "nts/err.h"
+#include "nts/hex.h"
 #include "suites.h"
 
 const char *tv_path(const char *name)
@@ -21,16 +24,6 @@ const char *tv_path(const char *name)
 		dir = "testvectors";
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	return path;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 uint8_t *tv_load_hex(const char *name, size_t *len)
@@ -55,7 +48,7 @@ uint8_t *tv_load_hex(const char *name, size_t *len)
 		}
 		if (isspace(c))
 			continue;
-		int v = hexval(c);
+		int v = nts_hex_digit(c);
 		ck_assert_msg(v >= 0, "%s: bad hex character '%c'", path, c);
 		if (hi < 0) {
 			hi = v;
@@ -117,4 +110,14 @@ const char *tv_tmpdir(void)
 	if (!registered)
 		registered = atexit(tmpdirs_remove) == 0;
 	return dir;
+}
+
+struct nts_cookie_ring *tv_ring_rotated(unsigned rotations, time_t t0)
+{
+	struct nts_ring_config cfg = { 100, 7 };
+	struct nts_cookie_ring *r;
+	ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &r), NTS_OK);
+	for (unsigned i = 0; i < rotations; i++)
+		ck_assert_int_eq(nts_cookie_ring_rotate(r, t0 + 100 * (time_t)i, false), 1);
+	return r;
 }

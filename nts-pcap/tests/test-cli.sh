@@ -62,7 +62,7 @@ for f in "$tv"/findings/*.pcap "$tv"/cases/*.pcap "$tv"/malformed.pcap; do
 done > "$t/all.jsonl"
 "$np" --json -v --stats --keylog "$tv/real/chrony-chrony.keylog" "$tv/real/chrony-chrony.pcap" \
 	>> "$t/all.jsonl" 2>/dev/null
-v=$(python3 "$s/nts-pcap/validate-json.py" "$s/nts-pcap/json-schema.json" "$t/all.jsonl" \
+v=$(python3 "$s/ci/validate-json.py" "$s/nts-pcap/json-schema.json" "$t/all.jsonl" \
 	--want ntp,exchange,ke,malformed,truncated,stats)
 if [ $? -eq 0 ]; then
 	echo "ok - --json of every stored capture: $v"
@@ -72,7 +72,7 @@ fi
 # the validator itself notices an undocumented member and a wrong type
 printf '%s\n' '{"type":"malformed","schema":"nts-pcap/1","frame":1,"time":"2026-01-01T00:00:00.000000Z","error":"x","extra":1}' \
 	'{"type":"malformed","schema":"nts-pcap/1","frame":"1","time":"2026-01-01T00:00:00.000000Z","error":"x"}' > "$t/bad.jsonl"
-v=$(python3 "$s/nts-pcap/validate-json.py" "$s/nts-pcap/json-schema.json" "$t/bad.jsonl")
+v=$(python3 "$s/ci/validate-json.py" "$s/nts-pcap/json-schema.json" "$t/bad.jsonl")
 if [ $? -eq 1 ] && printf '%s\n' "$v" | grep -q "member 'extra' is not in the schema" &&
    printf '%s\n' "$v" | grep -q '2:\$.frame: expected integer'; then
 	echo "ok - the schema check rejects unknown members and wrong types"

@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Check nts-pcap --json output (JSON lines) against nts-pcap/json-schema.json.
+"""Check the programs' --json output against their schema files.
 
-Standard library only. Each line must be a JSON object whose "type" names an
-entry of the schema's "objects" and whose "schema" is the schema's version;
-the object is then checked against that entry with the subset of JSON Schema
-the file uses: type (a name or a list), required, properties,
-additionalProperties false, items, enum, minimum, maximum, pattern. Every
-violation is printed as LINE:PATH: reason. Exit status 0 when there is none
-(and at least one object), 1 otherwise, 2 when a line is not JSON.
+One checker for every schema of the tree (ntske-probe/json-schema.json,
+nts-pcap/json-schema.json, ntsd/ntsd-status.schema.json, ...). Standard
+library only; it understands the subset of JSON Schema the files use: type
+(a name or a list of names), required, properties, additionalProperties
+false, items, enum, minimum, maximum and pattern.
+
+Two input forms, chosen by the schema:
+  - a schema with "objects" (nts-pcap): JSON lines; each line is an object
+    whose "type" names an entry of "objects" and whose "schema" is the
+    schema's version; violations print as LINE:PATH: reason, and --want
+    TYPE,... requires those types to appear;
+  - any other schema: one JSON document; violations print as PATH: reason.
+Exit status 0 when there is no violation (and, for JSON lines, at least
+one object), 1 otherwise, 2 when the input is not JSON.
 
 usage: validate-json.py SCHEMA [FILE] [--want TYPE,...]   (FILE: standard input)
 """
@@ -21,12 +28,14 @@ TYPES = {
     "string": lambda v: isinstance(v, str),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
+    # bool is a subclass of int in Python: keep them apart
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
 }
 
 
 def check(value, schema, path, errors):
+    """Append a message to errors for every way value breaks schema."""
     want = schema.get("type")
     if want is not None:
         names = want if isinstance(want, list) else [want]
@@ -57,18 +66,8 @@ def check(value, schema, path, errors):
             check(item, schema["items"], f"{path}[{i}]", errors)
 
 
-def main(argv):
-    want = set()
-    if "--want" in argv:
-        i = argv.index("--want")
-        want = set(argv[i + 1].split(","))
-        del argv[i:i + 2]
-    if len(argv) not in (2, 3):
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
-        return 2
-    with open(argv[1], encoding="utf-8") as f:
-        schema = json.load(f)
-    src = open(argv[2], encoding="utf-8") if len(argv) == 3 else sys.stdin
+def check_lines(schema, src, want):
+    """JSON lines against schema["objects"]; returns the exit status."""
     errors, seen, n = [], set(), 0
     for lineno, line in enumerate(src, 1):
         try:
@@ -95,6 +94,39 @@ def main(argv):
     if not errors:
         print(f"{n} objects valid against {schema['schema']} ({', '.join(sorted(seen))})")
     return 1 if errors else 0
+
+
+def check_document(schema, text):
+    """One JSON document against schema; returns the exit status."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        print(f"not JSON: {e}", file=sys.stderr)
+        return 2
+    errors = []
+    check(doc, schema, "$", errors)
+    for e in errors:
+        print(e)
+    if not errors:
+        print("valid against", schema.get("properties", {}).get("schema", {}).get("enum", ["?"])[0])
+    return 1 if errors else 0
+
+
+def main(argv):
+    want = set()
+    if "--want" in argv:
+        i = argv.index("--want")
+        want = set(argv[i + 1].split(","))
+        del argv[i:i + 2]
+    if len(argv) not in (2, 3):
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    with open(argv[1], encoding="utf-8") as f:
+        schema = json.load(f)
+    src = open(argv[2], encoding="utf-8") if len(argv) == 3 else sys.stdin
+    if "objects" in schema:
+        return check_lines(schema, src, want)
+    return check_document(schema, src.read())
 
 
 if __name__ == "__main__":
