@@ -36,15 +36,17 @@ nts_check "the nonsense segment is counted with its reason" \
 nts_check "and logged once in its first minute" \
 	test "$(grep -c 'refclock SHM(2): SHM' "$T/ntsd.log")" = 1
 nts_check "never measured from the nonsense segment" bash -c "! grep -q 'refclock SHM(2): offset' '$T/ntsd.log'"
-if json=$(status_json) && [ -n "$json" ]; then
-	nts_check "status: SHM(0) type l, stratum 0, .GPS., samples counted" python3 -c '
+# the status snapshot is published once a second: wait until it has counted
+status_ok() {
+	status_json | python3 -c '
 import json, sys
 s = {x["name"]: x for x in json.load(sys.stdin)["sources"]}
 a, b = s["SHM(0)"], s["SHM(2)"]
-assert a["refid"] == ".GPS." and a["stratum"] == 0 and a["samples"] > 3, a
+assert a["type"] == "l" and a["refid"] == ".GPS." and a["stratum"] == 0 and a["samples"] > 3, a
 assert b["bad_samples"] > 3 and "out of range" in b["bad_reason"], b
-' <<<"$json"
-fi
+'
+}
+nts_check "status: SHM(0) type l, stratum 0, .GPS., samples counted" wait_for 30 status_ok
 
 # gpsd stops: SHM(0) is unreachable once its newest sample is a poll
 # interval (4 s) old, and the server falls back to its local stratum; the

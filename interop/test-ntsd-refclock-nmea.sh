@@ -23,13 +23,15 @@ nts_check "bad input is counted and logged with its reason" \
 	grep -Eq "refclock NMEA\(0\): (NMEA checksum missing or wrong|not an NMEA sentence|NMEA line too long)" "$T/ntsd.log"
 n=$(grep -Ec "refclock NMEA\(0\): (NMEA|not an)" "$T/ntsd.log")
 nts_check "logged once in its first minute ($n line)" test "$n" = 1
-if json=$(status_json) && [ -n "$json" ]; then
-	nts_check "status: NMEA(0) counts good and bad samples" python3 -c '
+# the status snapshot is published once a second: wait until it has counted
+status_ok() {
+	status_json | python3 -c '
 import json, sys
 s = {x["name"]: x for x in json.load(sys.stdin)["sources"]}["NMEA(0)"]
 assert s["samples"] >= 4 and s["bad_samples"] >= 2 and s["bad_reason"], s
-' <<<"$json"
-fi
+'
+}
+nts_check "status: NMEA(0) counts good and bad samples" wait_for 30 status_ok
 # the feeder ends and closes the pty: the device is gone
 nts_stop "$FEED_PID"
 nts_check "falls back to local stratum 7 when the device goes away" wait_for 30 served_is "7 LOCL"

@@ -53,27 +53,27 @@ static void shm_poll(struct ntsd_refclock *rc)
 {
 	struct shm_state *st = rc->priv;
 	uint8_t copy[NTS_SHM_SIZE];
-	/* field by field through the volatile pointer: the writer is another
-	 * process and may be mid-update; the fences keep the copy between
-	 * the two reads of count */
+	/* field by field, each an acquire load: the writer is another process
+	 * and may be mid-update; no later read moves before an earlier one, so
+	 * the copy lies between the two reads of count (acquire loads rather
+	 * than fences, which ThreadSanitizer cannot model) */
+#define SHM_LOAD(f) __atomic_load_n(&st->seg->f, __ATOMIC_ACQUIRE)
 	struct nts_shm_time tmp;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	tmp.mode = st->seg->mode;
-	tmp.count = st->seg->count;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	tmp.clockTimeStampSec = st->seg->clockTimeStampSec;
-	tmp.clockTimeStampUSec = st->seg->clockTimeStampUSec;
-	tmp.receiveTimeStampSec = st->seg->receiveTimeStampSec;
-	tmp.receiveTimeStampUSec = st->seg->receiveTimeStampUSec;
-	tmp.leap = st->seg->leap;
-	tmp.precision = st->seg->precision;
-	tmp.nsamples = st->seg->nsamples;
-	tmp.valid = st->seg->valid;
-	tmp.clockTimeStampNSec = st->seg->clockTimeStampNSec;
-	tmp.receiveTimeStampNSec = st->seg->receiveTimeStampNSec;
+	tmp.mode = SHM_LOAD(mode);
+	tmp.count = SHM_LOAD(count);
+	tmp.clockTimeStampSec = SHM_LOAD(clockTimeStampSec);
+	tmp.clockTimeStampUSec = SHM_LOAD(clockTimeStampUSec);
+	tmp.receiveTimeStampSec = SHM_LOAD(receiveTimeStampSec);
+	tmp.receiveTimeStampUSec = SHM_LOAD(receiveTimeStampUSec);
+	tmp.leap = SHM_LOAD(leap);
+	tmp.precision = SHM_LOAD(precision);
+	tmp.nsamples = SHM_LOAD(nsamples);
+	tmp.valid = SHM_LOAD(valid);
+	tmp.clockTimeStampNSec = SHM_LOAD(clockTimeStampNSec);
+	tmp.receiveTimeStampNSec = SHM_LOAD(receiveTimeStampNSec);
 	memset(tmp.dummy, 0, sizeof tmp.dummy);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	int count_after = st->seg->count;
+	int count_after = SHM_LOAD(count);
+#undef SHM_LOAD
 	memcpy(copy, &tmp, sizeof copy);
 	struct nts_shm_sample s;
 	int rc_ = nts_shm_decode(copy, sizeof copy, count_after, &s);
@@ -82,8 +82,7 @@ static void shm_poll(struct ntsd_refclock *rc)
 	if (rc_ == NTS_E_SHM_TORN)
 		return;   /* the writer was busy: the next poll gets it whole */
 	/* consumed, good or bad: clear valid so it is not read again */
-	st->seg->valid = 0;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&st->seg->valid, 0, __ATOMIC_RELEASE);
 	if (rc_ != NTS_OK) {
 		ntsd_refclock_bad(rc, "%s", nts_strerror(rc_));
 		return;
