@@ -84,7 +84,6 @@ struct fit {
 	double tbar, a, b;       /* r(t) = a + b (t - tbar) */
 	double var;              /* residual variance of a weight-1 sample */
 	double wsum, stt;        /* sum of weights, weighted sum of (t - tbar)^2 */
-	size_t runs;
 };
 
 /* The lowest and the median distance of source src among the samples. */
@@ -253,18 +252,11 @@ static void fit_line(const struct nts_disc *d, const double *w, const double *rc
 	f->stt = stt;
 	f->b = stt > 0 ? str / stt : 0;
 	double ss = 0;
-	size_t runs = 0;
-	int last = 0;
 	for (size_t i = first; i < end; i++) {
 		double e = rc[i] - (f->a + f->b * (d->t[i] - f->tbar));
 		ss += w[i] * e * e;
-		int sign = e >= 0 ? 1 : -1;
-		if (sign != last)
-			runs++;
-		last = sign;
 	}
 	f->var = f->m > 2 ? ss / (double)(f->m - 2) : 0;
-	f->runs = runs;
 }
 
 /* Sign changes of the residuals about f over the samples from first on. */

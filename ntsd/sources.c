@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "assoc.h"
+#include "common/mono.h"
 #include "clock.h"
 #include "nts/discipline.h"
 #include "nts/err.h"
@@ -67,13 +68,6 @@ static struct {
 	bool resolved[NTSD_MAX_SERVERS];
 	uint64_t publish_timer;
 } S;
-
-static double mono(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 double ntsd_sources_correction(double now)
 {
@@ -165,7 +159,7 @@ static void drift_timer(void *arg)
 static void publish(void)
 {
 	static struct ntsd_source_status st[NTSD_STATUS_MAX_SOURCES];
-	double now = mono();
+	double now = mono_now();
 	size_t k = 0;
 	for (size_t i = 0; i < S.n; i++) {
 		if (S.s[i].a)
@@ -254,7 +248,7 @@ static void disc_tick(void *arg)
 	(void)arg;
 	S.disc_timer = 0;
 	struct nts_disc_action act;
-	nts_disc_tick(&S.disc, mono(), &act);
+	nts_disc_tick(&S.disc, mono_now(), &act);
 	apply(&act);
 }
 
@@ -273,7 +267,7 @@ static void set_unsynchronised(void)
  * discipline when from survived selection. */
 static void reselect(const struct slot *from, const struct nts_sample *sample)
 {
-	double now = mono();
+	double now = mono_now();
 	struct nts_select_cand c[NTSD_STATUS_MAX_SOURCES];
 	struct src v[NTSD_STATUS_MAX_SOURCES];
 	for (size_t i = 0; i < S.n; i++) {
@@ -395,7 +389,7 @@ static void refclock_update(void *arg, struct ntsd_refclock *rc, bool fresh)
 		return;
 	}
 	/* the measurement was brought up to this moment */
-	double now = mono();
+	double now = mono_now();
 	struct nts_sample s = {
 		.offset = rc->meas.offset,
 		.delay = 0,
@@ -605,7 +599,7 @@ int ntsd_sources_start(struct ntsd *d)
 		dc.minpoll = minp;
 		dc.maxpoll = maxp;
 	}
-	nts_disc_init(&S.disc, &dc, freq, mono());
+	nts_disc_init(&S.disc, &dc, freq, mono_now());
 	if (cfg->nservers == 0 && cfg->nrefclock == 0) {
 		publish();
 		return NTS_OK;
