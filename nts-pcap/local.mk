@@ -17,7 +17,7 @@ check_PROGRAMS += nts-pcap/tests/check_nts_pcap
 TESTS += nts-pcap/tests/check_nts_pcap
 nts_pcap_tests_check_nts_pcap_SOURCES = \
 	nts-pcap/tests/check_nts_pcap.c nts-pcap/tests/test_decode.c \
-	nts-pcap/tests/test_pipeline.c nts-pcap/tests/ptest.h $(NTS_PCAP_CORE)
+	nts-pcap/tests/test_pipeline.c nts-pcap/tests/ptest.h libnts/tests/tv.c $(NTS_PCAP_CORE)
 nts_pcap_tests_check_nts_pcap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 nts_pcap_tests_check_nts_pcap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS) $(PCAP_CFLAGS)
 nts_pcap_tests_check_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(CHECK_LIBS)

@@ -10,7 +10,7 @@ dist_man_MANS += ntske-probe/ntske-probe.1
 
 # unit tests of its parts, and the program run without a peer
 check_PROGRAMS += ntske-probe/test_probe
-ntske_probe_test_probe_SOURCES = ntske-probe/test_probe.c $(NTSKE_PROBE_SRC)
+ntske_probe_test_probe_SOURCES = ntske-probe/test_probe.c libnts/tests/tv.c $(NTSKE_PROBE_SRC)
 ntske_probe_test_probe_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ntske_probe_test_probe_LDADD = $(LIBNTS) $(CHECK_LIBS) -lm
 ntske_probe_test_probe_LDFLAGS = $(AM_LDFLAGS) -static

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "libnts/tests/suites.h"   /* tv_load_hex() */
 #include "nts/buf.h"
 #include "nts/err.h"
 #include "nts/rules.h"
@@ -237,34 +238,6 @@ END_TEST
 /* ---- --check judges a server's KE answer by libnts's RFC 8915 rules
  * (the same verdicts as the parsers and nts-pcap: libnts/tests/test_rules.c) */
 
-static uint8_t *load_hex(const char *name, size_t *len)
-{
-	char path[4096];
-	const char *dir = getenv("NTS_TESTVECTORS");
-	snprintf(path, sizeof path, "%s/ntske/%s", dir ? dir : "testvectors", name);
-	FILE *f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "%s", path);
-	uint8_t *out = malloc(32768);
-	size_t n = 0;
-	int c, hi = -1;
-	bool comment = false;
-	while ((c = fgetc(f)) != EOF && n < 32768) {
-		comment = c == '#' ? true : c == '\n' ? false : comment;
-		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (comment || v < 0)
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			out[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	fclose(f);
-	*len = n;
-	return out;
-}
-
 static const struct {
 	const char *file;
 	const char *rule;        /* first MUST broken, NULL for none */
@@ -284,8 +257,10 @@ static const struct {
 
 START_TEST(judge_answers)
 {
+	char name[128];
 	size_t len;
-	uint8_t *msg = load_hex(answers[_i].file, &len);
+	snprintf(name, sizeof name, "ntske/%s", answers[_i].file);
+	uint8_t *msg = tv_load_hex(name, &len);
 	struct ke_answer a;
 	memset(&a, 0, sizeof a);
 	a.kind = KA_RESPONSE;

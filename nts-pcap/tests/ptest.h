@@ -8,7 +8,7 @@ Suite *ntp_decode_suite(void);
 Suite *ke_suite(void);
 Suite *pipeline_suite(void);
 
-/* Full path of testvectors/NAME (NTS_TESTVECTORS or ./testvectors). */
-const char *pt_path(const char *name);
+/* tv_path(), tv_load_hex(): the test-vector helpers of libnts's tests */
+#include "libnts/tests/suites.h"
 
 #endif

@@ -194,34 +194,6 @@ END_TEST
 /* ---- the rule matrix: the libnts vectors through nts-pcap's decoders,
  * which must agree with libnts's rules walker (and so with its parsers) */
 
-static uint8_t *load_hex(const char *name, size_t *len)
-{
-	FILE *f = fopen(pt_path(name), "r");
-	ck_assert_msg(f != NULL, "%s", pt_path(name));
-	uint8_t *out = malloc(32768);
-	size_t n = 0;
-	int c, hi = -1;
-	bool comment = false;
-	while ((c = fgetc(f)) != EOF && n < 32768) {
-		if (c == '#')
-			comment = true;
-		if (c == '\n')
-			comment = false;
-		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (comment || v < 0)
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			out[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	fclose(f);
-	*len = n;
-	return out;
-}
-
 static const char *const ke_vectors[] = {
 	"req-valid", "req-valid-server-port", "req-unknown-noncritical", "req-missing-proto",
 	"req-dup-proto", "req-proto-not-critical", "req-missing-aead", "req-dup-aead",
@@ -243,7 +215,7 @@ START_TEST(test_ke_rule_matrix)
 	static struct np_ke_msg km;
 	bool response = strncmp(ke_vectors[_i], "resp", 4) == 0;
 	snprintf(name, sizeof name, "ntske/%s.hex", ke_vectors[_i]);
-	uint8_t *msg = load_hex(name, &len);
+	uint8_t *msg = tv_load_hex(name, &len);
 	nts_rules_ke(msg, len, response, &rep);
 	np_ke_msg_decode(msg, len, response, &km);
 	/* every rule the walker reports is a finding, except an unassigned
@@ -274,7 +246,7 @@ START_TEST(test_ntp_rule_matrix)
 	struct nts_rules_report rep;
 	struct np_ntp n;
 	snprintf(name, sizeof name, "nts/%s.hex", nts_vectors[_i]);
-	uint8_t *pkt = load_hex(name, &len);
+	uint8_t *pkt = tv_load_hex(name, &len);
 	nts_rules_ntp(pkt, len, &rep);
 	np_ntp_decode(pkt, len, &n);
 	ck_assert_msg(!!n.findings == (nts_rules_verdict(&rep) != NTS_OK), "%s: findings %x, %s",

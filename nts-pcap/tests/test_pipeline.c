@@ -16,14 +16,6 @@
 #include "nts-pcap/np.h"
 #include "ptest.h"
 
-const char *pt_path(const char *name)
-{
-	static char path[4096];
-	const char *dir = getenv("NTS_TESTVECTORS");
-	snprintf(path, sizeof path, "%s/%s", dir ? dir : "testvectors", name);
-	return path;
-}
-
 struct run {
 	struct np_ctx c;
 	char *text;
@@ -40,14 +32,14 @@ static void run_files(struct run *r, const char *const *files, size_t n, bool js
 	r->c.opts.verbose = true;
 	struct np_inputs in = { 0 };
 	if (keys) {
-		snprintf(kl, sizeof kl, "%s", pt_path("pcap/findings/keylog.txt"));
-		snprintf(kf, sizeof kf, "%s", pt_path("pcap/findings/keys.txt"));
+		snprintf(kl, sizeof kl, "%s", tv_path("pcap/findings/keylog.txt"));
+		snprintf(kf, sizeof kf, "%s", tv_path("pcap/findings/keys.txt"));
 		in.keylogs[in.nkeylogs++] = kl;
 		in.keys[in.nkeys++] = kf;
 	}
 	ck_assert_msg(np_ctx_init(&r->c, &in, err, sizeof err) == NTS_OK, "%s", err);
 	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(np_read_file(&r->c, pt_path(files[i]), err, sizeof err) == 0, "%s", err);
+		ck_assert_msg(np_read_file(&r->c, tv_path(files[i]), err, sizeof err) == 0, "%s", err);
 	np_ctx_end(&r->c);
 	fflush(r->c.out);
 }
@@ -190,8 +182,8 @@ START_TEST(test_cases)
 	r.c.err = fopen("/dev/null", "w");
 	struct np_inputs in = { .nkeylogs = 0 };
 	if (cases[_i].keys) {
-		snprintf(kl, sizeof kl, "%s", pt_path("pcap/cases/keylog.txt"));
-		snprintf(kf, sizeof kf, "%s", pt_path("pcap/findings/keys.txt"));
+		snprintf(kl, sizeof kl, "%s", tv_path("pcap/cases/keylog.txt"));
+		snprintf(kf, sizeof kf, "%s", tv_path("pcap/findings/keys.txt"));
 		in.keylogs[in.nkeylogs++] = kl;
 		in.keys[in.nkeys++] = kf;
 	}
@@ -199,7 +191,7 @@ START_TEST(test_cases)
 	/* the packet trees too: they say where a capture cut a packet */
 	r.c.opts.verbose = strcmp(cases[_i].file, "snaplen") == 0;
 	snprintf(cap, sizeof cap, "pcap/cases/%s.pcap", cases[_i].file);
-	ck_assert_msg(np_read_file(&r.c, pt_path(cap), err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(np_read_file(&r.c, tv_path(cap), err, sizeof err) == 0, "%s", err);
 	np_ctx_end(&r.c);
 	fflush(r.c.out);
 	fclose(r.c.err);
@@ -239,7 +231,7 @@ END_TEST
 START_TEST(test_man_ke_verdicts)
 {
 	char path[4096], buf[1 << 16];
-	snprintf(path, sizeof path, "%s", pt_path("../nts-pcap/nts-pcap.1"));
+	snprintf(path, sizeof path, "%s", tv_path("../nts-pcap/nts-pcap.1"));
 	FILE *f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "%s", path);
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -272,11 +264,11 @@ START_TEST(test_stats_authenticators)
 	r.c.out = open_memstream(&r.text, &r.len);
 	r.c.opts.stats = true;
 	r.c.opts.quiet = true;
-	snprintf(kf, sizeof kf, "%s", pt_path("pcap/findings/keys.txt"));
+	snprintf(kf, sizeof kf, "%s", tv_path("pcap/findings/keys.txt"));
 	struct np_inputs in = { .nkeys = 1, .keys = { kf } };
 	ck_assert_msg(np_ctx_init(&r.c, &in, err, sizeof err) == NTS_OK, "%s", err);
-	ck_assert(np_read_file(&r.c, pt_path("pcap/cases/stats.pcap"), err, sizeof err) == 0);
-	ck_assert(np_read_file(&r.c, pt_path("pcap/cases/late.pcap"), err, sizeof err) == 0);
+	ck_assert(np_read_file(&r.c, tv_path("pcap/cases/stats.pcap"), err, sizeof err) == 0);
+	ck_assert(np_read_file(&r.c, tv_path("pcap/cases/late.pcap"), err, sizeof err) == 0);
 	np_ctx_end(&r.c);
 	fflush(r.c.out);
 	/* plus the late response: one more request, NTS, one more verified
@@ -336,7 +328,7 @@ START_TEST(test_real_captures)
 	r.c.opts.ntp_ports[r.c.opts.n_ntp_ports++] = real[_i].ntp;
 	r.c.opts.ke_ports[r.c.opts.n_ke_ports++] = real[_i].ke;
 	snprintf(cap, sizeof cap, "pcap/real/%s.pcap", real[_i].name);
-	snprintf(keys, sizeof keys, "%s", pt_path("pcap/real/"));
+	snprintf(keys, sizeof keys, "%s", tv_path("pcap/real/"));
 	snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s", real[_i].keys);
 	struct np_inputs in = { 0 };
 	char priv[64] = "";
@@ -349,7 +341,7 @@ START_TEST(test_real_captures)
 		in.keylogs[in.nkeylogs++] = keys;
 	}
 	ck_assert_msg(np_ctx_init(&r.c, &in, err, sizeof err) == NTS_OK, "%s", err);
-	ck_assert_msg(np_read_file(&r.c, pt_path(cap), err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(np_read_file(&r.c, tv_path(cap), err, sizeof err) == 0, "%s", err);
 	np_ctx_end(&r.c);
 	fflush(r.c.out);
 	if (priv[0])
@@ -452,7 +444,7 @@ START_TEST(test_mutation_corpus)
 	ck_assert_int_eq(np_ctx_init(&r.c, &in, err, sizeof err), NTS_OK);
 	unsigned frames = 0;
 	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
-		pcap_t *p = pcap_open_offline(pt_path(caps[i]), ebuf);
+		pcap_t *p = pcap_open_offline(tv_path(caps[i]), ebuf);
 		ck_assert_msg(p != NULL, "%s", ebuf);
 		struct pcap_pkthdr *h;
 		const u_char *data;
