@@ -29,6 +29,9 @@ struct np_inputs {
 	const char *keys[8];
 	size_t nkeys;
 };
+/* Open a key source file for reading; NULL with "PATH: reason" in err when
+ * it cannot be opened or is a directory ("is a directory, not a WHAT"). */
+FILE *np_open_input(const char *path, const char *what, char *err, size_t errlen);
 /* Fill defaults in c->opts, make the tables, load the key sources. */
 int np_ctx_init(struct np_ctx *c, const struct np_inputs *in, char *err, size_t errlen);
 /* End of input: finish connections, report unanswered requests, --stats. */

@@ -1,13 +1,35 @@
-/* The decoder context: set up its tables and key sources, end and free it. */
+/* The decoder context: set up its tables and key sources (opening their
+ * files), end and free it. */
 #include <config.h>
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nts/err.h"
 #include "capture.h"
 #include "np.h"
+
+FILE *np_open_input(const char *path, const char *what, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	if (!f || fstat(fileno(f), &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	/* fopen opens a directory for reading on Linux; the first read fails */
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a %s", path, what);
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
 
 int np_ctx_init(struct np_ctx *c, const struct np_inputs *in, char *err, size_t errlen)
 {

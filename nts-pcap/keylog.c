@@ -1,11 +1,9 @@
 /* NSS key log files (the SSLKEYLOGFILE format GnuTLS writes): TLS 1.3 secrets by client random. */
 #include <config.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "nts/hex.h"
@@ -119,24 +117,14 @@ static void read_more(struct np_keylog *kl, int file)
 
 int np_keylog_load(struct np_keylog **out, const char *path, char *err, size_t errlen)
 {
-	struct stat st;
 	struct np_keylog *kl = *out;
 	if (kl && kl->nfiles >= NP_KEYLOG_MAX_FILES) {
 		snprintf(err, errlen, "%s: more than %d key logs", path, NP_KEYLOG_MAX_FILES);
 		return NTS_E_INVAL;
 	}
-	FILE *f = fopen(path, "r");
-	if (!f || fstat(fileno(f), &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
+	FILE *f = np_open_input(path, "key log file", err, errlen);
+	if (!f)
 		return NTS_E_IO;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory, not a key log file", path);
-		fclose(f);
-		return NTS_E_IO;
-	}
 	if (!kl && !(kl = calloc(1, sizeof *kl))) {
 		fclose(f);
 		return NTS_E_NOMEM;

@@ -2,17 +2,15 @@
 #include <config.h>
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "nts/aead.h"
 #include "nts/hex.h"
 #include "nts/err.h"
 #include "nts/ntske.h"
-#include "np.h"
+#include "capture.h"
 
 /* The file is "key=value" lines (see ntske-probe(1), KEY EXPORT FORMAT):
  *   aead=15 (or AEAD_AES_SIV_CMAC_256), c2s=HEX, s2c=HEX, cookie=HEX ...
@@ -102,20 +100,10 @@ int np_verify_load_keys(struct np_verify *v, const char *path, char *err, size_t
 int np_verify_load_keys_src(struct np_verify *v, const char *path, int src, char *err,
 			    size_t errlen)
 {
-	struct stat st;
 	size_t nsets = 0;
-	FILE *f = fopen(path, "r");
-	if (!f || fstat(fileno(f), &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
+	FILE *f = np_open_input(path, "key file", err, errlen);
+	if (!f)
 		return NTS_E_IO;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory, not a key file", path);
-		fclose(f);
-		return NTS_E_IO;
-	}
 	struct kset *s = calloc(1, sizeof *s);
 	char buf[4096], where[512];
 	int rc = s ? NTS_OK : NTS_E_NOMEM;
