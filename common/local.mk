@@ -6,15 +6,16 @@ common_libntscommon_la_SOURCES = \
 	common/keystore.c common/keystore.h common/slurp.c common/slurp.h \
 	common/tlscreds.c common/tlscreds.h common/tls_fd.c common/tls_fd.h \
 	common/keylog.c common/keylog.h common/logsink.c common/logsink.h \
-	common/mono.c common/mono.h common/opt.c common/opt.h
-common_libntscommon_la_CFLAGS = $(AM_CFLAGS)
+	common/mono.c common/mono.h common/opt.c common/opt.h common/jsonv.c common/jsonv.h
+common_libntscommon_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 # Check unit tests of the program library (the scratch-directory helpers of
 # libnts's tests are shared).
 check_PROGRAMS += common/tests/check_common
 TESTS += common/tests/check_common
 common_tests_check_common_SOURCES = \
 	common/tests/check_common.c common/tests/suites.h libnts/tests/tv.c \
-	common/tests/test_keystore.c common/tests/test_logsink.c common/tests/test_opt.c
-common_tests_check_common_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-common_tests_check_common_LDADD = $(LIBNTS) $(CHECK_LIBS)
+	common/tests/test_keystore.c common/tests/test_logsink.c common/tests/test_opt.c \
+	common/tests/test_jsonv.c
+common_tests_check_common_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+common_tests_check_common_LDADD = $(LIBNTS) $(CHECK_LIBS) $(JANSSON_LIBS)
 common_tests_check_common_LDFLAGS = $(AM_LDFLAGS) -static
