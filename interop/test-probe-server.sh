@@ -4,7 +4,8 @@
 # authenticated replies from an unsynchronised server, a record announcing 65535 octets
 # then a close, a 65000-octet reply, cookies then a broken record (--check), a
 # certificate only for TLS clients, a certificate with terminal escapes and invalid
-# UTF-8 in its subject, and key logs (issue 13, items 1-7).
+# UTF-8 in its subject, one with invalid UTF-8 in a subjectAltName, and key logs
+# (issue 13, items 1-7; issue 14, JSON through jansson).
 # Usage: interop/test-probe-server.sh BUILDDIR
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -29,6 +30,42 @@ certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 --no-text --outfi
 certtool --generate-certificate --load-privkey "$PKI/evil.key" --load-ca-certificate "$PKI/ca.pem" \
 	--load-ca-privkey "$PKI/ca.key" --template "$PKI/evil.tmpl" --no-text --outfile "$PKI/evil.pem" 2>/dev/null
 [ -s "$PKI/clientonly.pem" ] && [ -s "$PKI/evil.pem" ] || { echo "not ok - certtool: extra certificates"; exit 1; }
+# a subjectAltName DNS name that is not UTF-8 and holds a control octet, a
+# quote and a backslash: certtool refuses to write one, so the extension's
+# DER is written here (python3-cryptography, from ci/install-deps), under a
+# CA of its own (cryptography cannot read certtool's EC keys)
+python3 - "$PKI" <<'PY' || { echo "not ok - python3-cryptography: badsan certificate"; exit 1; }
+import datetime, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtensionOID, NameOID
+pki = sys.argv[1]
+now = datetime.datetime.now(datetime.timezone.utc)
+def cert(subject, issuer, key, signer, exts):
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(days=1))
+         .not_valid_after(now + datetime.timedelta(days=30)))
+    for e, critical in exts:
+        b = b.add_extension(e, critical)
+    return b.sign(signer, hashes.SHA256())
+def name(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+def dns(n):   # [2] IMPLICIT IA5String, short form length
+    return b"\x82" + bytes([len(n)]) + n
+ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+ca = cert(name("badsan test CA"), name("badsan test CA"), ca_key, ca_key,
+          [(x509.BasicConstraints(ca=True, path_length=None), True)])
+names = dns(b"localhost") + dns(b'bad\xff\x01x\xc3"\\.example')
+san = x509.UnrecognizedExtension(ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+                                 b"\x30" + bytes([len(names)]) + names)
+leaf = cert(name("localhost"), ca.subject, key, ca_key, [(san, False)])
+open(pki + "/badsan-ca.pem", "wb").write(ca.public_bytes(serialization.Encoding.PEM))
+open(pki + "/badsan.pem", "wb").write(leaf.public_bytes(serialization.Encoding.PEM))
+open(pki + "/badsan.key", "wb").write(key.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+PY
 CA="--ca $PKI/ca.pem"
 
 # serve MODE [LEAP STRATUM REFID] [CERTBASE]: sets KE to the server's NTS-KE port
@@ -126,6 +163,13 @@ import json, sys
 j = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
 sys.exit(0 if j["tls"]["chain"][0]["subject"] == "CN=evil\x1b[31mred\ufffd" else 1)' "$OUT"
 probe_expect "--sni \"\" is refused" 2 'usage: --sni wants a name' -- $CA --sni "" "localhost:$KE"
+done_serving
+serve good 0 1 GPS badsan
+probe_json "a subjectAltName that is not UTF-8" 0 --ca "$PKI/badsan-ca.pem" --ke-only "localhost:$KE"
+nts_check "JSON keeps the name: U+FFFD for the bad octets, the rest escaped" python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
+sys.exit(0 if j["tls"]["chain"][0]["sans"] == ["DNS:localhost", "DNS:bad\ufffd\x01x\ufffd\"\\.example"] else 1)' "$OUT"
 done_serving
 
 nts_done

@@ -1,4 +1,7 @@
-/* ntske-probe: --json output, schema "ntske-probe/1" (ntske-probe/json-schema.md). */
+/* ntske-probe: --json output, schema "ntske-probe/1" (ntske-probe/json-schema.md),
+ * built as jansson values (common/jsonv.h). Every string goes through
+ * jsonv_str: certificate names, records and messages carry the server's
+ * octets, which need not be UTF-8. */
 #include <config.h>
 
 #include <math.h>
@@ -6,356 +9,232 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/jsonv.h"
 #include "nts/aead.h"
 #include "probe.h"
 
-/* A minimal streaming writer: the comma state lives in a small stack. */
-struct jw {
-	int depth;
-	bool first[16];
-};
+/* Reals as "%.9g" showed them: nine significant digits. */
+#define PROBE_JSON_PRECISION 9
 
-static void jw_sep(struct jw *w)
+static json_t *str_or_null(const char *s)
 {
-	if (!w->first[w->depth])
-		fputc(',', stdout);
-	w->first[w->depth] = false;
+	return jsonv_str(s && s[0] ? s : NULL);
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: shortest form, no
- * surrogates, at most U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p)
+static json_t *iso(int64_t t)
 {
-	if (p[0] < 0x80)
-		return 1;
-	size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-	if (n == 0 || p[0] > 0xf4)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
-/* Strings from servers (certificate names) may hold any octet: JSON must
- * be UTF-8, so an invalid octet becomes U+FFFD. */
-static void jw_str_raw(const char *s)
-{
-	fputc('"', stdout);
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_len(p);
-		if (n == 0) {
-			fputs("\\ufffd", stdout);
-			p++;
-		} else if (*p == '"' || *p == '\\') {
-			printf("\\%c", *p++);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			printf("\\u%04x", *p++);
-		} else {
-			fwrite(p, 1, n, stdout);
-			p += n;
-		}
-	}
-	fputc('"', stdout);
-}
-
-static void jw_key(struct jw *w, const char *k)
-{
-	jw_sep(w);
-	if (k) {
-		jw_str_raw(k);
-		fputc(':', stdout);
-	}
-}
-
-static void jw_open(struct jw *w, const char *k, char c)
-{
-	jw_key(w, k);
-	fputc(c, stdout);
-	w->first[++w->depth] = true;
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	w->depth--;
-	fputc(c, stdout);
-}
-
-static void jw_str(struct jw *w, const char *k, const char *v)
-{
-	jw_key(w, k);
-	if (v)
-		jw_str_raw(v);
-	else
-		fputs("null", stdout);
-}
-
-static void jw_int(struct jw *w, const char *k, long long v)
-{
-	jw_key(w, k);
-	printf("%lld", v);
-}
-
-static void jw_num(struct jw *w, const char *k, double v)
-{
-	jw_key(w, k);
-	if (isfinite(v))
-		printf("%.9g", v);
-	else
-		fputs("null", stdout);
-}
-
-static void jw_bool(struct jw *w, const char *k, bool v)
-{
-	jw_key(w, k);
-	fputs(v ? "true" : "false", stdout);
-}
-
-static void jw_null(struct jw *w, const char *k)
-{
-	jw_key(w, k);
-	fputs("null", stdout);
-}
-
-static void iso(char *out, size_t cap, int64_t t)
-{
+	char out[32];
 	time_t tt = (time_t)t;
 	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, cap, "?");
+	if (!gmtime_r(&tt, &tm) || !strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, sizeof out, "?");
+	return jsonv_str(out);
 }
 
-static void json_phases(struct jw *w, const struct probe_result *r)
+static void json_phases(json_t *root, const struct probe_result *r, bool *bad)
 {
 	const struct {
 		const char *name;
 		const struct probe_phase *p;
 	} ph[] = {{"resolve", &r->resolve}, {"connect", &r->connect}, {"tls", &r->tls},
 		  {"ke", &r->ke}, {"ntp", &r->ntp}};
-	jw_open(w, "phases_ms", '{');
-	for (size_t i = 0; i < sizeof ph / sizeof ph[0]; i++) {
-		if (ph[i].p->run)
-			jw_num(w, ph[i].name, ph[i].p->ms);
-		else
-			jw_null(w, ph[i].name);
-	}
-	jw_close(w, '}');
+	json_t *o = jsonv_add(root, "phases_ms", json_object(), bad);
+	for (size_t i = 0; i < sizeof ph / sizeof ph[0]; i++)
+		jsonv_add(o, ph[i].name, ph[i].p->run ? jsonv_num(ph[i].p->ms) : json_null(), bad);
 }
 
-static void json_cert(struct jw *w, const struct nts_tls_cert *c)
+static void json_cert(json_t *chain, const struct nts_tls_cert *c, bool *bad)
 {
-	char t[32];
-	jw_open(w, NULL, '{');
-	jw_str(w, "subject", c->subject);
-	jw_str(w, "issuer", c->issuer);
-	jw_open(w, "sans", '[');
+	json_t *o = jsonv_add(chain, NULL, json_object(), bad);
+	jsonv_add(o, "subject", jsonv_str(c->subject), bad);
+	jsonv_add(o, "issuer", jsonv_str(c->issuer), bad);
+	json_t *sans = jsonv_add(o, "sans", json_array(), bad);
 	for (size_t k = 0; k < c->nsans; k++)
-		jw_str(w, NULL, c->sans[k]);
-	jw_close(w, ']');
-	iso(t, sizeof t, c->not_before);
-	jw_str(w, "not_before", t);
-	iso(t, sizeof t, c->not_after);
-	jw_str(w, "not_after", t);
-	jw_int(w, "days_left", (long long)floor((double)(c->not_after - (int64_t)time(NULL)) / 86400.0));
-	jw_str(w, "key_type", c->key_type);
-	jw_int(w, "key_bits", c->key_bits);
-	jw_str(w, "signature_algorithm", c->sig_alg);
-	jw_str(w, "sha256", c->sha256);
-	jw_bool(w, "ca", c->is_ca);
-	jw_close(w, '}');
+		jsonv_add(sans, NULL, jsonv_str(c->sans[k]), bad);
+	jsonv_add(o, "not_before", iso(c->not_before), bad);
+	jsonv_add(o, "not_after", iso(c->not_after), bad);
+	double days = floor((double)(c->not_after - (int64_t)time(NULL)) / 86400.0);
+	jsonv_add(o, "days_left", json_integer((json_int_t)days), bad);
+	jsonv_add(o, "key_type", jsonv_str(c->key_type), bad);
+	jsonv_add(o, "key_bits", json_integer(c->key_bits), bad);
+	jsonv_add(o, "signature_algorithm", jsonv_str(c->sig_alg), bad);
+	jsonv_add(o, "sha256", jsonv_str(c->sha256), bad);
+	jsonv_add(o, "ca", json_boolean(c->is_ca), bad);
 }
 
-static void json_tls(struct jw *w, const struct probe_opts *o, const struct probe_result *r)
+static void json_tls(json_t *root, const struct probe_opts *opt, const struct probe_result *r,
+		     bool *bad)
 {
 	if (!r->tls.run || !r->tls_info.version[0]) {
-		jw_null(w, "tls");
+		jsonv_add(root, "tls", json_null(), bad);
 		return;
 	}
 	const struct nts_tls_info *i = &r->tls_info;
-	jw_open(w, "tls", '{');
-	jw_str(w, "version", i->version);
-	jw_str(w, "cipher", i->cipher);
-	jw_str(w, "group", i->group);
-	jw_str(w, "signature_algorithm", i->sigalg);
-	jw_str(w, "alpn", i->alpn[0] ? i->alpn : NULL);
-	jw_bool(w, "alpn_ok", strcmp(i->alpn, NTSKE_ALPN) == 0);
-	jw_open(w, "verify", '{');
-	jw_bool(w, "checked", r->verify.checked);
-	jw_bool(w, "ok", r->verify.checked && !r->verify.flags);
-	jw_bool(w, "insecure", o->insecure);
-	jw_str(w, "name", r->verify.name);
-	jw_open(w, "reasons", '[');
+	json_t *o = jsonv_add(root, "tls", json_object(), bad);
+	jsonv_add(o, "version", jsonv_str(i->version), bad);
+	jsonv_add(o, "cipher", jsonv_str(i->cipher), bad);
+	jsonv_add(o, "group", jsonv_str(i->group), bad);
+	jsonv_add(o, "signature_algorithm", jsonv_str(i->sigalg), bad);
+	jsonv_add(o, "alpn", str_or_null(i->alpn), bad);
+	jsonv_add(o, "alpn_ok", json_boolean(strcmp(i->alpn, NTSKE_ALPN) == 0), bad);
+	json_t *v = jsonv_add(o, "verify", json_object(), bad);
+	jsonv_add(v, "checked", json_boolean(r->verify.checked), bad);
+	jsonv_add(v, "ok", json_boolean(r->verify.checked && !r->verify.flags), bad);
+	jsonv_add(v, "insecure", json_boolean(opt->insecure), bad);
+	jsonv_add(v, "name", jsonv_str(r->verify.name), bad);
+	json_t *reasons = jsonv_add(v, "reasons", json_array(), bad);
 	char words[160];
 	if (r->verify.flags) {
 		nts_tls_verify_str(r->verify.flags, words, sizeof words);
-		for (char *tok = strtok(words, ","); tok; tok = strtok(NULL, ","))
-			jw_str(w, NULL, tok[0] == ' ' ? tok + 1 : tok);
+		char *save = NULL;
+		for (char *tok = strtok_r(words, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			jsonv_add(reasons, NULL, jsonv_str(tok[0] == ' ' ? tok + 1 : tok), bad);
 	}
-	jw_close(w, ']');
-	jw_close(w, '}');
-	jw_open(w, "chain", '[');
+	json_t *chain = jsonv_add(o, "chain", json_array(), bad);
 	for (size_t k = 0; k < r->nchain; k++)
-		json_cert(w, &r->chain[k]);
-	jw_close(w, ']');
-	jw_close(w, '}');
+		json_cert(chain, &r->chain[k], bad);
 }
 
-static void json_ke(struct jw *w, const struct probe_result *r)
+static void json_records(json_t *ke, const struct probe_result *r, bool *bad)
+{
+	json_t *recs = jsonv_add(ke, "records", json_array(), bad);
+	/* json_pack fails as a whole (NULL) when an "o" value is NULL */
+	for (size_t k = 0; k < r->nrecs; k++) {
+		const struct probe_rec *p = &r->recs[k];
+		jsonv_add(recs, NULL,
+			  json_pack("{s:i, s:o, s:b, s:i, s:o, s:o}", "type", p->type,
+				    "name", jsonv_str(p->name), "critical", p->critical,
+				    "length", p->len, "decoded", jsonv_str(p->decoded),
+				    "body_hex", jsonv_str(p->hex)),
+			  bad);
+	}
+}
+
+static void json_ke(json_t *root, const struct probe_result *r, bool *bad)
 {
 	if (!r->ke.run) {
-		jw_null(w, "ke");
+		jsonv_add(root, "ke", json_null(), bad);
 		return;
 	}
 	const struct ntske_response *s = &r->resp;
-	jw_open(w, "ke", '{');
-	jw_int(w, "request_octets", (long long)r->ke_req_len);
-	jw_int(w, "response_octets", (long long)r->ke_resp_len);
-	jw_open(w, "records", '[');
-	for (size_t k = 0; k < r->nrecs; k++) {
-		const struct probe_rec *p = &r->recs[k];
-		jw_open(w, NULL, '{');
-		jw_int(w, "type", p->type);
-		jw_str(w, "name", p->name);
-		jw_bool(w, "critical", p->critical);
-		jw_int(w, "length", p->len);
-		jw_str(w, "decoded", p->decoded);
-		jw_str(w, "body_hex", p->hex);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
-	jw_bool(w, "complete", r->ke_done);
+	json_t *o = jsonv_add(root, "ke", json_object(), bad);
+	jsonv_add(o, "request_octets", json_integer((json_int_t)r->ke_req_len), bad);
+	jsonv_add(o, "response_octets", json_integer((json_int_t)r->ke_resp_len), bad);
+	json_records(o, r, bad);
+	jsonv_add(o, "complete", json_boolean(r->ke_done), bad);
 	if (r->ke_done) {
-		jw_int(w, "next_protocol", s->proto);
-		jw_int(w, "aead", s->aead);
-		jw_str(w, "aead_name", nts_aead_name(s->aead));
-		jw_int(w, "cookies", (long long)s->ncookies);
-		jw_open(w, "cookie_lengths", '[');
+		jsonv_add(o, "next_protocol", json_integer(s->proto), bad);
+		jsonv_add(o, "aead", json_integer(s->aead), bad);
+		jsonv_add(o, "aead_name", jsonv_str(nts_aead_name(s->aead)), bad);
+		jsonv_add(o, "cookies", json_integer((json_int_t)s->ncookies), bad);
+		json_t *lens = jsonv_add(o, "cookie_lengths", json_array(), bad);
 		for (size_t k = 0; k < s->ncookies; k++)
-			jw_int(w, NULL, s->cookie_len[k]);
-		jw_close(w, ']');
-		jw_str(w, "server_record", s->has_server ? s->server : NULL);
-		if (s->has_port)
-			jw_int(w, "port_record", s->port);
-		else
-			jw_null(w, "port_record");
-		jw_str(w, "ntp_server", r->ntp_host);
-		jw_int(w, "ntp_port", r->ntp_port);
+			jsonv_add(lens, NULL, json_integer(s->cookie_len[k]), bad);
+		jsonv_add(o, "server_record", jsonv_str(s->has_server ? s->server : NULL), bad);
+		jsonv_add(o, "port_record", s->has_port ? json_integer(s->port) : json_null(), bad);
+		jsonv_add(o, "ntp_server", jsonv_str(r->ntp_host), bad);
+		jsonv_add(o, "ntp_port", json_integer(r->ntp_port), bad);
 	}
-	if (s->has_error)
-		jw_int(w, "error_code", s->error_code);
-	else
-		jw_null(w, "error_code");
-	jw_open(w, "warnings", '[');
+	jsonv_add(o, "error_code", s->has_error ? json_integer(s->error_code) : json_null(), bad);
+	json_t *warn = jsonv_add(o, "warnings", json_array(), bad);
 	for (size_t k = 0; k < s->nwarnings; k++)
-		jw_int(w, NULL, s->warnings[k]);
-	jw_close(w, ']');
-	jw_close(w, '}');
+		jsonv_add(warn, NULL, json_integer(s->warnings[k]), bad);
 }
 
-static void json_query(struct jw *w, size_t i, const struct probe_query *q)
+static void json_query(json_t *queries, size_t i, const struct probe_query *q, bool *bad)
 {
-	jw_open(w, NULL, '{');
-	jw_int(w, "seq", (long long)i + 1);
-	jw_bool(w, "ok", q->ok);
-	jw_str(w, "error", q->error[0] ? q->error : NULL);
-	jw_str(w, "cookie_from", q->cookie_from);
-	jw_int(w, "request_octets", (long long)q->req_len);
-	jw_int(w, "response_octets", (long long)q->resp_len);
-	jw_bool(w, "nak", q->nak);
-	jw_bool(w, "uid_echoed", q->uid_echo);
-	jw_bool(w, "authenticated", q->authenticated);
-	jw_num(w, "rtt_ms", q->rtt_ms);
-	if (q->authenticated) {
-		jw_num(w, "offset", q->offset);
-		jw_num(w, "delay", q->delay);
-		jw_int(w, "stratum", q->stratum);
-		jw_str(w, "refid", q->refid);
-		jw_int(w, "leap", q->leap);
-		jw_bool(w, "synchronised", !q->unsync);
-		jw_num(w, "root_delay", q->root_delay);
-		jw_num(w, "root_dispersion", q->root_disp);
-		jw_int(w, "precision", q->precision);
-		jw_int(w, "new_cookies", (long long)q->ncookies);
-	}
-	jw_close(w, '}');
+	json_t *o = jsonv_add(queries, NULL, json_object(), bad);
+	jsonv_add(o, "seq", json_integer((json_int_t)i + 1), bad);
+	jsonv_add(o, "ok", json_boolean(q->ok), bad);
+	jsonv_add(o, "error", str_or_null(q->error), bad);
+	jsonv_add(o, "cookie_from", jsonv_str(q->cookie_from), bad);
+	jsonv_add(o, "request_octets", json_integer((json_int_t)q->req_len), bad);
+	jsonv_add(o, "response_octets", json_integer((json_int_t)q->resp_len), bad);
+	jsonv_add(o, "nak", json_boolean(q->nak), bad);
+	jsonv_add(o, "uid_echoed", json_boolean(q->uid_echo), bad);
+	jsonv_add(o, "authenticated", json_boolean(q->authenticated), bad);
+	jsonv_add(o, "rtt_ms", jsonv_num(q->rtt_ms), bad);
+	if (!q->authenticated)
+		return;
+	jsonv_add(o, "offset", jsonv_num(q->offset), bad);
+	jsonv_add(o, "delay", jsonv_num(q->delay), bad);
+	jsonv_add(o, "stratum", json_integer(q->stratum), bad);
+	jsonv_add(o, "refid", jsonv_str(q->refid), bad);
+	jsonv_add(o, "leap", json_integer(q->leap), bad);
+	jsonv_add(o, "synchronised", json_boolean(!q->unsync), bad);
+	jsonv_add(o, "root_delay", jsonv_num(q->root_delay), bad);
+	jsonv_add(o, "root_dispersion", jsonv_num(q->root_disp), bad);
+	jsonv_add(o, "precision", json_integer(q->precision), bad);
+	jsonv_add(o, "new_cookies", json_integer((json_int_t)q->ncookies), bad);
 }
 
-static void json_ntp(struct jw *w, const struct probe_result *r)
+static void json_ntp(json_t *root, const struct probe_result *r, bool *bad)
 {
 	if (!r->ntp.run) {
-		jw_null(w, "ntp");
+		jsonv_add(root, "ntp", json_null(), bad);
 		return;
 	}
-	jw_open(w, "ntp", '{');
-	jw_str(w, "address", r->ntp_target.addr);
-	jw_int(w, "port", r->ntp_target.port);
-	jw_open(w, "queries", '[');
+	json_t *o = jsonv_add(root, "ntp", json_object(), bad);
+	jsonv_add(o, "address", jsonv_str(r->ntp_target.addr), bad);
+	jsonv_add(o, "port", json_integer(r->ntp_target.port), bad);
+	json_t *queries = jsonv_add(o, "queries", json_array(), bad);
 	for (size_t i = 0; i < r->nq; i++)
-		json_query(w, i, &r->q[i]);
-	jw_close(w, ']');
-	jw_bool(w, "cookie_refresh_tested", r->refresh_tested);
-	jw_bool(w, "cookie_refresh_ok", r->refresh_ok);
-	jw_close(w, '}');
+		json_query(queries, i, &r->q[i], bad);
+	jsonv_add(o, "cookie_refresh_tested", json_boolean(r->refresh_tested), bad);
+	jsonv_add(o, "cookie_refresh_ok", json_boolean(r->refresh_ok), bad);
 }
 
-static void json_lists(struct jw *w, const struct probe_result *r)
+static void json_lists(json_t *root, const struct probe_result *r, bool *bad)
 {
 	static const char *const verdict[] = {"PASS", "FAIL", "INFO", "SKIP"};
-	jw_open(w, "aead_scan", '[');
-	for (size_t i = 0; i < r->nscan; i++) {
-		jw_open(w, NULL, '{');
-		jw_int(w, "aead", r->scan[i].aead);
-		jw_str(w, "name", nts_aead_name(r->scan[i].aead));
-		jw_bool(w, "accepted", r->scan[i].accepted);
-		jw_str(w, "answer", r->scan[i].answer);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
-	jw_open(w, "checks", '[');
+	json_t *scan = jsonv_add(root, "aead_scan", json_array(), bad);
+	for (size_t i = 0; i < r->nscan; i++)
+		jsonv_add(scan, NULL,
+			  json_pack("{s:i, s:o, s:b, s:o}", "aead", r->scan[i].aead,
+				    "name", jsonv_str(nts_aead_name(r->scan[i].aead)),
+				    "accepted", r->scan[i].accepted,
+				    "answer", jsonv_str(r->scan[i].answer)),
+			  bad);
+	json_t *checks = jsonv_add(root, "checks", json_array(), bad);
 	for (size_t i = 0; i < r->nchecks; i++) {
 		const struct probe_check *c = &r->checks[i];
-		jw_open(w, NULL, '{');
-		jw_str(w, "id", c->id);
-		jw_str(w, "description", c->what);
-		jw_str(w, "result", verdict[c->verdict]);
-		jw_str(w, "evidence", c->evidence);
-		jw_close(w, '}');
+		jsonv_add(checks, NULL,
+			  json_pack("{s:o, s:o, s:o, s:o}", "id", jsonv_str(c->id),
+				    "description", jsonv_str(c->what),
+				    "result", jsonv_str(verdict[c->verdict]),
+				    "evidence", jsonv_str(c->evidence)),
+			  bad);
 	}
-	jw_close(w, ']');
 }
 
-void report_json(const struct probe_opts *o, const struct probe_result *r)
+int report_json(FILE *out, const struct probe_opts *o, const struct probe_result *r)
 {
-	struct jw w = {.depth = 0, .first = {true}};
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "schema", "ntske-probe/1");
-	jw_str(&w, "host", r->host);
-	jw_int(&w, "port", r->target.port ? r->target.port : o->port);
-	jw_str(&w, "address", r->target.addr[0] ? r->target.addr : NULL);
-	jw_open(&w, "addresses", '[');
+	bool bad = false;
+	json_t *root = json_object();
+	jsonv_add(root, "schema", jsonv_str("ntske-probe/1"), &bad);
+	jsonv_add(root, "host", jsonv_str(r->host), &bad);
+	jsonv_add(root, "port", json_integer(r->target.port ? r->target.port : o->port), &bad);
+	jsonv_add(root, "address", str_or_null(r->target.addr), &bad);
+	json_t *addrs = jsonv_add(root, "addresses", json_array(), &bad);
 	for (size_t i = 0; i < r->naddrs; i++)
-		jw_str(&w, NULL, r->addrs[i].addr);
-	jw_close(&w, ']');
-	jw_bool(&w, "ok", r->exit_code == PX_OK);
-	jw_int(&w, "exit_code", r->exit_code);
-	jw_str(&w, "exit_name", probe_exit_name(r->exit_code));
+		jsonv_add(addrs, NULL, jsonv_str(r->addrs[i].addr), &bad);
+	jsonv_add(root, "ok", json_boolean(r->exit_code == PX_OK), &bad);
+	jsonv_add(root, "exit_code", json_integer(r->exit_code), &bad);
+	jsonv_add(root, "exit_name", jsonv_str(probe_exit_name(r->exit_code)), &bad);
 	if (r->exit_code != PX_OK && r->fail_phase[0]) {
-		jw_open(&w, "failure", '{');
-		jw_str(&w, "phase", r->fail_phase);
-		jw_str(&w, "message", r->fail_msg);
-		jw_close(&w, '}');
+		json_t *f = jsonv_add(root, "failure", json_object(), &bad);
+		jsonv_add(f, "phase", jsonv_str(r->fail_phase), &bad);
+		jsonv_add(f, "message", jsonv_str(r->fail_msg), &bad);
 	} else {
-		jw_null(&w, "failure");
+		jsonv_add(root, "failure", json_null(), &bad);
 	}
-	jw_str(&w, "hint", r->hint[0] ? r->hint : NULL);
-	json_phases(&w, r);
-	json_tls(&w, o, r);
-	json_ke(&w, r);
-	json_ntp(&w, r);
-	json_lists(&w, r);
-	jw_close(&w, '}');
-	fputc('\n', stdout);
+	jsonv_add(root, "hint", str_or_null(r->hint), &bad);
+	json_phases(root, r, &bad);
+	json_tls(root, o, r, &bad);
+	json_ke(root, r, &bad);
+	json_ntp(root, r, &bad);
+	json_lists(root, r, &bad);
+	int rc = jsonv_print(out, root, bad, PROBE_JSON_PRECISION);
+	json_decref(root);
+	return rc;
 }

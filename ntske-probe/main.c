@@ -104,9 +104,15 @@ int main(int argc, char **argv)
 
 	if (o.out == OUT_NAGIOS)
 		return report_nagios(&o, &r);
-	if (o.out == OUT_JSON)
-		report_json(&o, &r);
-	else
-		report_text(&o, &r);
+	if (o.out == OUT_JSON) {
+		/* no document at all rather than one missing members */
+		if (report_json(stdout, &o, &r) != 0) {
+			fprintf(stderr, "ntske-probe: cannot write the JSON report (out of memory "
+				"or output error)\n");
+			return PX_LOCAL;
+		}
+		return r.exit_code;
+	}
+	report_text(&o, &r);
 	return r.exit_code;
 }

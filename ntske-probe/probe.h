@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "nts/ntske.h"
@@ -238,7 +239,8 @@ void check_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct p
 
 /* report.c: output. */
 void report_text(const struct probe_opts *o, const struct probe_result *r);
-void report_json(const struct probe_opts *o, const struct probe_result *r);
+/* --json: one document on out; 0, or -1 when it could not be built or written. */
+int report_json(FILE *out, const struct probe_opts *o, const struct probe_result *r);
 int report_nagios(const struct probe_opts *o, const struct probe_result *r);
 int report_export_keys(const char *path, const struct probe_result *r, char *err, size_t errlen);
 const char *probe_exit_name(int code);

@@ -1,7 +1,9 @@
-/* Unit tests for ntske-probe: command line, record dump, key export format. */
+/* Unit tests for ntske-probe: command line, record dump, key export format, --json. */
 #include <config.h>
 
 #include <check.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +219,73 @@ START_TEST(escape_text)
 }
 END_TEST
 
+/* ---- --json: text from the server that is not UTF-8, numbers JSON lacks */
+
+START_TEST(json_hostile_text)
+{
+	static struct probe_opts o;
+	static struct probe_result r;
+	probe_defaults(&o);
+	memset(&r, 0, sizeof r);
+	snprintf(r.host, sizeof r.host, "h\xff");
+	r.tls.run = r.ke.run = r.ntp.run = true;
+	r.ke.ms = NAN;   /* no duration: null, not an invalid "nan" */
+	snprintf(r.tls_info.version, sizeof r.tls_info.version, "TLS1.3");
+	snprintf(r.tls_info.alpn, sizeof r.tls_info.alpn, "ntske/1\xc3");
+	r.nchain = 1;
+	snprintf(r.chain[0].subject, sizeof r.chain[0].subject, "CN=evil\x1b[31m\xff");
+	r.chain[0].nsans = 1;
+	snprintf(r.chain[0].sans[0], sizeof r.chain[0].sans[0], "DNS:b\x01\xc3(\"\\");
+	r.nrecs = 1;
+	snprintf(r.recs[0].decoded, sizeof r.recs[0].decoded, "\xed\xa0\x80");
+	r.ke_done = true;
+	r.resp.has_server = true;
+	snprintf(r.resp.server, sizeof r.resp.server, "s\xf4\x90\x80\x80");
+	r.nq = 1;
+	r.q[0].authenticated = true;
+	r.q[0].rtt_ms = INFINITY;
+	snprintf(r.q[0].refid, sizeof r.q[0].refid, "R\xfe");
+	probe_fail(&r, PX_KE, "ke", "server sent \"%s\"", "\xc0\x80");
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert(f != NULL);
+	ck_assert_int_eq(report_json(f, &o, &r), 0);
+	fclose(f);
+	/* jansson's reader refuses invalid UTF-8 and NaN, like any strict one */
+	json_error_t e;
+	json_t *j = json_loads(buf, 0, &e);
+	ck_assert_msg(j != NULL, "%s: %s", e.text, buf);
+#define FFFD "\xef\xbf\xbd"
+	const char *host, *subject, *san, *alpn, *decoded, *server, *refid, *msg;
+	json_t *ke_ms, *rtt;
+	int rc = json_unpack_ex(j, &e, 0,
+		"{s:s, s:{s:o}, s:{s:s, s:[{s:s, s:[s]}]}, s:{s:[{s:s}], s:s},"
+		" s:{s:[{s:o, s:s}]}, s:{s:s}}",
+		"host", &host, "phases_ms", "ke", &ke_ms, "tls", "alpn", &alpn, "chain", "subject",
+		&subject, "sans", &san, "ke", "records", "decoded", &decoded, "server_record", &server,
+		"ntp", "queries", "rtt_ms", &rtt, "refid", &refid, "failure", "message", &msg);
+	ck_assert_msg(rc == 0, "%s: %s", e.text, buf);
+	ck_assert_str_eq(host, "h" FFFD);
+	ck_assert(json_is_null(ke_ms));
+	ck_assert_str_eq(alpn, "ntske/1" FFFD);
+	ck_assert_str_eq(subject, "CN=evil\x1b[31m" FFFD);
+	ck_assert_str_eq(san, "DNS:b\x01" FFFD "(\"\\");
+	ck_assert_str_eq(decoded, FFFD FFFD FFFD);
+	ck_assert_str_eq(server, "s" FFFD FFFD FFFD FFFD);
+	ck_assert(json_is_null(rtt));
+	ck_assert_str_eq(refid, "R" FFFD);
+	ck_assert_str_eq(msg, "server sent \"" FFFD FFFD "\"");
+#undef FFFD
+	/* one line, the control octets escaped */
+	ck_assert(strchr(buf, '\n') == buf + len - 1);
+	ck_assert(strchr(buf, '\x1b') == NULL && strchr(buf, '\x01') == NULL);
+	json_decref(j);
+	free(buf);
+}
+END_TEST
+
 START_TEST(exit_names)
 {
 	ck_assert_str_eq(probe_exit_name(PX_CERT), "certificate");
@@ -285,6 +354,7 @@ int main(void)
 	tcase_add_test(tc, export_format);
 	tcase_add_test(tc, exit_names);
 	tcase_add_test(tc, escape_text);
+	tcase_add_test(tc, json_hostile_text);
 	tcase_add_loop_test(tc, judge_answers, 0, sizeof answers / sizeof answers[0]);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
