@@ -115,18 +115,18 @@ nts_fuzz_replay_mode6_LDFLAGS = $(FUZZ_REPLAY_LD)
 nts_fuzz_replay_mode6_LDADD = $(LIBNTS)
 
 # nts-pcap's decoders and file parsers, linked from its sources.
-FUZZ_PCAP_CPP = -I$(top_srcdir)/nts-pcap $(PCAP_CFLAGS)
+FUZZ_PCAP_CPP = -I$(top_srcdir)/nts-pcap $(PCAP_CFLAGS) $(JANSSON_CFLAGS)
 nts_fuzz_replay_pcap_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_CORE)
 nts_fuzz_replay_pcap_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP) -DFUZZ_TARGET_NAME='"pcap"'
 nts_fuzz_replay_pcap_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_pcap_LDFLAGS = $(FUZZ_REPLAY_LD)
-nts_fuzz_replay_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS)
+nts_fuzz_replay_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(JANSSON_LIBS) -lm
 
 nts_fuzz_replay_pcap_keys_SOURCES = nts-fuzz/replay_main.c nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap_keys.c $(NTS_PCAP_CORE)
 nts_fuzz_replay_pcap_keys_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP) -DFUZZ_TARGET_NAME='"pcap_keys"'
 nts_fuzz_replay_pcap_keys_CFLAGS = $(FUZZ_REPLAY_CC)
 nts_fuzz_replay_pcap_keys_LDFLAGS = $(FUZZ_REPLAY_LD)
-nts_fuzz_replay_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS)
+nts_fuzz_replay_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS) $(JANSSON_LIBS) -lm
 
 if FUZZING
 noinst_PROGRAMS += \
@@ -194,13 +194,13 @@ nts_fuzz_fuzz_pcap_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap.c $(NTS_PCAP_COR
 nts_fuzz_fuzz_pcap_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)
 nts_fuzz_fuzz_pcap_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_pcap_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
-nts_fuzz_fuzz_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS)
+nts_fuzz_fuzz_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(JANSSON_LIBS) -lm
 
 nts_fuzz_fuzz_pcap_keys_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_pcap_keys.c $(NTS_PCAP_CORE)
 nts_fuzz_fuzz_pcap_keys_CPPFLAGS = $(AM_CPPFLAGS) $(FUZZ_PCAP_CPP)
 nts_fuzz_fuzz_pcap_keys_CFLAGS = $(FUZZ_LIBFUZZER_CC)
 nts_fuzz_fuzz_pcap_keys_LDFLAGS = $(FUZZ_LIBFUZZER_LD)
-nts_fuzz_fuzz_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS)
+nts_fuzz_fuzz_pcap_keys_LDADD = $(LIBNTS) $(PCAP_LIBS) $(JANSSON_LIBS) -lm
 
 nts_fuzz_fuzz_nmea_SOURCES = nts-fuzz/fuzz.h nts-fuzz/fuzz_nmea.c
 nts_fuzz_fuzz_nmea_CFLAGS = $(FUZZ_LIBFUZZER_CC)

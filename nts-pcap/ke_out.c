@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/jsonv.h"
 #include "nts/hex.h"
 #include "nts/aead.h"
 #include "ke.h"
@@ -177,100 +178,96 @@ static void text(struct np_ctx *c, const struct np_ke *k)
 		text_tree(out, k);
 }
 
-static void json_msg(FILE *out, const struct np_ke_msg *m)
+static void json_msg(json_t *parent, const char *key, const struct np_ke_msg *m, bool *bad)
 {
-	fprintf(out, "{\"len\":%zu,\"eom\":%s,\"records\":[", m->len, m->eom ? "true" : "false");
+	json_t *o = jsonv_add(parent, key, json_object(), bad);
+	jsonv_add(o, "len", json_integer((json_int_t)m->len), bad);
+	jsonv_add(o, "eom", json_boolean(m->eom), bad);
+	json_t *list = jsonv_add(o, "records", json_array(), bad);
 	for (size_t i = 0; i < m->nrec; i++) {
 		const struct np_ke_rec *r = &m->rec[i];
 		const char *n = ntske_record_name(r->type);
-		fprintf(out, "%s{\"type\":%u,\"name\":", i ? "," : "", r->type);
-		np_json_str(out, n ? n : "Unassigned");
-		fprintf(out, ",\"critical\":%s,\"len\":%u", r->critical ? "true" : "false", r->len);
+		json_t *rec = jsonv_add(list, NULL, json_object(), bad);
+		jsonv_add(rec, "type", json_integer(r->type), bad);
+		jsonv_add(rec, "name", jsonv_str(n ? n : "Unassigned"), bad);
+		jsonv_add(rec, "critical", json_boolean(r->critical), bad);
+		jsonv_add(rec, "len", json_integer(r->len), bad);
 		if (r->nids) {
-			fputs(",\"values\":[", out);
+			json_t *v = jsonv_add(rec, "values", json_array(), bad);
 			for (unsigned j = 0; j < r->nids && j < 4; j++)
-				fprintf(out, "%s%u", j ? "," : "", r->ids[j]);
-			fputc(']', out);
+				jsonv_add(v, NULL, json_integer(r->ids[j]), bad);
 		}
-		if (r->type == NTSKE_REC_COOKIE)
-			fprintf(out, ",\"cookie_fp\":\"%016" PRIx64 "\"", r->fp);
-		if (r->type == NTSKE_REC_SERVER) {
-			fputs(",\"server\":", out);
-			np_json_str(out, r->text);
+		if (r->type == NTSKE_REC_COOKIE) {
+			char fp[17];
+			snprintf(fp, sizeof fp, "%016" PRIx64, r->fp);
+			jsonv_add(rec, "cookie_fp", jsonv_str(fp), bad);
 		}
-		fputc('}', out);
+		if (r->type == NTSKE_REC_SERVER)
+			jsonv_add(rec, "server", jsonv_str(r->text), bad);
 	}
-	fputs("]}", out);
 }
 
-static void json(struct np_ctx *c, const struct np_ke *k)
+static void json_tls(json_t *o, const struct np_ke *k, bool *bad)
 {
-	FILE *out = c->out;
-	char t[40], cl[64], sv[64];
-	np_time_str(&k->t_start, t, sizeof t);
-	np_addr_str(&k->cli, false, cl, sizeof cl);
-	np_addr_str(&k->srv, false, sv, sizeof sv);
-	fprintf(out, "{\"type\":\"ke\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%" PRIu64
-		",\"time\":\"%s\",\"client\":\"%s\",\"client_port\":%u,\"server\":\"%s\","
-		"\"server_port\":%u", k->first_frame, t, cl, k->cli.port, sv, k->srv.port);
-	if (k->req_frame)
-		fprintf(out, ",\"request_frame\":%" PRIu64, k->req_frame);
-	if (k->resp_frame)
-		fprintf(out, ",\"response_frame\":%" PRIu64, k->resp_frame);
-	if (k->cut)
-		fprintf(out, ",\"snaplen\":%u", k->cut);
 	if (k->have_cert) {
 		char nb[64], na[64];
 		date_str(k->cert.not_before, nb, sizeof nb);
 		date_str(k->cert.not_after, na, sizeof na);
-		fputs(",\"certificate\":{\"subject\":", out);
-		np_json_str(out, k->cert.subject);
-		fputs(",\"issuer\":", out);
-		np_json_str(out, k->cert.issuer);
-		fprintf(out, ",\"not_before\":\"%s\",\"not_after\":\"%s\"}", nb, na);
+		json_t *cert = jsonv_add(o, "certificate", json_object(), bad);
+		jsonv_add(cert, "subject", jsonv_str(k->cert.subject), bad);
+		jsonv_add(cert, "issuer", jsonv_str(k->cert.issuer), bad);
+		jsonv_add(cert, "not_before", jsonv_str(nb), bad);
+		jsonv_add(cert, "not_after", jsonv_str(na), bad);
 	}
-	fputs(",\"sni\":", out);
-	np_json_str(out, k->sni);
-	fputs(",\"alpn_offered\":", out);
-	np_json_str(out, k->alpn);
-	fputs(",\"alpn_selected\":", out);
-	np_json_str(out, k->alpn_sel);
-	fputs(",\"versions_offered\":[", out);
+	jsonv_add(o, "sni", jsonv_str(k->sni), bad);
+	jsonv_add(o, "alpn_offered", jsonv_str(k->alpn), bad);
+	jsonv_add(o, "alpn_selected", jsonv_str(k->alpn_sel), bad);
+	json_t *vers = jsonv_add(o, "versions_offered", json_array(), bad);
 	for (size_t i = 0; i < k->nversions; i++)
-		fprintf(out, "%s\"%s\"", i ? "," : "", version_name(k->versions[i]));
+		jsonv_add(vers, NULL, jsonv_str(version_name(k->versions[i])), bad);
 	const char *sn = np_tls13_suite_name(k->suite);
-	fprintf(out, "],\"version\":\"%s\",\"cipher_suite\":", k->have_sh ? version_name(k->version) : "");
-	np_json_str(out, sn ? sn : "");
+	jsonv_add(o, "version", jsonv_str(k->have_sh ? version_name(k->version) : ""), bad);
+	jsonv_add(o, "cipher_suite", jsonv_str(sn ? sn : ""), bad);
 	double hs = ms(&k->t_ch, &k->t_app[0]), tot = ms(&k->t_ch, &k->t_last);
 	if (hs >= 0)
-		fprintf(out, ",\"handshake_ms\":%.3f", hs);
+		jsonv_add(o, "handshake_ms", jsonv_fixed(hs, 3), bad);
 	if (tot >= 0)
-		fprintf(out, ",\"duration_ms\":%.3f", tot);
-	fprintf(out, ",\"tls_records\":[%u,%u],\"tls_decrypted\":[%u,%u],\"keylog\":%s", k->records[0],
-		k->records[1], k->decrypted[0], k->decrypted[1], k->keylog_hit ? "true" : "false");
-	if (k->msg_len[0]) {
-		fputs(",\"request\":", out);
-		json_msg(out, &k->km[0]);
-	}
-	if (k->msg_len[1]) {
-		fputs(",\"response\":", out);
-		json_msg(out, &k->km[1]);
-	}
+		jsonv_add(o, "duration_ms", jsonv_fixed(tot, 3), bad);
+	/* [client, server] */
+	jsonv_add(o, "tls_records",
+		  json_pack("[II]", (json_int_t)k->records[0], (json_int_t)k->records[1]), bad);
+	jsonv_add(o, "tls_decrypted",
+		  json_pack("[II]", (json_int_t)k->decrypted[0], (json_int_t)k->decrypted[1]), bad);
+	jsonv_add(o, "keylog", json_boolean(k->keylog_hit), bad);
+}
+
+static void json(struct np_ctx *c, const struct np_ke *k)
+{
+	bool bad = false;
+	json_t *o = np_json_new("ke", k->first_frame, &k->t_start, &bad);
+	np_json_addr(o, "client", "client_port", &k->cli, &bad);
+	np_json_addr(o, "server", "server_port", &k->srv, &bad);
+	if (k->req_frame)
+		jsonv_add(o, "request_frame", json_integer((json_int_t)k->req_frame), &bad);
+	if (k->resp_frame)
+		jsonv_add(o, "response_frame", json_integer((json_int_t)k->resp_frame), &bad);
+	if (k->cut)
+		jsonv_add(o, "snaplen", json_integer(k->cut), &bad);
+	json_tls(o, k, &bad);
+	if (k->msg_len[0])
+		json_msg(o, "request", &k->km[0], &bad);
+	if (k->msg_len[1])
+		json_msg(o, "response", &k->km[1], &bad);
 	if (k->key_len) {
 		char h[130];
 		nts_hex_encode(k->c2s, k->key_len, h, sizeof h);
-		fprintf(out, ",\"c2s\":\"%s\"", h);
+		jsonv_add(o, "c2s", jsonv_str(h), &bad);
 		nts_hex_encode(k->s2c, k->key_len, h, sizeof h);
-		fprintf(out, ",\"s2c\":\"%s\"", h);
+		jsonv_add(o, "s2c", jsonv_str(h), &bad);
 	}
-	fprintf(out, ",\"verdict\":\"%s\",\"findings\":[", verdict(k));
-	bool first = true;
-	for (int f = 0; f < NP_F_COUNT; f++)
-		if (k->findings & (1u << f)) {
-			fprintf(out, "%s\"%s\"", first ? "" : ",", np_finding_name((enum np_finding)f));
-			first = false;
-		}
-	fputs("]}\n", out);
+	jsonv_add(o, "verdict", jsonv_str(verdict(k)), &bad);
+	np_json_findings(o, k->findings, &bad);
+	np_json_emit(c, o, bad);
 }
 
 void np_ke_print(struct np_ctx *c, const struct np_ke *k)

@@ -9,8 +9,8 @@ NTS_PCAP_CORE = \
 	nts-pcap/output.c nts-pcap/stats.c nts-pcap/keylog.c nts-pcap/tls13.c \
 	nts-pcap/ke_decode.c nts-pcap/ke_records.c nts-pcap/ke_out.c
 nts_pcap_nts_pcap_SOURCES = nts-pcap/main.c $(NTS_PCAP_CORE)
-nts_pcap_nts_pcap_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PCAP_CFLAGS)
-nts_pcap_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS)
+nts_pcap_nts_pcap_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(PCAP_CFLAGS) $(JANSSON_CFLAGS)
+nts_pcap_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(JANSSON_LIBS) -lm
 nts_pcap_nts_pcap_LDFLAGS = $(AM_LDFLAGS) -static
 # Unit tests: decoders, KE rules, TLS record opening, stored finding captures.
 check_PROGRAMS += nts-pcap/tests/check_nts_pcap
@@ -19,8 +19,9 @@ nts_pcap_tests_check_nts_pcap_SOURCES = \
 	nts-pcap/tests/check_nts_pcap.c nts-pcap/tests/test_decode.c \
 	nts-pcap/tests/test_pipeline.c nts-pcap/tests/ptest.h libnts/tests/tv.c $(NTS_PCAP_CORE)
 nts_pcap_tests_check_nts_pcap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
-nts_pcap_tests_check_nts_pcap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS) $(PCAP_CFLAGS)
-nts_pcap_tests_check_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(CHECK_LIBS)
+nts_pcap_tests_check_nts_pcap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS) $(PCAP_CFLAGS) \
+	$(JANSSON_CFLAGS)
+nts_pcap_tests_check_nts_pcap_LDADD = $(LIBNTS) $(PCAP_LIBS) $(CHECK_LIBS) $(JANSSON_LIBS) -lm
 nts_pcap_tests_check_nts_pcap_LDFLAGS = $(AM_LDFLAGS) -static
 # The program on the stored captures: options, key files, exit statuses, JSON schema.
 TESTS += nts-pcap/tests/test-cli.sh

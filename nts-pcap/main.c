@@ -1,6 +1,7 @@
 /* nts-pcap: decode, verify and decrypt NTS (RFC 8915) in packet captures. */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -182,9 +183,14 @@ int main(int argc, char **argv)
 		}
 	np_ctx_end(&c);
 	np_ctx_fini(&c);
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "nts-pcap: writing the output: %s\n", strerror(errno));
+		c.out_failed = true;
+	}
 	if (rc)
 		return rc;
+	if (c.out_failed)
+		return 2;   /* output error: the records are not all there */
 	if (np_ctx_findings(&c))
 		return 1;
 	if (!c.n_ntp && !c.n_ke_sessions) {

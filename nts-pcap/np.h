@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "nts/ntp.h"
 
 /* ---- addresses and frames (capture.c) */
@@ -252,6 +254,7 @@ struct np_ctx {
 	struct np_addr ke_eps[NP_MAX_LEARNED], ntp_eps[NP_MAX_LEARNED];
 	size_t n_ke_eps, n_ntp_eps;
 	uint64_t n_findings[NP_F_COUNT];
+	bool out_failed;        /* a --json record could not be written */
 };
 
 /* capture.c: endpoints that carry NTS-KE (TCP) or NTP (UDP), configured or learned. */
@@ -307,8 +310,21 @@ void np_out_exchange(struct np_ctx *c, const struct np_exchange *x);
 void np_out_bad_frame(struct np_ctx *c, const char *why);
 /* A frame the snap length cut before its UDP/TCP payload. */
 void np_out_cut_frame(struct np_ctx *c, size_t caplen, size_t wirelen);
-/* Write s as a JSON string literal (quotes included). */
-void np_json_str(FILE *out, const char *s);
+/* --json: one object per line, built with jansson (common/jsonv.h). A new
+ * object with its "type" and "schema" members, then "frame" (unless 0) and
+ * "time" (unless ts is NULL); the "findings" array of a set; the object
+ * written as a line and freed (bad: a member could not be added, so nothing
+ * is written and out_failed is set). */
+json_t *np_json_new(const char *type, uint64_t frame, const struct timespec *ts, bool *bad);
+void np_json_findings(json_t *o, uint32_t set, bool *bad);
+/* An address (without port) under key and its port under port_key. */
+void np_json_addr(json_t *o, const char *key, const char *port_key, const struct np_addr *a,
+		  bool *bad);
+void np_json_emit(struct np_ctx *c, json_t *o, bool bad);
+/* Reals with up to 15 significant digits (DBL_DIG: the decimal a value was
+ * rounded to, read back unchanged); jsonv_fixed rounds them to the decimals
+ * the text output shows. */
+#define NP_JSON_PRECISION 15
 /* ISO 8601 UTC time with microseconds. */
 void np_time_str(const struct timespec *ts, char *buf, size_t len);
 /* Replace control and non-ASCII octets of wire text (SNI, ALPN, Server

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/jsonv.h"
 #include "nts/hex.h"
 #include "nts/err.h"
 #include "np.h"
@@ -38,37 +39,61 @@ void np_printable(char *s)
 			*s = '.';
 }
 
-void np_json_str(FILE *out, const char *s)
+json_t *np_json_new(const char *type, uint64_t frame, const struct timespec *ts, bool *bad)
 {
-	putc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(out, "\\u%04x", ch);
-		else
-			putc(ch, out);
+	json_t *o = json_object();
+	jsonv_add(o, "type", jsonv_str(type), bad);
+	jsonv_add(o, "schema", jsonv_str(NP_JSON_SCHEMA), bad);
+	if (frame)
+		jsonv_add(o, "frame", json_integer((json_int_t)frame), bad);
+	if (ts) {
+		char t[40];
+		np_time_str(ts, t, sizeof t);
+		jsonv_add(o, "time", jsonv_str(t), bad);
 	}
-	putc('"', out);
+	return o;
 }
 
-static void json_findings(FILE *out, uint32_t set)
+void np_json_findings(json_t *o, uint32_t set, bool *bad)
 {
-	fputs(",\"findings\":[", out);
-	bool first = true;
-	for (int f = 0; f < NP_F_COUNT; f++) {
-		if (!(set & (1u << f)))
-			continue;
-		fprintf(out, "%s\"%s\"", first ? "" : ",", np_finding_name((enum np_finding)f));
-		first = false;
-	}
-	fputc(']', out);
+	json_t *a = jsonv_add(o, "findings", json_array(), bad);
+	for (int f = 0; f < NP_F_COUNT; f++)
+		if (set & (1u << f))
+			jsonv_add(a, NULL, jsonv_str(np_finding_name((enum np_finding)f)), bad);
 }
 
-static const char *tri(int v)
+void np_json_emit(struct np_ctx *c, json_t *o, bool bad)
 {
-	return v < 0 ? "null" : v ? "true" : "false";
+	if (jsonv_print(c->out, o, bad, NP_JSON_PRECISION) != 0) {
+		/* a line missing members would pass for a complete record */
+		if (!c->out_failed)
+			fprintf(c->err ? c->err : stderr, "nts-pcap: cannot write JSON output (out "
+				"of memory or output error); records are missing\n");
+		c->out_failed = true;
+	}
+	json_decref(o);
+}
+
+void np_json_addr(json_t *o, const char *key, const char *port_key, const struct np_addr *a,
+		  bool *bad)
+{
+	char s[64];
+	np_addr_str(a, false, s, sizeof s);
+	jsonv_add(o, key, jsonv_str(s), bad);
+	jsonv_add(o, port_key, json_integer(a->port), bad);
+}
+
+/* -1 (no keys), 0, 1 as null, false, true */
+static json_t *tri(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+static json_t *hex64(uint64_t v)
+{
+	char h[17];
+	snprintf(h, sizeof h, "%016" PRIx64, v);
+	return jsonv_str(h);
 }
 
 static void np_ntp_time(uint64_t ts, time_t pivot, char *buf, size_t len)
@@ -235,93 +260,104 @@ static void text_packet(struct np_ctx *c, const struct np_frame *f, const struct
 
 /* ---- JSON */
 
-static void json_field(FILE *out, const struct np_ntp *n, const struct np_ef *ef, bool first)
+static void json_field(json_t *list, const struct np_ntp *n, const struct np_ef *ef, bool *bad)
 {
 	char hex[2 * NP_UID_JSON_MAX + 1];
-	fprintf(out, "%s{\"type\":%u,\"name\":", first ? "" : ",", ef->type);
-	np_json_str(out, ef_name(ef->type));
-	fprintf(out, ",\"len\":%u,\"offset\":%zu", ef->len, ef->offset);
+	json_t *o = jsonv_add(list, NULL, json_object(), bad);
+	jsonv_add(o, "type", json_integer(ef->type), bad);
+	jsonv_add(o, "name", jsonv_str(ef_name(ef->type)), bad);
+	jsonv_add(o, "len", json_integer(ef->len), bad);
+	jsonv_add(o, "offset", json_integer((json_int_t)ef->offset), bad);
 	switch (ef->type) {
 	case NTP_EF_UNIQUE_ID:
-		nts_hex_encode(ef->body, ef->body_len < NP_UID_JSON_MAX ? ef->body_len : NP_UID_JSON_MAX, hex,
-		       sizeof hex);
-		fprintf(out, ",\"uid\":\"%s\"", hex);
+		nts_hex_encode(ef->body, ef->body_len < NP_UID_JSON_MAX ? ef->body_len : NP_UID_JSON_MAX,
+			       hex, sizeof hex);
+		jsonv_add(o, "uid", jsonv_str(hex), bad);
 		break;
 	case NTP_EF_NTS_COOKIE:
-		fprintf(out, ",\"cookie_len\":%zu,\"cookie_fp\":\"%016" PRIx64 "\"", ef->body_len,
-			np_fp(ef->body, ef->body_len));
+		jsonv_add(o, "cookie_len", json_integer((json_int_t)ef->body_len), bad);
+		jsonv_add(o, "cookie_fp", hex64(np_fp(ef->body, ef->body_len)), bad);
 		break;
 	case NTP_EF_NTS_PLACEHOLDER:
-		fprintf(out, ",\"placeholder_len\":%zu", ef->body_len);
+		jsonv_add(o, "placeholder_len", json_integer((json_int_t)ef->body_len), bad);
 		break;
 	case NTP_EF_NTS_AUTH:
-		if (&n->ef[n->auth_index] == ef && !n->auth_err)
-			fprintf(out, ",\"nonce_len\":%zu,\"ciphertext_len\":%zu", n->nonce_len, n->ct_len);
+		if (&n->ef[n->auth_index] == ef && !n->auth_err) {
+			jsonv_add(o, "nonce_len", json_integer((json_int_t)n->nonce_len), bad);
+			jsonv_add(o, "ciphertext_len", json_integer((json_int_t)n->ct_len), bad);
+		}
 		break;
 	default:
 		break;
 	}
-	fputc('}', out);
+}
+
+static void json_header(json_t *o, const struct np_ntp *n, bool *bad)
+{
+	const struct ntp_hdr *h = &n->hdr;
+	char r[32], refid[9];
+	np_refid_str(h, r, sizeof r);
+	snprintf(refid, sizeof refid, "%08x", h->refid);
+	jsonv_add(o, "leap", json_integer(h->leap), bad);
+	jsonv_add(o, "version", json_integer(h->version), bad);
+	jsonv_add(o, "mode", json_integer(h->mode), bad);
+	jsonv_add(o, "stratum", json_integer(h->stratum), bad);
+	jsonv_add(o, "poll", json_integer(h->poll), bad);
+	jsonv_add(o, "precision", json_integer(h->precision), bad);
+	jsonv_add(o, "root_delay", jsonv_fixed(ntp_short_to_double(h->root_delay), 9), bad);
+	jsonv_add(o, "root_dispersion", jsonv_fixed(ntp_short_to_double(h->root_disp), 9), bad);
+	jsonv_add(o, "refid", jsonv_str(r), bad);
+	jsonv_add(o, "refid_hex", jsonv_str(refid), bad);
+	jsonv_add(o, "reftime", hex64(h->reftime), bad);
+	jsonv_add(o, "org", hex64(h->org), bad);
+	jsonv_add(o, "rec", hex64(h->rec), bad);
+	jsonv_add(o, "xmt", hex64(h->xmt), bad);
+	json_t *list = jsonv_add(o, "extensions", json_array(), bad);
+	for (size_t i = 0; i < n->nef; i++)
+		json_field(list, n, &n->ef[i], bad);
+	jsonv_add(o, "nts", json_boolean(n->nts), bad);
+	jsonv_add(o, "nak", json_boolean(n->nak), bad);
+	if (n->walk_err) {
+		jsonv_add(o, "error_offset", json_integer((json_int_t)n->walk_err_off), bad);
+		jsonv_add(o, "error", jsonv_str(nts_strerror(n->walk_err)), bad);
+	}
+	if (n->mac)
+		jsonv_add(o, "mac_len", json_integer((json_int_t)n->mac_len), bad);
 }
 
 static void json_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
 			const struct np_ann *a)
 {
-	FILE *out = c->out;
-	char t[40], s[64], d[64], r[32];
-	np_time_str(&c->ts, t, sizeof t);
-	np_addr_str(&f->src, false, s, sizeof s);
-	np_addr_str(&f->dst, false, d, sizeof d);
-	fprintf(out, "{\"type\":\"ntp\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%" PRIu64
-		",\"time\":\"%s\",\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"len\":%zu",
-		c->frame, t, s, f->src.port, d, f->dst.port, n->len);
+	bool bad = false;
+	json_t *o = np_json_new("ntp", c->frame, &c->ts, &bad);
+	np_json_addr(o, "src", "sport", &f->src, &bad);
+	np_json_addr(o, "dst", "dport", &f->dst, &bad);
+	jsonv_add(o, "len", json_integer((json_int_t)n->len), &bad);
 	if (f->cut)
-		fprintf(out, ",\"snaplen\":%u", c->snaplen);
+		jsonv_add(o, "snaplen", json_integer(c->snaplen), &bad);
 	if (n->hdr_err) {
-		fputs(",\"error\":", out);
-		np_json_str(out, nts_strerror(n->hdr_err));
+		jsonv_add(o, "error", jsonv_str(nts_strerror(n->hdr_err)), &bad);
 	} else if (n->control) {
-		fprintf(out, ",\"control\":true,\"leap\":%u,\"version\":%u,\"mode\":%u", n->hdr.leap,
-			n->hdr.version, n->hdr.mode);
+		jsonv_add(o, "control", json_true(), &bad);
+		jsonv_add(o, "leap", json_integer(n->hdr.leap), &bad);
+		jsonv_add(o, "version", json_integer(n->hdr.version), &bad);
+		jsonv_add(o, "mode", json_integer(n->hdr.mode), &bad);
 	} else {
-		const struct ntp_hdr *h = &n->hdr;
-		np_refid_str(h, r, sizeof r);
-		fprintf(out, ",\"leap\":%u,\"version\":%u,\"mode\":%u,\"stratum\":%u,\"poll\":%d,"
-			"\"precision\":%d,\"root_delay\":%.9f,\"root_dispersion\":%.9f,\"refid\":",
-			h->leap, h->version, h->mode, h->stratum, h->poll, h->precision,
-			ntp_short_to_double(h->root_delay), ntp_short_to_double(h->root_disp));
-		np_json_str(out, r);
-		fprintf(out, ",\"refid_hex\":\"%08x\",\"reftime\":\"%016" PRIx64 "\",\"org\":\"%016" PRIx64
-			"\",\"rec\":\"%016" PRIx64 "\",\"xmt\":\"%016" PRIx64 "\"", h->refid, h->reftime,
-			h->org, h->rec, h->xmt);
-		fputs(",\"extensions\":[", out);
-		for (size_t i = 0; i < n->nef; i++)
-			json_field(out, n, &n->ef[i], i == 0);
-		fprintf(out, "],\"nts\":%s,\"nak\":%s", n->nts ? "true" : "false",
-			n->nak ? "true" : "false");
-		if (n->walk_err) {
-			fprintf(out, ",\"error_offset\":%zu,\"error\":", n->walk_err_off);
-			np_json_str(out, nts_strerror(n->walk_err));
-		}
-		if (n->mac)
-			fprintf(out, ",\"mac_len\":%zu", n->mac_len);
+		json_header(o, n, &bad);
 	}
-	fprintf(out, ",\"verified\":%s", tri(a->verified));
-	if (a->keys_origin) {
-		fputs(",\"keys\":", out);
-		np_json_str(out, a->keys_origin);
-	}
+	jsonv_add(o, "verified", tri(a->verified), &bad);
+	if (a->keys_origin)
+		jsonv_add(o, "keys", jsonv_str(a->keys_origin), &bad);
 	if (a->verified == 1) {
-		fputs(",\"new_cookies\":[", out);
+		json_t *list = jsonv_add(o, "new_cookies", json_array(), &bad);
 		for (unsigned i = 0; i < a->inner_cookies && i < 8; i++)
-			fprintf(out, "%s{\"len\":%u,\"fp\":\"%016" PRIx64 "\"}", i ? "," : "",
-				a->inner_cookie_len[i], a->inner_cookie_fp[i]);
-		fputc(']', out);
+			jsonv_add(list, NULL, json_pack("{s:i, s:o}", "len", a->inner_cookie_len[i],
+							"fp", hex64(a->inner_cookie_fp[i])), &bad);
 	}
 	if (a->reused_frame)
-		fprintf(out, ",\"cookie_first_frame\":%" PRIu64, a->reused_frame);
-	json_findings(out, n->findings);
-	fputs("}\n", out);
+		jsonv_add(o, "cookie_first_frame", json_integer((json_int_t)a->reused_frame), &bad);
+	np_json_findings(o, n->findings, &bad);
+	np_json_emit(c, o, bad);
 }
 
 void np_out_bad_frame(struct np_ctx *c, const char *why)
@@ -329,15 +365,15 @@ void np_out_bad_frame(struct np_ctx *c, const char *why)
 	char t[40];
 	if (c->opts.quiet)
 		return;
-	np_time_str(&c->ts, t, sizeof t);
 	if (c->opts.json) {
-		fprintf(c->out, "{\"type\":\"malformed\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%"
-			PRIu64 ",\"time\":\"%s\",\"error\":", c->frame, t);
-		np_json_str(c->out, why);
-		fputs("}\n", c->out);
-	} else {
-		fprintf(c->out, "%s malformed frame: %s (frame %" PRIu64 ")\n", t, why, c->frame);
+		bool bad = false;
+		json_t *o = np_json_new("malformed", c->frame, &c->ts, &bad);
+		jsonv_add(o, "error", jsonv_str(why), &bad);
+		np_json_emit(c, o, bad);
+		return;
 	}
+	np_time_str(&c->ts, t, sizeof t);
+	fprintf(c->out, "%s malformed frame: %s (frame %" PRIu64 ")\n", t, why, c->frame);
 }
 
 void np_out_cut_frame(struct np_ctx *c, size_t caplen, size_t wirelen)
@@ -345,14 +381,18 @@ void np_out_cut_frame(struct np_ctx *c, size_t caplen, size_t wirelen)
 	char t[40];
 	if (c->opts.quiet)
 		return;
+	if (c->opts.json) {
+		bool bad = false;
+		json_t *o = np_json_new("truncated", c->frame, &c->ts, &bad);
+		jsonv_add(o, "caplen", json_integer((json_int_t)caplen), &bad);
+		jsonv_add(o, "len", json_integer((json_int_t)wirelen), &bad);
+		jsonv_add(o, "snaplen", json_integer(c->snaplen), &bad);
+		np_json_emit(c, o, bad);
+		return;
+	}
 	np_time_str(&c->ts, t, sizeof t);
-	if (c->opts.json)
-		fprintf(c->out, "{\"type\":\"truncated\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frame\":%"
-			PRIu64 ",\"time\":\"%s\",\"caplen\":%zu,\"len\":%zu,\"snaplen\":%u}\n", c->frame, t,
-			caplen, wirelen, c->snaplen);
-	else
-		fprintf(c->out, "%s frame truncated by capture (snaplen %u): %zu of %zu octets, no "
-			"payload (frame %" PRIu64 ")\n", t, c->snaplen, caplen, wirelen, c->frame);
+	fprintf(c->out, "%s frame truncated by capture (snaplen %u): %zu of %zu octets, no "
+		"payload (frame %" PRIu64 ")\n", t, c->snaplen, caplen, wirelen, c->frame);
 }
 
 void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_ntp *n,
@@ -385,46 +425,55 @@ void np_out_packet(struct np_ctx *c, const struct np_frame *f, const struct np_n
 		text_packet(c, f, n, a);
 }
 
+static void json_exchange(struct np_ctx *c, const struct np_exchange *x)
+{
+	bool bad = false;
+	json_t *o = np_json_new("exchange", 0, x->have_req ? &x->req_ts : &x->resp_ts, &bad);
+	np_json_addr(o, "client", "client_port", &x->client, &bad);
+	np_json_addr(o, "server", "server_port", &x->server, &bad);
+	if (x->have_req || x->late)
+		jsonv_add(o, "request_frame", json_integer((json_int_t)x->req_frame), &bad);
+	if (x->have_req)
+		jsonv_add(o, "request_len", json_integer((json_int_t)x->req_len), &bad);
+	else if (x->late)
+		jsonv_add(o, "late", json_true(), &bad);
+	if (x->cut)
+		jsonv_add(o, "snaplen", json_integer(x->cut), &bad);
+	if (x->have_resp) {
+		jsonv_add(o, "response_frame", json_integer((json_int_t)x->resp_frame), &bad);
+		jsonv_add(o, "response_len", json_integer((json_int_t)x->resp_len), &bad);
+	}
+	jsonv_add(o, "nts", json_boolean(x->nts), &bad);
+	jsonv_add(o, "cookies_sent", json_integer(x->cookies_sent), &bad);
+	jsonv_add(o, "placeholders", json_integer(x->placeholders), &bad);
+	jsonv_add(o, "cookies_returned", json_integer(x->cookies_back), &bad);
+	jsonv_add(o, "cookies_estimated", json_boolean(x->cookies_estimated), &bad);
+	jsonv_add(o, "nak", json_boolean(x->nak), &bad);
+	if (x->have_times) {
+		jsonv_add(o, "offset", jsonv_fixed(x->offset, 9), &bad);
+		jsonv_add(o, "delay", jsonv_fixed(x->delay, 9), &bad);
+	}
+	if (x->kiss[0])
+		jsonv_add(o, "kiss", jsonv_str(x->kiss), &bad);
+	jsonv_add(o, "request_verified", tri(x->req_verified), &bad);
+	jsonv_add(o, "response_verified", tri(x->resp_verified), &bad);
+	jsonv_add(o, "verdict", jsonv_str(x->verdict), &bad);
+	np_json_findings(o, x->findings, &bad);
+	np_json_emit(c, o, bad);
+}
+
 void np_out_exchange(struct np_ctx *c, const struct np_exchange *x)
 {
 	if (c->opts.quiet)
 		return;
+	if (c->opts.json) {
+		json_exchange(c, x);
+		return;
+	}
 	FILE *out = c->out;
 	char t[40], cl[64], sv[64], fs[256];
 	np_time_str(x->have_req ? &x->req_ts : &x->resp_ts, t, sizeof t);
 	np_findings_str(x->findings, fs, sizeof fs);
-	if (c->opts.json) {
-		np_addr_str(&x->client, false, cl, sizeof cl);
-		np_addr_str(&x->server, false, sv, sizeof sv);
-		fprintf(out, "{\"type\":\"exchange\",\"schema\":\"" NP_JSON_SCHEMA "\",\"time\":\"%s\","
-			"\"client\":\"%s\",\"client_port\":%u,\"server\":\"%s\",\"server_port\":%u", t, cl,
-			x->client.port, sv, x->server.port);
-		if (x->have_req)
-			fprintf(out, ",\"request_frame\":%" PRIu64 ",\"request_len\":%zu", x->req_frame,
-				x->req_len);
-		else if (x->late)
-			fprintf(out, ",\"request_frame\":%" PRIu64 ",\"late\":true", x->req_frame);
-		if (x->cut)
-			fprintf(out, ",\"snaplen\":%u", x->cut);
-		if (x->have_resp)
-			fprintf(out, ",\"response_frame\":%" PRIu64 ",\"response_len\":%zu", x->resp_frame,
-				x->resp_len);
-		fprintf(out, ",\"nts\":%s,\"cookies_sent\":%u,\"placeholders\":%u,\"cookies_returned\":%u,"
-			"\"cookies_estimated\":%s,\"nak\":%s", x->nts ? "true" : "false", x->cookies_sent,
-			x->placeholders, x->cookies_back, x->cookies_estimated ? "true" : "false",
-			x->nak ? "true" : "false");
-		if (x->have_times)
-			fprintf(out, ",\"offset\":%.9f,\"delay\":%.9f", x->offset, x->delay);
-		if (x->kiss[0]) {
-			fputs(",\"kiss\":", out);
-			np_json_str(out, x->kiss);
-		}
-		fprintf(out, ",\"request_verified\":%s,\"response_verified\":%s,\"verdict\":\"%s\"",
-			tri(x->req_verified), tri(x->resp_verified), x->verdict);
-		json_findings(out, x->findings);
-		fputs("}\n", out);
-		return;
-	}
 	/* the default output, once per exchange: built by hand, printf is
 	 * most of the run time otherwise */
 	struct lb l = { .n = 0 };

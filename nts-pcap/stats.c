@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonv.h"
 #include "nts/buf.h"
 #include "nts/err.h"
 #include "np.h"
@@ -131,37 +132,57 @@ void np_stats_ke(struct np_stats *s, const struct np_addr *client, const struct 
 	}
 }
 
+static json_t *count(uint64_t n)
+{
+	return json_integer((json_int_t)n);
+}
+
+static void json_pair(json_t *list, const struct pair_stats *p, bool *bad)
+{
+	char cl[64], sv[64];
+	np_addr_str(&p->client, false, cl, sizeof cl);
+	np_addr_str(&p->server, false, sv, sizeof sv);
+	json_t *o = jsonv_add(list, NULL, json_object(), bad);
+	jsonv_add(o, "client", jsonv_str(cl), bad);
+	jsonv_add(o, "server", jsonv_str(sv), bad);
+	jsonv_add(o, "server_port", json_integer(p->server.port), bad);
+	jsonv_add(o, "requests", count(p->requests), bad);
+	jsonv_add(o, "responses", count(p->responses), bad);
+	jsonv_add(o, "naks", count(p->naks), bad);
+	jsonv_add(o, "no_response", count(p->lost), bad);
+	jsonv_add(o, "nts", count(p->nts), bad);
+	jsonv_add(o, "cookies_sent", count(p->cookies_sent), bad);
+	jsonv_add(o, "placeholders", count(p->placeholders), bad);
+	jsonv_add(o, "cookies_returned", count(p->cookies_back), bad);
+	jsonv_add(o, "verified", count(p->verified), bad);
+	jsonv_add(o, "failed", count(p->failed), bad);
+	jsonv_add(o, "unverified", count(p->unverified), bad);
+	jsonv_add(o, "with_findings", count(p->findings), bad);
+	jsonv_add(o, "ke_ok", count(p->ke_ok), bad);
+	jsonv_add(o, "ke_failed", count(p->ke_failed), bad);
+	if (p->nrtt) {
+		jsonv_add(o, "rtt_min", jsonv_fixed(p->rtt_min, 9), bad);
+		jsonv_add(o, "rtt_avg", jsonv_fixed(p->rtt_sum / (double)p->nrtt, 9), bad);
+		jsonv_add(o, "rtt_max", jsonv_fixed(p->rtt_max, 9), bad);
+	}
+}
+
 static void print_json(struct np_ctx *c)
 {
 	struct np_stats *s = c->stats;
-	FILE *out = c->out;
-	char cl[64], sv[64];
-	fprintf(out, "{\"type\":\"stats\",\"schema\":\"" NP_JSON_SCHEMA "\",\"frames\":%" PRIu64 ",\"ntp_packets\":%" PRIu64
-		",\"ke_segments\":%" PRIu64 ",\"bad_frames\":%" PRIu64 ",\"findings\":{",
-		c->n_frames, c->n_ntp, c->n_ke_segments, c->n_bad_frames);
-	for (int f = 0; f < NP_F_COUNT; f++)
-		fprintf(out, "%s\"%s\":%" PRIu64, f ? "," : "", np_finding_name((enum np_finding)f),
-			c->n_findings[f]);
-	fputs("},\"pairs\":[", out);
-	for (size_t i = 0; i < s->n; i++) {
-		const struct pair_stats *p = &s->p[i];
-		np_addr_str(&p->client, false, cl, sizeof cl);
-		np_addr_str(&p->server, false, sv, sizeof sv);
-		fprintf(out, "%s{\"client\":\"%s\",\"server\":\"%s\",\"server_port\":%u,\"requests\":%" PRIu64
-			",\"responses\":%" PRIu64 ",\"naks\":%" PRIu64 ",\"no_response\":%" PRIu64
-			",\"nts\":%" PRIu64 ",\"cookies_sent\":%" PRIu64 ",\"placeholders\":%" PRIu64
-			",\"cookies_returned\":%" PRIu64 ",\"verified\":%" PRIu64 ",\"failed\":%" PRIu64
-			",\"unverified\":%" PRIu64 ",\"with_findings\":%" PRIu64 ",\"ke_ok\":%" PRIu64
-			",\"ke_failed\":%" PRIu64, i ? "," : "", cl, sv, p->server.port, p->requests,
-			p->responses, p->naks, p->lost, p->nts, p->cookies_sent, p->placeholders,
-			p->cookies_back, p->verified, p->failed, p->unverified, p->findings, p->ke_ok,
-			p->ke_failed);
-		if (p->nrtt)
-			fprintf(out, ",\"rtt_min\":%.9f,\"rtt_avg\":%.9f,\"rtt_max\":%.9f", p->rtt_min,
-				p->rtt_sum / (double)p->nrtt, p->rtt_max);
-		fputc('}', out);
-	}
-	fputs("]}\n", out);
+	bool bad = false;
+	json_t *o = np_json_new("stats", 0, NULL, &bad);
+	jsonv_add(o, "frames", count(c->n_frames), &bad);
+	jsonv_add(o, "ntp_packets", count(c->n_ntp), &bad);
+	jsonv_add(o, "ke_segments", count(c->n_ke_segments), &bad);
+	jsonv_add(o, "bad_frames", count(c->n_bad_frames), &bad);
+	json_t *f = jsonv_add(o, "findings", json_object(), &bad);
+	for (int i = 0; i < NP_F_COUNT; i++)
+		jsonv_add(f, np_finding_name((enum np_finding)i), count(c->n_findings[i]), &bad);
+	json_t *pairs = jsonv_add(o, "pairs", json_array(), &bad);
+	for (size_t i = 0; i < s->n; i++)
+		json_pair(pairs, &s->p[i], &bad);
+	np_json_emit(c, o, bad);
 }
 
 void np_stats_print(struct np_ctx *c)

@@ -79,4 +79,21 @@ if [ $? -eq 1 ] && printf '%s\n' "$v" | grep -q "member 'extra' is not in the sc
 else
 	echo "not ok - the schema check accepted bad objects: $v"; fail=1
 fi
+# wire text that is not UTF-8, with a quote, a backslash, terminal escapes and
+# a NUL (SNI; Server record of the decrypted response): strict UTF-8 JSON
+# holding the text with '.' for each octet outside printable ASCII, as the
+# text output shows it, and no raw control octet in the text output
+"$np" --json --keylog "$tv/cases/keylog.txt" "$tv/cases/hostile-text.pcap" > "$t/hostile.json" 2>/dev/null
+"$np" -v --keylog "$tv/cases/keylog.txt" "$tv/cases/hostile-text.pcap" > "$t/hostile.txt" 2>/dev/null
+if python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
+srv = [r["server"] for r in j["response"]["records"] if r["type"] == 6]
+txt = open(sys.argv[2], "rb").read()
+sys.exit(0 if j["sni"] == "evil..(\"\\.[31m" and srv == ["ntp.\"\\.[2J.(.example"] and
+         not any(b < 0x20 and b != 0x0a or b >= 0x7f for b in txt) else 1)' "$t/hostile.json" "$t/hostile.txt"; then
+	echo "ok - hostile wire text: JSON valid and holding it, text output without control octets"
+else
+	echo "not ok - hostile wire text:"; sed 's/^/#   /' "$t/hostile.json" "$t/hostile.txt"; fail=1
+fi
 exit $fail

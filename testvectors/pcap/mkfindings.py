@@ -161,9 +161,8 @@ class Sealer:
         return hdr + AESGCM(self.key).encrypt(nonce, inner, hdr)
 
 
-def client_hello(rnd, alpn_name=b"ntske/1"):
+def client_hello(rnd, alpn_name=b"ntske/1", sni=b"ke.test"):
     ext = b""
-    sni = b"ke.test"
     ext += struct.pack("!HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
     alpn = bytes([len(alpn_name)]) + alpn_name
     ext += struct.pack("!HHH", 16, len(alpn) + 2, len(alpn)) + alpn
@@ -202,7 +201,7 @@ def ke_response(variant):
 
 
 def ke_session(p, keylog, name, variant, ke_port=4460, response=None, alpn=b"ntske/1",
-               syn=True):
+               syn=True, sni=b"ke.test"):
     crnd = det("crandom" + name, 32)
     srnd = det("srandom" + name, 32)
     cts, sts, exp = det("cts" + name, 32), det("sts" + name, 32), det("exp" + name, 32)
@@ -212,7 +211,7 @@ def ke_session(p, keylog, name, variant, ke_port=4460, response=None, alpn=b"nts
     cs, ss = Sealer(cts), Sealer(sts)
     cseq, sseq, port = 1000, 5000, 45000
     resp = response if response is not None else ke_response(variant)
-    segs = [(0, client_hello(crnd, alpn)), (1, server_hello(srnd)),
+    segs = [(0, client_hello(crnd, alpn, sni)), (1, server_hello(srnd)),
             (0, cs.seal(KE_REQUEST)), (1, ss.seal(resp))]
     kp = ke_port
     if syn:
@@ -406,6 +405,17 @@ def cases(out):
         exchange(p, nts_request(uid("st%d" % i), ck1 if i == 0 else new[i - 1], xmt=20 + i),
                  nts_response(uid("st%d" % i), 20 + i, new[i:i + 1]), 40020 + i)
     p.write(os.path.join(out, "stats.pcap"))
+
+    # text from the wire that is not UTF-8 and holds quotes, a backslash, a
+    # terminal escape and a NUL: in the SNI, and in a Server record of the
+    # (decrypted) response; --json must stay valid JSON holding it
+    p = Pcap()
+    resp = (rec(1, b"\0\0", True) + rec(4, b"\0\x0f", True)
+            + rec(6, b'ntp\xff"\\\x1b[2J\xc3(.example', True)
+            + b"".join(rec(5, c, False) for c in KE_COOKIES) + rec(0, b"", True))
+    ke_session(p, keylog, "hostile", "ok", response=resp,
+               sni=b'evil\xff\xc3("\\\x1b[31m\x00hidden')
+    p.write(os.path.join(out, "hostile-text.pcap"))
 
     with open(os.path.join(out, "keylog.txt"), "w") as f:
         f.write("\n".join(keylog) + "\n")
