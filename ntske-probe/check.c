@@ -88,7 +88,7 @@ struct probe_ke_case {
 #define AE {true, NTSKE_REC_AEAD, 0, 2}     /* v filled with the first AEAD offered */
 #define EOM {true, NTSKE_REC_EOM, 0, 0}
 
-static const struct probe_ke_case ke_cases[] = {
+static const struct probe_ke_case probe_ke_cases[] = {
 	{"ke.tls12-refused", "a TLS 1.2-only client is refused", {NP, AE, EOM}, 3,
 	 {.tls12_only = true}, -1, false},
 	{"ke.alpn-missing", "a client without ALPN is refused", {NP, AE, EOM}, 3,
@@ -150,8 +150,8 @@ static void grade_ke(struct probe_check *c, const struct probe_ke_case *kc, cons
 static void probe_ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 		       struct probe_result *r)
 {
-	for (size_t i = 0; i < sizeof ke_cases / sizeof ke_cases[0]; i++) {
-		const struct probe_ke_case *kc = &ke_cases[i];
+	for (size_t i = 0; i < sizeof probe_ke_cases / sizeof probe_ke_cases[0]; i++) {
+		const struct probe_ke_case *kc = &probe_ke_cases[i];
 		struct probe_check *c = add(r, kc->id, kc->what);
 		struct rec recs[6];
 		memcpy(recs, kc->recs, sizeof recs);
