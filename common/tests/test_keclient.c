@@ -204,18 +204,36 @@ static void check_good_response(struct keclient *k)
 					     NTS_AEAD_AES_SIV_CMAC_256, c2s, s2c, 32), NTS_OK);
 }
 
+/* Run one blocking exchange against a server in mode; the exchange's
+ * result must be want. The caller checks more, then frees and stops. */
+static struct keclient *blocking(struct server *s, enum srv_mode mode, size_t cap, int want)
+{
+	server_start(s, mode);
+	struct keclient *k = client(s, cap, true);
+	ck_assert_int_eq(keclient_run(k, KECLIENT_DONE, mono_now() + 10), want);
+	ck_assert_int_eq(keclient_rc(k), want);
+	return k;
+}
+
+static void finish(struct server *s, struct keclient *k, bool bye)
+{
+	keclient_free(k, bye);
+	server_stop(s);
+}
+
+/* A good exchange: the whole response, keys, and the server read the whole request. */
+static void finish_good(struct server *s, struct keclient *k)
+{
+	ck_assert_int_eq(keclient_phase(k), KECLIENT_DONE);
+	check_good_response(k);
+	finish(s, k, true);
+	ck_assert_uint_eq(s->req_len, req_len);
+}
+
 START_TEST(keclient_success_blocking)
 {
 	struct server s;
-	server_start(&s, SRV_GOOD);
-	struct keclient *k = client(&s, 0, true);
-	ck_assert_int_eq(keclient_run(k, KECLIENT_DONE, mono_now() + 10), NTS_OK);
-	ck_assert_int_eq(keclient_phase(k), KECLIENT_DONE);
-	ck_assert_int_eq(keclient_rc(k), NTS_OK);
-	check_good_response(k);
-	keclient_free(k, true);
-	server_stop(&s);
-	ck_assert_uint_eq(s.req_len, req_len);
+	finish_good(&s, blocking(&s, SRV_GOOD, 0, NTS_OK));
 }
 END_TEST
 
@@ -244,41 +262,29 @@ START_TEST(keclient_success_stepped)
 		if (poll(&p, 1, 1000) == 1)
 			keclient_step(k);
 	}
-	ck_assert_int_eq(keclient_phase(k), KECLIENT_DONE);
 	ck_assert_int_eq(keclient_send(k, req, 1, true), NTS_E_INVAL);
-	check_good_response(k);
-	keclient_free(k, true);
-	server_stop(&s);
-	ck_assert_uint_eq(s.req_len, req_len);
+	finish_good(&s, k);
 }
 END_TEST
 
 START_TEST(keclient_split_records)
 {
 	struct server s;
-	server_start(&s, SRV_SPLIT);
-	struct keclient *k = client(&s, 0, true);
-	ck_assert_int_eq(keclient_run(k, KECLIENT_DONE, mono_now() + 10), NTS_OK);
-	check_good_response(k);
-	keclient_free(k, true);
-	server_stop(&s);
+	finish_good(&s, blocking(&s, SRV_SPLIT, 0, NTS_OK));
 }
 END_TEST
 
 START_TEST(keclient_closed_early)
 {
 	struct server s;
-	server_start(&s, SRV_EARLY);
-	struct keclient *k = client(&s, 0, true);
-	ck_assert_int_eq(keclient_run(k, KECLIENT_DONE, mono_now() + 10), NTS_E_KE_NO_EOM);
+	struct keclient *k = blocking(&s, SRV_EARLY, 0, NTS_E_KE_NO_EOM);
 	ck_assert_int_eq(keclient_phase(k), KECLIENT_FAILED);
 	ck_assert_int_eq(keclient_failed_in(k), KECLIENT_RECV);
 	size_t len;
 	keclient_data(k, &len);
 	ck_assert_uint_eq(len, 6);   /* what arrived before the close */
 	ck_assert_str_eq(keclient_error(k), "closed before End of Message");
-	keclient_free(k, false);
-	server_stop(&s);
+	finish(&s, k, false);
 }
 END_TEST
 
@@ -294,8 +300,7 @@ START_TEST(keclient_deadline)
 	ck_assert_int_eq(keclient_phase(k), KECLIENT_RECV);   /* still waiting, can go on */
 	ck_assert_int_eq(keclient_rc(k), NTS_OK);
 	ck_assert_int_eq(keclient_events(k), POLLIN);
-	keclient_free(k, false);
-	server_stop(&s);
+	finish(&s, k, false);
 }
 END_TEST
 
@@ -303,21 +308,15 @@ START_TEST(keclient_oversized)
 {
 	/* a header past the limit, then EOF: cut short inside it */
 	struct server s;
-	server_start(&s, SRV_HUGE_HEADER);
-	struct keclient *k = client(&s, 0, true);
-	ck_assert_int_eq(keclient_run(k, KECLIENT_DONE, mono_now() + 10), NTS_E_KE_TRUNC);
+	struct keclient *k = blocking(&s, SRV_HUGE_HEADER, 0, NTS_E_KE_TRUNC);
 	ck_assert_int_eq(keclient_failed_in(k), KECLIENT_RECV);
-	keclient_free(k, false);
-	server_stop(&s);
+	finish(&s, k, false);
 	/* more than the buffer holds without End of Message */
-	server_start(&s, SRV_NO_EOM);
-	k = client(&s, 256, true);
-	ck_assert_int_eq(keclient_run(k, KECLIENT_DONE, mono_now() + 10), NTS_E_KE_TOO_LONG);
+	k = blocking(&s, SRV_NO_EOM, 256, NTS_E_KE_TOO_LONG);
 	size_t len;
 	keclient_data(k, &len);
 	ck_assert_uint_eq(len, 256);
-	keclient_free(k, false);
-	server_stop(&s);
+	finish(&s, k, false);
 }
 END_TEST
 
