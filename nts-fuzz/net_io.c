@@ -198,7 +198,7 @@ struct keclient *netfuzz_ke_connect(const struct endpoint *ep, struct nts_tls_cr
 		return k;
 	if (keclient_phase(k) == KECLIENT_CONNECT || keclient_failed_in(k) == KECLIENT_CONNECT)
 		snprintf(err, errlen, "connect %s: %s", ep->text,
-			 rc == NTS_E_TLS_AGAIN ? strerror(ETIMEDOUT) : keclient_error(k));
+			 strerror(rc == NTS_E_TLS_AGAIN ? ETIMEDOUT : keclient_errno(k)));
 	else
 		snprintf(err, errlen, "TLS handshake with %s: %s", ep->text,
 			 rc == NTS_E_TLS_AGAIN ? "timed out" : keclient_error(k));
