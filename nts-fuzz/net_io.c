@@ -196,7 +196,7 @@ struct keclient *netfuzz_ke_connect(const struct endpoint *ep, struct nts_tls_cr
 	int rc = keclient_run(k, KECLIENT_READY, deadline);
 	if (rc == NTS_OK)
 		return k;
-	if (keclient_phase(k) == KECLIENT_CONNECT || keclient_failed_in(k) == KECLIENT_CONNECT)
+	if (keclient_phase(k) == KECLIENT_CONNECT || rc == NTS_E_IO)
 		snprintf(err, errlen, "connect %s: %s", ep->text,
 			 strerror(rc == NTS_E_TLS_AGAIN ? ETIMEDOUT : keclient_errno(k)));
 	else
