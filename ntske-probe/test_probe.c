@@ -310,7 +310,7 @@ END_TEST
 static const struct {
 	const char *file;
 	const char *rule;        /* first MUST broken, NULL for none */
-	enum ke_answer_kind kind;
+	enum probe_ke_answer_kind kind;
 } answers[] = {
 	{ "resp-valid.hex", NULL, KA_RESPONSE },
 	{ "resp-error.hex", NULL, KA_ERROR },
@@ -330,7 +330,7 @@ START_TEST(judge_answers)
 	size_t len;
 	snprintf(name, sizeof name, "ntske/%s", answers[_i].file);
 	uint8_t *msg = tv_load_hex(name, &len);
-	struct ke_answer a;
+	struct probe_ke_answer a;
 	memset(&a, 0, sizeof a);
 	a.kind = KA_RESPONSE;
 	probe_ke_judge_answer(msg, len, &a);

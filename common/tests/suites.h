@@ -9,6 +9,7 @@
 Suite *keystore_suite(void);
 Suite *logsink_suite(void);
 Suite *opt_suite(void);
+Suite *keclient_suite(void);
 Suite *jsonv_suite(void);
 
 #endif
