@@ -2,36 +2,26 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/keclient.h"
 #include "common/mono.h"
-#include "common/tls_fd.h"
 #include "loadgen.h"
 #include "nts/err.h"
 
 #define LG_MAX_CONNS 256
 
-enum ke_state { KS_IDLE, KS_CONNECT, KS_HANDSHAKE, KS_SEND, KS_RECV };
-
-struct ke_conn {
-	enum ke_state st;
-	int fd;
-	struct nts_tls *tls;
+/* One connection slot: an exchange in flight, or idle. */
+struct bench_ke_conn {
+	struct keclient *kc;
 	double deadline;
-	size_t sent;
-	size_t got;
-	short events;
-	uint8_t buf[NTSKE_MAX_MESSAGE];
 };
 
-struct ke_ctx {
+struct bench_ke_ctx {
 	const struct lg_opts *o;
 	struct nts_tls_creds *creds;
 	struct sockaddr_storage ss;
@@ -47,68 +37,41 @@ struct ke_ctx {
 	bool have_info;
 };
 
-static void conn_close(struct ke_conn *c, bool graceful)
+static void conn_close(struct bench_ke_conn *c, bool graceful)
 {
-	if (c->tls) {
-		/* a real client's close_notify: the server reads it too */
-		if (graceful)
-			nts_tls_bye(c->tls);
-		nts_tls_free(c->tls);
-		c->tls = NULL;
-	}
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	c->st = KS_IDLE;
-	c->events = 0;
+	/* graceful: a real client's close_notify, which the server reads too */
+	keclient_free(c->kc, graceful);
+	c->kc = NULL;
 }
 
-static void conn_fail(struct ke_ctx *k, struct ke_conn *c, const char *what)
+static void conn_fail(struct bench_ke_ctx *k, struct bench_ke_conn *c, const char *what)
 {
 	k->failed++;
 	snprintf(k->last_err, sizeof k->last_err, "%s", what);
 	conn_close(c, false);
 }
 
-static void start_tls(struct ke_ctx *k, struct ke_conn *c)
+static void conn_open(struct bench_ke_ctx *k, struct bench_ke_conn *c, double now)
 {
-	struct nts_tls_client_opts to = {.sni = k->o->sni, .verify = true};
-	if (nts_tls_client_new(k->creds, tls_fd_transport(c->fd), &to, &c->tls) != NTS_OK) {
-		conn_fail(k, c, "cannot create a TLS session");
-		return;
-	}
-	c->st = KS_HANDSHAKE;
-	c->events = POLLOUT;
-}
-
-static void conn_open(struct ke_ctx *k, struct ke_conn *c, double now)
-{
-	c->fd = socket(k->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		conn_fail(k, c, strerror(errno));
-		return;
-	}
-	int one = 1;
-	/* the request is one record: no reason to wait for an ACK before it */
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	struct keclient_opts ko = {.addr = (const struct sockaddr *)&k->ss, .addr_len = k->sslen,
+				   .creds = k->creds, .tls = {.sni = k->o->sni, .verify = true},
+				   .req = k->req, .req_len = k->req_len, .nodelay = true};
 	c->deadline = now + k->o->timeout;
-	c->sent = c->got = 0;
-	if (connect(c->fd, (const struct sockaddr *)&k->ss, k->sslen) == 0) {
-		start_tls(k, c);
-	} else if (errno == EINPROGRESS) {
-		c->st = KS_CONNECT;
-		c->events = POLLOUT;
-	} else {
-		char e[96];
-		snprintf(e, sizeof e, "connect: %s", strerror(errno));
-		conn_fail(k, c, e);
+	if (!(c->kc = keclient_start(&ko))) {
+		k->failed++;
+		snprintf(k->last_err, sizeof k->last_err, "out of memory");
+	} else if (keclient_phase(c->kc) == KECLIENT_FAILED) {
+		conn_fail(k, c, keclient_error(c->kc));
 	}
 }
 
-static void conn_finish(struct ke_ctx *k, struct ke_conn *c, size_t msg_len)
+static void conn_finish(struct bench_ke_ctx *k, struct bench_ke_conn *c)
 {
 	static struct ntske_response resp;
-	int rc = ntske_response_parse(c->buf, msg_len, &resp);
+	size_t msg_len;
+	const uint8_t *msg = keclient_data(c->kc, &msg_len);
+	struct nts_tls *tls = keclient_tls(c->kc);
+	int rc = ntske_response_parse(msg, msg_len, &resp);
 	if (rc != NTS_OK || !resp.has_aead || resp.ncookies == 0) {
 		char e[128];
 		snprintf(e, sizeof e, "bad NTS-KE response: %s",
@@ -117,91 +80,27 @@ static void conn_finish(struct ke_ctx *k, struct ke_conn *c, size_t msg_len)
 		return;
 	}
 	if (!k->have_info) {
-		nts_tls_get_info(c->tls, &k->info);
+		nts_tls_get_info(tls, &k->info);
 		k->have_info = true;
 	}
 	k->done++;
 	if (k->cb) {
-		struct lg_ke_done d = {.resp = &resp, .tls = c->tls};
+		struct lg_ke_done d = {.resp = &resp, .tls = tls};
 		k->cb(k->arg, &d);
 	}
 	conn_close(c, true);
 }
 
-static void step_io(struct ke_ctx *k, struct ke_conn *c)
+static void step(struct bench_ke_ctx *k, struct bench_ke_conn *c)
 {
-	if (c->st == KS_SEND) {
-		long n = nts_tls_send(c->tls, k->req + c->sent, k->req_len - c->sent);
-		if (n == NTS_E_TLS_AGAIN) {
-			c->events = POLLOUT;
-			return;
-		}
-		if (n < 0) {
-			conn_fail(k, c, nts_tls_error(c->tls));
-			return;
-		}
-		c->sent += (size_t)n;
-		if (c->sent < k->req_len)
-			return;
-		c->st = KS_RECV;
-	}
-	/* read until the message is whole; GnuTLS may hold more than one record */
-	for (int i = 0; i < 64; i++) {
-		long n = nts_tls_recv(c->tls, c->buf + c->got, sizeof c->buf - c->got);
-		if (n == NTS_E_TLS_AGAIN) {
-			c->events = nts_tls_want_write(c->tls) ? POLLOUT : POLLIN;
-			return;
-		}
-		if (n <= 0) {
-			conn_fail(k, c, n == NTS_E_TLS_EOF || n == 0 ? "closed before End of Message"
-								     : nts_tls_error(c->tls));
-			return;
-		}
-		c->got += (size_t)n;
-		size_t len = 0;
-		int rc = ntske_message_complete(c->buf, c->got, &len);
-		if (rc == 1) {
-			conn_finish(k, c, len);
-			return;
-		}
-		if (rc < 0 || c->got == sizeof c->buf) {
-			conn_fail(k, c, "NTS-KE response too long");
-			return;
-		}
-	}
+	enum keclient_phase ph = keclient_step(c->kc);
+	if (ph == KECLIENT_DONE)
+		conn_finish(k, c);
+	else if (ph == KECLIENT_FAILED)
+		conn_fail(k, c, keclient_error(c->kc));
 }
 
-static void step(struct ke_ctx *k, struct ke_conn *c)
-{
-	if (c->st == KS_CONNECT) {
-		int err = 0;
-		socklen_t el = sizeof err;
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
-			char e[96];
-			snprintf(e, sizeof e, "connect: %s", strerror(err ? err : errno));
-			conn_fail(k, c, e);
-			return;
-		}
-		start_tls(k, c);
-		if (c->st != KS_HANDSHAKE)
-			return;
-	}
-	if (c->st == KS_HANDSHAKE) {
-		int rc = nts_tls_handshake(c->tls);
-		if (rc == NTS_E_TLS_AGAIN) {
-			c->events = nts_tls_want_write(c->tls) ? POLLOUT : POLLIN;
-			return;
-		}
-		if (rc != NTS_OK) {
-			conn_fail(k, c, nts_tls_error(c->tls));
-			return;
-		}
-		c->st = KS_SEND;
-	}
-	step_io(k, c);
-}
-
-static int ctx_init(struct ke_ctx *k, const struct lg_opts *o, struct nts_tls_creds *creds,
+static int ctx_init(struct bench_ke_ctx *k, const struct lg_opts *o, struct nts_tls_creds *creds,
 		    lg_ke_cb cb, void *arg)
 {
 	memset(k, 0, sizeof *k);
@@ -221,7 +120,7 @@ static int ctx_init(struct ke_ctx *k, const struct lg_opts *o, struct nts_tls_cr
 }
 
 /* Drive every connection until 'want' KEs completed or 'until' passed. */
-static void ke_loop(struct ke_ctx *k, struct ke_conn *cs, unsigned n, uint64_t want, double until)
+static void bench_ke_loop(struct bench_ke_ctx *k, struct bench_ke_conn *cs, unsigned n, uint64_t want, double until)
 {
 	struct pollfd pfd[LG_MAX_CONNS];
 	unsigned idx[LG_MAX_CONNS];
@@ -231,13 +130,14 @@ static void ke_loop(struct ke_ctx *k, struct ke_conn *cs, unsigned n, uint64_t w
 			return;
 		unsigned np = 0;
 		for (unsigned i = 0; i < n; i++) {
-			struct ke_conn *c = &cs[i];
-			if (c->st != KS_IDLE && now > c->deadline)
+			struct bench_ke_conn *c = &cs[i];
+			if (c->kc && now > c->deadline)
 				conn_fail(k, c, "timed out");
-			if (c->st == KS_IDLE && (!want || k->done + np < want))
+			if (!c->kc && (!want || k->done + np < want))
 				conn_open(k, c, now);
-			if (c->st != KS_IDLE) {
-				pfd[np] = (struct pollfd){.fd = c->fd, .events = c->events};
+			if (c->kc) {
+				pfd[np] = (struct pollfd){.fd = keclient_fd(c->kc),
+							  .events = keclient_events(c->kc)};
 				idx[np++] = i;
 			}
 		}
@@ -262,37 +162,31 @@ static void info_text(const struct nts_tls_info *i, char *out, size_t cap)
 		snprintf(out + n, cap - (size_t)n, ", signature %s", i->sigalg);
 }
 
-static struct ke_conn *conns_new(unsigned n)
+static struct bench_ke_conn *conns_new(unsigned n)
 {
-	struct ke_conn *cs = calloc(n, sizeof *cs);
-	for (unsigned i = 0; cs && i < n; i++) {
-		cs[i].fd = -1;
-		cs[i].st = KS_IDLE;
-	}
-	return cs;
+	return calloc(n, sizeof(struct bench_ke_conn));
 }
 
-static void conns_free(struct ke_conn *cs, unsigned n)
+static void conns_free(struct bench_ke_conn *cs, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (cs[i].st != KS_IDLE)
-			conn_close(&cs[i], false);
+		conn_close(&cs[i], false);
 	free(cs);
 }
 
 int lg_ke_run(const struct lg_opts *o, struct nts_tls_creds *creds, unsigned conns,
 	      uint64_t want, double until, lg_ke_cb cb, void *arg, struct lg_result *r)
 {
-	static struct ke_ctx k;
+	static struct bench_ke_ctx k;
 	int rc = ctx_init(&k, o, creds, cb, arg);
 	if (rc != NTS_OK)
 		return rc;
 	if (conns > LG_MAX_CONNS)
 		conns = LG_MAX_CONNS;
-	struct ke_conn *cs = conns_new(conns);
+	struct bench_ke_conn *cs = conns_new(conns);
 	if (!cs)
 		return NTS_E_NOMEM;
-	ke_loop(&k, cs, conns, want, until);
+	bench_ke_loop(&k, cs, conns, want, until);
 	conns_free(cs, conns);
 	r->ok += k.done;
 	r->failed += k.failed;
@@ -305,17 +199,17 @@ int lg_ke_run(const struct lg_opts *o, struct nts_tls_creds *creds, unsigned con
 
 int lg_ke_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg_result *r)
 {
-	static struct ke_ctx k;
+	static struct bench_ke_ctx k;
 	int rc = ctx_init(&k, o, creds, NULL, NULL);
 	if (rc != NTS_OK)
 		return rc;
 	unsigned n = o->conns > LG_MAX_CONNS ? LG_MAX_CONNS : o->conns;
-	struct ke_conn *cs = conns_new(n);
+	struct bench_ke_conn *cs = conns_new(n);
 	if (!cs)
 		return NTS_E_NOMEM;
 	double t = mono_now();
 	if (o->warmup > 0)
-		ke_loop(&k, cs, n, 0, t + o->warmup);
+		bench_ke_loop(&k, cs, n, 0, t + o->warmup);
 	uint64_t done0 = k.done, failed0 = k.failed;
 	double cpu0 = o->server_pid ? lg_proc_cpu(o->server_pid) : -1;
 	double self0 = lg_self_cpu(), busy0 = lg_system_busy();
@@ -323,7 +217,7 @@ int lg_ke_bench(const struct lg_opts *o, struct nts_tls_creds *creds, struct lg_
 	uint64_t last = k.done;
 	while (mono_now() < t0 + o->duration) {
 		double until = next < t0 + o->duration ? next : t0 + o->duration;
-		ke_loop(&k, cs, n, 0, until);
+		bench_ke_loop(&k, cs, n, 0, until);
 		if (o->per_second && mono_now() >= next) {
 			lg_msg("  %.0f s: %llu handshakes", next - t0, (unsigned long long)(k.done - last));
 			last = k.done;

@@ -4,7 +4,7 @@
 # saturated. Usage: test-ntsd-flood.sh BUILDDIR
 . "$(dirname "$0")/test-ntsd-common.inc" "$1"
 
-BENCH=$BUILD/ntsd/ntsbench
+BENCH=$BUILD/bench/nts-loadgen
 [ -x "$BENCH" ] || { echo "skip: $BENCH not built"; exit 77; }
 D=$T/srv
 ntsd_conf "$D" "loglevel notice"
@@ -39,7 +39,9 @@ print("%d %.6f %.6f %.6f" % (lost, pick(0.5), pick(0.95), rtt[-1] if rtt else 9.
 PY
 }
 read -r lost0 p50_0 p95_0 max0 <<<"$(rtts 50)"
-"$BENCH" ke --ke "$KE_PORT" --ca "$T/pki/ca.pem" --secs 5 --threads 4 > "$T/flood.out" 2>&1 &
+# four KE connections at a time, each a full handshake, for 5 s
+"$BENCH" --mode ke --ke-port "$KE_PORT" --ca "$T/pki/ca.pem" --duration 5 --warmup 0 \
+	--conns 4 > "$T/flood.out" 2>&1 &
 FLOOD=$!
 # measure once the flood is under way: handshakes are being served
 flooding() { [ "$(ntsd_counter "$D" "NTS KE serves good")" -ge 20 ]; }
@@ -47,7 +49,7 @@ wait_for 10 flooding
 read -r lost1 p50_1 p95_1 max1 <<<"$(rtts 200)"
 wait "$FLOOD"
 cat "$T/flood.out" | sed 's/^/# flood: /'
-hs=$(sed -n 's/.*handshakes=\([0-9]*\).*/\1/p' "$T/flood.out")
+hs=$(sed -n 's/^RESULT .* ok=\([0-9]*\) .*/\1/p' "$T/flood.out")
 echo "# NTP round trips idle: lost $lost0, median ${p50_0}s, 95th ${p95_0}s, max ${max0}s"
 echo "# during the flood:     lost $lost1, median ${p50_1}s, 95th ${p95_1}s, max ${max1}s"
 echo "# (the machine may be shared: single outliers are scheduling noise, so the 95th percentile is judged)"

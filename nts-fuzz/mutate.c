@@ -33,7 +33,7 @@ struct kmsg {
 
 static char last_ops[128];
 
-const char *ke_mutation_name(void)
+const char *netfuzz_mutation_name(void)
 {
 	return last_ops;
 }
@@ -242,7 +242,7 @@ static size_t finish(struct rng *r, const struct kmsg *m, uint8_t *out, size_t c
 	return len;
 }
 
-size_t ke_mutate_request(struct rng *r, uint8_t *out, size_t cap)
+size_t netfuzz_ke_mutate_request(struct rng *r, uint8_t *out, size_t cap)
 {
 	static struct kmsg m;
 	last_ops[0] = '\0';
@@ -250,7 +250,7 @@ size_t ke_mutate_request(struct rng *r, uint8_t *out, size_t cap)
 		return 0;
 	unsigned d = rng_below(r, 100);
 	/* mostly whole messages; the slow and silent ones cost seconds each */
-	enum ke_delivery del = d < 60 ? KE_DELIVER_WHOLE : d < 78 ? KE_DELIVER_CHUNKS :
+	enum netfuzz_delivery del = d < 60 ? KE_DELIVER_WHOLE : d < 78 ? KE_DELIVER_CHUNKS :
 			       d < 88 ? KE_DELIVER_BYE : d < 92 ? KE_DELIVER_DRIP :
 			       d < 94 ? KE_DELIVER_SILENT : d < 96 ? KE_DELIVER_PARALLEL :
 			       KE_DELIVER_NOTLS;
@@ -276,7 +276,7 @@ size_t ke_mutate_request(struct rng *r, uint8_t *out, size_t cap)
 	return 1 + finish(r, &m, out + 1, cap - 1);
 }
 
-size_t ke_mutate_message(struct rng *r, uint8_t *msg, size_t len, size_t cap)
+size_t netfuzz_ke_mutate_message(struct rng *r, uint8_t *msg, size_t len, size_t cap)
 {
 	static struct kmsg m;
 	last_ops[0] = '\0';
@@ -301,7 +301,7 @@ static size_t put_ef(uint8_t *out, size_t cap, uint16_t type, size_t body, struc
 	return len;
 }
 
-size_t ntp_mutate_request(struct rng *r, uint8_t *out, size_t cap)
+size_t netfuzz_ntp_mutate_request(struct rng *r, uint8_t *out, size_t cap)
 {
 	if (cap < 64)
 		return 0;
@@ -375,7 +375,7 @@ size_t ntp_mutate_request(struct rng *r, uint8_t *out, size_t cap)
 	return need;
 }
 
-const char *ke_classify(const uint8_t *resp, size_t len, enum ke_end end, char *buf, size_t cap)
+const char *netfuzz_ke_classify(const uint8_t *resp, size_t len, enum netfuzz_end end, char *buf, size_t cap)
 {
 	if (end == KE_END_MESSAGE) {
 		struct ntske_response *pr = calloc(1, sizeof *pr);

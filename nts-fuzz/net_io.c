@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "nts/hostport.h"
+#include "common/keclient.h"
 #include "common/mono.h"
 #include "common/tls_fd.h"
 #include "netfuzz.h"
@@ -181,31 +182,48 @@ static bool wait_fd(int fd, bool write, double deadline)
 	return ms > 0 && poll(&p, 1, ms) == 1;
 }
 
-int ke_connect(const struct endpoint *ep, struct nts_tls_creds *creds, double deadline,
-	       struct ke_conn *c, char *err, size_t errlen)
+struct keclient *netfuzz_ke_connect(const struct endpoint *ep, struct nts_tls_creds *creds,
+				    double deadline, size_t resp_cap, char *err, size_t errlen)
 {
-	c->tls = NULL;
-	c->fd = tcp_connect(ep, deadline);
-	if (c->fd < 0) {
-		snprintf(err, errlen, "connect %s: %s", ep->text, strerror(errno));
-		return NTS_E_IO;
+	struct keclient_opts o = {.addr = (const struct sockaddr *)&ep->sa, .addr_len = ep->len,
+				  .creds = creds, .tls = {.sni = NULL, .verify = false},
+				  .resp_cap = resp_cap, .nodelay = true};
+	struct keclient *k = keclient_start(&o);
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	struct nts_tls_client_opts o = { .sni = NULL, .verify = false };
-	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), &o, &c->tls);
+	int rc = keclient_run(k, KECLIENT_READY, deadline);
 	if (rc == NTS_OK)
-		while ((rc = nts_tls_handshake(c->tls)) == NTS_E_TLS_AGAIN &&
-		       wait_fd(c->fd, nts_tls_want_write(c->tls), deadline))
-			;
-	if (rc != NTS_OK) {
+		return k;
+	if (keclient_phase(k) == KECLIENT_CONNECT || rc == NTS_E_IO)
+		snprintf(err, errlen, "connect %s: %s", ep->text,
+			 strerror(rc == NTS_E_TLS_AGAIN ? ETIMEDOUT : keclient_errno(k)));
+	else
 		snprintf(err, errlen, "TLS handshake with %s: %s", ep->text,
-			 rc == NTS_E_TLS_AGAIN ? "timed out" : c->tls ? nts_tls_error(c->tls) : nts_strerror(rc));
-		ke_close(c, false);
-		return rc;
-	}
-	return NTS_OK;
+			 rc == NTS_E_TLS_AGAIN ? "timed out" : keclient_error(k));
+	keclient_free(k, false);
+	return NULL;
 }
 
-void ke_close(struct ke_conn *c, bool bye)
+enum netfuzz_end netfuzz_ke_end(int rc)
+{
+	switch (rc) {
+	case NTS_OK:
+		return KE_END_MESSAGE;
+	case NTS_E_KE_NO_EOM:
+	case NTS_E_KE_TRUNC:
+		return KE_END_EOF;
+	case NTS_E_TLS_AGAIN:
+		return KE_END_TIMEOUT;
+	case NTS_E_KE_TOO_LONG:
+		return KE_END_FULL;
+	default:
+		return KE_END_ERROR;
+	}
+}
+
+void netfuzz_tls_close(struct netfuzz_tls_conn *c, bool bye)
 {
 	if (c->tls && bye)
 		nts_tls_bye(c->tls);
@@ -217,7 +235,7 @@ void ke_close(struct ke_conn *c, bool bye)
 }
 
 /* GnuTLS wants the same buffer again after AGAIN, so retry in place. */
-static int send_piece(struct ke_conn *c, const uint8_t *p, size_t n, double deadline)
+static int send_piece(struct netfuzz_tls_conn *c, const uint8_t *p, size_t n, double deadline)
 {
 	while (n > 0) {
 		long w = nts_tls_send(c->tls, p, n);
@@ -234,7 +252,7 @@ static int send_piece(struct ke_conn *c, const uint8_t *p, size_t n, double dead
 	return NTS_OK;
 }
 
-int ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, unsigned drip_ms, double deadline)
+int netfuzz_tls_send(struct netfuzz_tls_conn *c, const uint8_t *buf, size_t len, unsigned drip_ms, double deadline)
 {
 	if (!drip_ms)
 		return send_piece(c, buf, len, deadline);
@@ -249,7 +267,7 @@ int ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, unsigned drip_ms,
 	return NTS_OK;
 }
 
-long ke_recv_message(struct ke_conn *c, uint8_t *buf, size_t cap, double deadline, enum ke_end *end)
+long netfuzz_tls_recv_message(struct netfuzz_tls_conn *c, uint8_t *buf, size_t cap, double deadline, enum netfuzz_end *end)
 {
 	size_t got = 0, mlen;
 	for (;;) {
@@ -312,7 +330,7 @@ long udp_exchange(const struct endpoint *ep, const uint8_t *pkt, size_t len, uin
 
 /* ---- a valid KE session */
 
-static void session_aeads(struct ke_session *s)
+static void session_aeads(struct netfuzz_session *s)
 {
 	nts_aead_free(s->c2s_aead);
 	nts_aead_free(s->s2c_aead);
@@ -324,12 +342,11 @@ static void session_aeads(struct ke_session *s)
 	}
 }
 
-int ke_session_new(struct ke_session *s, const struct endpoint *ke, uint16_t ntp_port,
+int netfuzz_session_new(struct netfuzz_session *s, const struct endpoint *ke, uint16_t ntp_port,
 		   struct nts_tls_creds *creds, double timeout, char *err, size_t errlen)
 {
 	double deadline = mono_now() + timeout;
-	struct ke_conn c;
-	uint8_t req[256], resp_buf[NTSKE_MAX_MESSAGE];
+	uint8_t req[256];
 	size_t rlen;
 	static struct ntske_response resp;
 	struct ntske_request q = { .protos = { NTSKE_PROTO_NTPV4 }, .nprotos = 1,
@@ -340,25 +357,24 @@ int ke_session_new(struct ke_session *s, const struct endpoint *ke, uint16_t ntp
 		snprintf(err, errlen, "building the KE request: %s", nts_strerror(rc));
 		return rc;
 	}
-	if ((rc = ke_connect(ke, creds, deadline, &c, err, errlen)) != NTS_OK)
-		return rc;
-	if ((rc = ke_send(&c, req, rlen, 0, deadline)) != NTS_OK) {
-		snprintf(err, errlen, "KE send to %s: %s", ke->text, nts_strerror(rc));
-		ke_close(&c, false);
-		return rc;
-	}
-	enum ke_end end;
-	long n = ke_recv_message(&c, resp_buf, sizeof resp_buf, deadline, &end);
-	if (end != KE_END_MESSAGE) {
-		ke_close(&c, false);
-		snprintf(err, errlen, "KE response from %s: %s after %ld octets", ke->text,
-			 end == KE_END_TIMEOUT ? "timed out" : end == KE_END_EOF ? "closed" : "error", n);
-		return NTS_E_KE_NO_EOM;
+	struct keclient *c = netfuzz_ke_connect(ke, creds, deadline, 0, err, errlen);
+	if (!c)
+		return NTS_E_IO;
+	rc = keclient_send(c, req, rlen, true);
+	if (rc == NTS_OK)
+		rc = keclient_run(c, KECLIENT_DONE, deadline);
+	size_t n;
+	const uint8_t *msg = keclient_data(c, &n);
+	if (rc != NTS_OK) {
+		snprintf(err, errlen, "KE with %s: %s after %zu octets", ke->text,
+			 rc == NTS_E_TLS_AGAIN ? "timed out" : keclient_error(c), n);
+		keclient_free(c, false);
+		return rc == NTS_E_TLS_AGAIN ? NTS_E_KE_NO_EOM : rc;
 	}
 	memset(&resp, 0, sizeof resp);
-	int prc = ntske_response_parse(resp_buf, (size_t)n, &resp);
+	int prc = ntske_response_parse(msg, n, &resp);
 	if (prc != NTS_OK || !resp.has_aead || !nts_aead_supported(resp.aead)) {
-		ke_close(&c, false);
+		keclient_free(c, false);
 		snprintf(err, errlen, "KE response from %s: %s", ke->text,
 			 prc != NTS_OK ? nts_strerror(prc) : "no usable AEAD");
 		return prc != NTS_OK ? prc : NTS_E_KE_AEAD_UNSUPP;
@@ -366,8 +382,9 @@ int ke_session_new(struct ke_session *s, const struct endpoint *ke, uint16_t ntp
 	s->aead = resp.aead;
 	s->key_len = nts_aead_key_len(resp.aead);
 	/* RFC 8915 section 5.1: keys come from the exporter of this session */
-	rc = nts_tls_export_keys(c.tls, NTSKE_PROTO_NTPV4, s->aead, s->c2s, s->s2c, s->key_len);
-	ke_close(&c, true);
+	rc = nts_tls_export_keys(keclient_tls(c), NTSKE_PROTO_NTPV4, s->aead, s->c2s, s->s2c,
+				 s->key_len);
+	keclient_free(c, true);
 	if (rc != NTS_OK) {
 		snprintf(err, errlen, "exporting keys: %s", nts_strerror(rc));
 		return rc;
@@ -379,19 +396,19 @@ int ke_session_new(struct ke_session *s, const struct endpoint *ke, uint16_t ntp
 	endpoint_set_port(&s->ntp, ntp_port ? ntp_port : resp.has_port ? resp.port : 123);
 	s->ncookies = 0;
 	for (size_t i = 0; i < resp.ncookies; i++)
-		ke_session_add(s, resp.cookies[i], resp.cookie_len[i]);
+		netfuzz_session_add(s, resp.cookies[i], resp.cookie_len[i]);
 	s->kes++;
 	return NTS_OK;
 }
 
-void ke_session_free(struct ke_session *s)
+void netfuzz_session_free(struct netfuzz_session *s)
 {
 	nts_aead_free(s->c2s_aead);
 	nts_aead_free(s->s2c_aead);
 	s->c2s_aead = s->s2c_aead = NULL;
 }
 
-bool ke_session_take(struct ke_session *s, uint8_t *cookie, size_t *len)
+bool netfuzz_session_take(struct netfuzz_session *s, uint8_t *cookie, size_t *len)
 {
 	if (s->ncookies == 0)
 		return false;
@@ -403,7 +420,7 @@ bool ke_session_take(struct ke_session *s, uint8_t *cookie, size_t *len)
 	return true;
 }
 
-void ke_session_add(struct ke_session *s, const uint8_t *cookie, size_t len)
+void netfuzz_session_add(struct netfuzz_session *s, const uint8_t *cookie, size_t len)
 {
 	if (s->ncookies >= sizeof s->cookie_len / sizeof s->cookie_len[0] || len == 0 ||
 	    len > NTS_COOKIE_MAX)

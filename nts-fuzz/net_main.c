@@ -134,12 +134,12 @@ static void burst_free(struct burst *b)
 
 static size_t gen_case(struct rng *r, bool ntp, uint8_t *buf, size_t cap)
 {
-	return ntp ? ntp_mutate_request(r, buf, cap) : ke_mutate_request(r, buf, cap);
+	return ntp ? netfuzz_ntp_mutate_request(r, buf, cap) : netfuzz_ke_mutate_request(r, buf, cap);
 }
 
 int cmd_net(struct fuzz_opts *o)
 {
-	static struct ke_session sess;
+	static struct netfuzz_session sess;
 	static uint8_t buf[KE_CASE_MAX];
 	static struct burst b;
 	struct hist outcomes = { 0 };
@@ -155,7 +155,7 @@ int cmd_net(struct fuzz_opts *o)
 	rng_seed(&r, o->seed);
 	printf("nts-fuzz net: target %s proto %s seed %" PRIu64 " duration %.0fs burst %u\n",
 	       t->text, proto, o->seed, o->duration, o->burst);
-	if (o->proto_ntp && ke_session_new(&sess, t, o->ntp_port, creds, 5.0, err, sizeof err) != NTS_OK) {
+	if (o->proto_ntp && netfuzz_session_new(&sess, t, o->ntp_port, creds, 5.0, err, sizeof err) != NTS_OK) {
 		printf("nts-fuzz net: initial NTS-KE failed: %s\n", err);
 		nts_tls_creds_free(creds);
 		return 2;
@@ -174,9 +174,9 @@ int cmd_net(struct fuzz_opts *o)
 			b.lens[b.n++] = n;
 		}
 		if (o->proto_ntp)
-			ntp_run_burst(&sess, t, creds, o->ntp_port, b.cases, b.lens, b.n, o->timeout_ms, outs);
+			netfuzz_ntp_burst(&sess, t, creds, o->ntp_port, b.cases, b.lens, b.n, o->timeout_ms, outs);
 		else
-			ke_run_burst(t, creds, b.cases, b.lens, b.n, o->timeout_ms, o->jobs, outs);
+			netfuzz_ke_burst(t, creds, b.cases, b.lens, b.n, o->timeout_ms, o->jobs, outs);
 		for (size_t i = 0; i < b.n; i++) {
 			if (o->verbose)
 				printf("case %lu: %zu octets: %s\n", cases, b.lens[i], outs[i]);
@@ -184,13 +184,13 @@ int cmd_net(struct fuzz_opts *o)
 			cases++;
 		}
 		checks++;
-		bool alive = o->proto_ntp ? ntp_alive(&sess, t, creds, o->ntp_port, 3.0)
-					  : ke_alive(t, creds, 3.0);
+		bool alive = o->proto_ntp ? netfuzz_ntp_alive(&sess, t, creds, o->ntp_port, 3.0)
+					  : netfuzz_ke_alive(t, creds, 3.0);
 		if (!alive) {
 			findings++;
 			/* a server that comes back within 10 s hung; one that does not is down */
-			bool back = o->proto_ntp ? ntp_alive(&sess, t, creds, o->ntp_port, 10.0)
-						 : ke_alive(t, creds, 10.0);
+			bool back = o->proto_ntp ? netfuzz_ntp_alive(&sess, t, creds, o->ntp_port, 10.0)
+						 : netfuzz_ke_alive(t, creds, 10.0);
 			hangs += back;
 			dead = !back;
 			findings_save(o->findings, proto, t->text, o->seed, burst_no, b.cases, b.lens, b.n,
@@ -209,7 +209,7 @@ int cmd_net(struct fuzz_opts *o)
 		printf("  KE sessions %u\n", sess.kes);
 	printf("  outcomes:\n");
 	hist_print(&outcomes, "    ");
-	ke_session_free(&sess);
+	netfuzz_session_free(&sess);
 	nts_tls_creds_free(creds);
 	return findings ? 1 : 0;
 }
@@ -218,7 +218,7 @@ int cmd_net(struct fuzz_opts *o)
 
 int cmd_diff(struct fuzz_opts *o)
 {
-	static struct ke_session sess[4];
+	static struct netfuzz_session sess[4];
 	static uint8_t buf[KE_CASE_MAX];
 	struct hist pairs = { 0 };
 	struct nts_tls_creds *creds = client_creds(o);
@@ -233,7 +233,7 @@ int cmd_diff(struct fuzz_opts *o)
 	}
 	rng_seed(&r, o->seed);
 	for (size_t i = 0; o->proto_ntp && i < o->ntargets; i++) {
-		if (ke_session_new(&sess[i], &o->targets[i], o->ntp_port, creds, 5.0, err, sizeof err) != NTS_OK) {
+		if (netfuzz_session_new(&sess[i], &o->targets[i], o->ntp_port, creds, 5.0, err, sizeof err) != NTS_OK) {
 			printf("nts-fuzz diff: initial NTS-KE with %s failed: %s\n", o->targets[i].text, err);
 			return 2;
 		}
@@ -254,15 +254,15 @@ int cmd_diff(struct fuzz_opts *o)
 			if (!(b.cases[b.n] = malloc(n ? n : 1)))
 				break;
 			memcpy(b.cases[b.n], buf, n);
-			snprintf(ops[b.n], sizeof ops[0], "%s", o->proto_ntp ? "" : ke_mutation_name());
+			snprintf(ops[b.n], sizeof ops[0], "%s", o->proto_ntp ? "" : netfuzz_mutation_name());
 			b.lens[b.n++] = n;
 		}
 		for (size_t t = 0; t < o->ntargets; t++) {
 			if (o->proto_ntp)
-				ntp_run_burst(&sess[t], &o->targets[t], creds, o->ntp_port, b.cases, b.lens, b.n,
+				netfuzz_ntp_burst(&sess[t], &o->targets[t], creds, o->ntp_port, b.cases, b.lens, b.n,
 					      o->timeout_ms, outs[t]);
 			else
-				ke_run_burst(&o->targets[t], creds, b.cases, b.lens, b.n, o->timeout_ms, o->jobs,
+				netfuzz_ke_burst(&o->targets[t], creds, b.cases, b.lens, b.n, o->timeout_ms, o->jobs,
 					     outs[t]);
 		}
 		for (size_t k = 0; k < b.n; k++, cases++) {
@@ -289,14 +289,14 @@ int cmd_diff(struct fuzz_opts *o)
 	printf("nts-fuzz diff report: %lu cases, %lu with differing answers\n", cases, differ);
 	hist_print(&pairs, "  ");
 	for (size_t i = 0; i < o->ntargets; i++)
-		ke_session_free(&sess[i]);
+		netfuzz_session_free(&sess[i]);
 	nts_tls_creds_free(creds);
 	return 0;
 }
 
 /* ---- replay saved cases, then the liveness oracle */
 
-static int replay_file(struct fuzz_opts *o, struct ke_session *s, struct nts_tls_creds *creds,
+static int replay_file(struct fuzz_opts *o, struct netfuzz_session *s, struct nts_tls_creds *creds,
 		       const char *path)
 {
 	static uint8_t buf[KE_CASE_MAX];
@@ -309,9 +309,9 @@ static int replay_file(struct fuzz_opts *o, struct ke_session *s, struct nts_tls
 	size_t n = fread(buf, 1, sizeof buf, f);
 	fclose(f);
 	if (o->proto_ntp)
-		ntp_run_case(s, &o->targets[0], creds, o->ntp_port, buf, n, o->timeout_ms, out, sizeof out);
+		netfuzz_ntp_case(s, &o->targets[0], creds, o->ntp_port, buf, n, o->timeout_ms, out, sizeof out);
 	else
-		ke_run_case(&o->targets[0], creds, buf, n, o->timeout_ms, out, sizeof out);
+		netfuzz_ke_case(&o->targets[0], creds, buf, n, o->timeout_ms, out, sizeof out);
 	printf("%s: %s\n", path, out);
 	return 0;
 }
@@ -323,12 +323,12 @@ static int cmp_str(const void *a, const void *b)
 
 int cmd_replay(struct fuzz_opts *o)
 {
-	static struct ke_session sess;
+	static struct netfuzz_session sess;
 	struct nts_tls_creds *creds = client_creds(o);
 	char err[256];
 	if (!creds)
 		return 2;
-	if (o->proto_ntp && ke_session_new(&sess, &o->targets[0], o->ntp_port, creds, 5.0, err, sizeof err) != NTS_OK) {
+	if (o->proto_ntp && netfuzz_session_new(&sess, &o->targets[0], o->ntp_port, creds, 5.0, err, sizeof err) != NTS_OK) {
 		printf("nts-fuzz replay: NTS-KE failed: %s\n", err);
 		return 2;
 	}
@@ -356,10 +356,10 @@ int cmd_replay(struct fuzz_opts *o)
 			replay_file(o, &sess, creds, o->paths[i]);
 		}
 	}
-	bool alive = o->proto_ntp ? ntp_alive(&sess, &o->targets[0], creds, o->ntp_port, 3.0)
-				  : ke_alive(&o->targets[0], creds, 3.0);
+	bool alive = o->proto_ntp ? netfuzz_ntp_alive(&sess, &o->targets[0], creds, o->ntp_port, 3.0)
+				  : netfuzz_ke_alive(&o->targets[0], creds, 3.0);
 	printf("liveness after replay: %s\n", alive ? "ok" : "FAILED");
-	ke_session_free(&sess);
+	netfuzz_session_free(&sess);
 	nts_tls_creds_free(creds);
 	return alive ? 0 : 1;
 }

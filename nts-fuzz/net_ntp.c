@@ -19,18 +19,18 @@
 #define PKT_CAP 4096
 
 /* Refill the cookie pool with a new KE when it runs dry. */
-static bool need_cookie(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+static bool need_cookie(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 			uint16_t ntp_port)
 {
 	char err[256];
 	if (s->ncookies > 0)
 		return true;
-	ke_session_free(s);
-	return ke_session_new(s, ke, ntp_port, creds, 3.0, err, sizeof err) == NTS_OK;
+	netfuzz_session_free(s);
+	return netfuzz_session_new(s, ke, ntp_port, creds, 3.0, err, sizeof err) == NTS_OK;
 }
 
 /* What came back: drop, reply (authenticated), nak, or why it is bad. */
-static void classify(struct ke_session *s, const uint8_t *resp, long n, char *out, size_t cap)
+static void classify(struct netfuzz_session *s, const uint8_t *resp, long n, char *out, size_t cap)
 {
 	static struct nts_client_response cr;
 	if (n <= 0) {
@@ -41,7 +41,7 @@ static void classify(struct ke_session *s, const uint8_t *resp, long n, char *ou
 	int rc = nts_client_parse_response(resp, (size_t)n, fuzz_uid, sizeof fuzz_uid, s->s2c_aead, &cr);
 	if (rc == NTS_OK) {
 		for (size_t i = 0; i < cr.ncookies; i++)
-			ke_session_add(s, cr.cookies[i], cr.cookie_len[i]);
+			netfuzz_session_add(s, cr.cookies[i], cr.cookie_len[i]);
 		snprintf(out, cap, "reply");
 	} else if (rc == NTS_E_NTS_NAK) {
 		snprintf(out, cap, "nak");
@@ -53,7 +53,7 @@ static void classify(struct ke_session *s, const uint8_t *resp, long n, char *ou
 }
 
 /* Turn a case into a datagram; 0 and a reason in out when it cannot be. */
-static size_t prepare(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+static size_t prepare(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 		      uint16_t ntp_port, const uint8_t *c, size_t n, uint8_t *pkt, size_t cap,
 		      char *out, size_t outcap)
 {
@@ -77,7 +77,7 @@ static size_t prepare(struct ke_session *s, const struct endpoint *ke, struct nt
 		if ((c[0] & FZ_OLD) || (s->ncookies == 0 && s->used_len)) {
 			ck = s->used_cookie;
 			clen = s->used_len;
-		} else if (need_cookie(s, ke, creds, ntp_port) && ke_session_take(s, cookie, &clen)) {
+		} else if (need_cookie(s, ke, creds, ntp_port) && netfuzz_session_take(s, cookie, &clen)) {
 			ck = cookie;
 		} else {
 			snprintf(out, outcap, "ke-failed");
@@ -90,7 +90,7 @@ static size_t prepare(struct ke_session *s, const struct endpoint *ke, struct nt
 	return len;
 }
 
-void ntp_run_case(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+void netfuzz_ntp_case(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 		  uint16_t ntp_port, const uint8_t *c, size_t n, unsigned timeout_ms, char *out,
 		  size_t cap)
 {
@@ -102,7 +102,7 @@ void ntp_run_case(struct ke_session *s, const struct endpoint *ke, struct nts_tl
 	classify(s, resp, got, out, cap);
 }
 
-void ntp_run_burst(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+void netfuzz_ntp_burst(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 		   uint16_t ntp_port, uint8_t *const *cases, const size_t *lens, size_t n,
 		   unsigned timeout_ms, char (*outs)[96])
 {
@@ -162,14 +162,14 @@ void ntp_run_burst(struct ke_session *s, const struct endpoint *ke, struct nts_t
 			close(fds[i]);
 }
 
-bool ntp_alive(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+bool netfuzz_ntp_alive(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 	       uint16_t ntp_port, double wait_s)
 {
 	static const uint8_t valid[5] = { FZ_TEMPLATE | FZ_UID, 16, 0, 0, 0 };
 	char out[64];
 	double end = mono_now() + wait_s;
 	do {
-		ntp_run_case(s, ke, creds, ntp_port, valid, sizeof valid, 1000, out, sizeof out);
+		netfuzz_ntp_case(s, ke, creds, ntp_port, valid, sizeof valid, 1000, out, sizeof out);
 		if (strcmp(out, "reply") == 0)
 			return true;
 		sleep_ms(200);

@@ -40,26 +40,35 @@ uint16_t endpoint_port(const struct endpoint *ep);
 void sleep_ms(unsigned ms);
 
 /* ---- KE over TLS, bounded by deadlines */
-struct ke_conn {
+struct keclient;
+/* The client side (common/keclient.h): TCP connect and TLS handshake, no
+ * certificate verification (the peer is ours, on loopback); resp_cap 0 is
+ * a message's limit. NULL with the reason in err. */
+struct keclient *netfuzz_ke_connect(const struct endpoint *ep, struct nts_tls_creds *creds,
+				    double deadline, size_t resp_cap, char *err, size_t errlen);
+/* A plain non-blocking TCP connection, or -1 with errno. */
+int tcp_connect(const struct endpoint *ep, double deadline);
+/* Why reading a KE message stopped. */
+enum netfuzz_end { KE_END_MESSAGE, KE_END_EOF, KE_END_TIMEOUT, KE_END_ERROR, KE_END_FULL };
+/* ... for a keclient_run result. */
+enum netfuzz_end netfuzz_ke_end(int rc);
+
+/* The server side (serve mode): an accepted connection and its session. */
+struct netfuzz_tls_conn {
 	int fd;
 	struct nts_tls *tls;
 };
-/* TCP connect and TLS handshake (no certificate verification: the peer is
- * ours, on loopback). NTS_OK or an nts_err; the reason goes to err. */
-int ke_connect(const struct endpoint *ep, struct nts_tls_creds *creds, double deadline,
-	       struct ke_conn *c, char *err, size_t errlen);
-/* A plain non-blocking TCP connection, or -1 with errno. */
-int tcp_connect(const struct endpoint *ep, double deadline);
-void ke_close(struct ke_conn *c, bool bye);
+void netfuzz_tls_close(struct netfuzz_tls_conn *c, bool bye);
 /* Send all of buf; drip_ms > 0 sends one octet at a time with that pause. */
-int ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, unsigned drip_ms, double deadline);
+int netfuzz_tls_send(struct netfuzz_tls_conn *c, const uint8_t *buf, size_t len, unsigned drip_ms,
+		     double deadline);
 /* Read until a whole KE message, EOF, error, cap or the deadline. Returns
  * the octets read (>= 0) and sets *end to why reading stopped. */
-enum ke_end { KE_END_MESSAGE, KE_END_EOF, KE_END_TIMEOUT, KE_END_ERROR, KE_END_FULL };
-long ke_recv_message(struct ke_conn *c, uint8_t *buf, size_t cap, double deadline, enum ke_end *end);
+long netfuzz_tls_recv_message(struct netfuzz_tls_conn *c, uint8_t *buf, size_t cap, double deadline,
+			      enum netfuzz_end *end);
 
 /* ---- a real KE session for NTP mode: keys and a cookie pool */
-struct ke_session {
+struct netfuzz_session {
 	uint16_t aead;
 	size_t key_len;
 	uint8_t c2s[64], s2c[64];
@@ -75,12 +84,12 @@ struct ke_session {
 /* Do a valid KE with target (AEAD preference list 15, 17) and fill s. The
  * NTP endpoint is the KE host with the port from the response, or
  * ntp_port when non-zero, or 123. */
-int ke_session_new(struct ke_session *s, const struct endpoint *ke, uint16_t ntp_port,
+int netfuzz_session_new(struct netfuzz_session *s, const struct endpoint *ke, uint16_t ntp_port,
 		   struct nts_tls_creds *creds, double timeout, char *err, size_t errlen);
-void ke_session_free(struct ke_session *s);
+void netfuzz_session_free(struct netfuzz_session *s);
 /* Take a cookie from the pool (false when empty). */
-bool ke_session_take(struct ke_session *s, uint8_t *cookie, size_t *len);
-void ke_session_add(struct ke_session *s, const uint8_t *cookie, size_t len);
+bool netfuzz_session_take(struct netfuzz_session *s, uint8_t *cookie, size_t *len);
+void netfuzz_session_add(struct netfuzz_session *s, const uint8_t *cookie, size_t len);
 
 /* ---- one UDP exchange */
 /* Send pkt and wait up to timeout_ms for one datagram from the peer;
@@ -91,7 +100,7 @@ long udp_exchange(const struct endpoint *ep, const uint8_t *pkt, size_t len, uin
 /* ---- KE mutations */
 #define KE_CASE_MAX (NTSKE_MAX_MESSAGE + 8192)
 /* A KE case: delivery octet then the payload sent over TLS. */
-enum ke_delivery {
+enum netfuzz_delivery {
 	KE_DELIVER_WHOLE = 0,
 	KE_DELIVER_CHUNKS = 1,    /* random small writes */
 	KE_DELIVER_DRIP = 2,      /* one octet every few ms (slow loris) */
@@ -102,20 +111,20 @@ enum ke_delivery {
 	KE_DELIVER_COUNT
 };
 /* A mutated KE request case (delivery octet first) into out. */
-size_t ke_mutate_request(struct rng *r, uint8_t *out, size_t cap);
+size_t netfuzz_ke_mutate_request(struct rng *r, uint8_t *out, size_t cap);
 /* Mutate a well-formed KE message (a response, for serve mode) in place;
  * returns the new length (<= cap). */
-size_t ke_mutate_message(struct rng *r, uint8_t *msg, size_t len, size_t cap);
+size_t netfuzz_ke_mutate_message(struct rng *r, uint8_t *msg, size_t len, size_t cap);
 /* Name of the mutations applied by the last call, for the report. */
-const char *ke_mutation_name(void);
+const char *netfuzz_mutation_name(void);
 
 /* ---- NTP cases: the structured format of fuzz_nts_server.c */
 #define NTP_CASE_MAX 2048
 /* Generate a mutated structured NTS request case. */
-size_t ntp_mutate_request(struct rng *r, uint8_t *out, size_t cap);
+size_t netfuzz_ntp_mutate_request(struct rng *r, uint8_t *out, size_t cap);
 
 /* ---- outcome classes (for reports and the differential mode) */
-const char *ke_classify(const uint8_t *resp, size_t len, enum ke_end end, char *buf, size_t cap);
+const char *netfuzz_ke_classify(const uint8_t *resp, size_t len, enum netfuzz_end end, char *buf, size_t cap);
 
 /* ---- options and the run report */
 struct fuzz_opts {
@@ -154,25 +163,25 @@ void hist_print(const struct hist *h, const char *indent);
 struct nts_tls_creds *client_creds(const struct fuzz_opts *o);
 
 /* One KE case against ep; the outcome class goes to out. */
-void ke_run_case(const struct endpoint *ep, struct nts_tls_creds *creds, const uint8_t *c,
+void netfuzz_ke_case(const struct endpoint *ep, struct nts_tls_creds *creds, const uint8_t *c,
 		 size_t n, unsigned timeout_ms, char *out, size_t cap);
 /* Run n KE cases on 'jobs' threads; outcome i goes to outs[i]. */
-void ke_run_burst(const struct endpoint *ep, struct nts_tls_creds *creds, uint8_t *const *cases,
+void netfuzz_ke_burst(const struct endpoint *ep, struct nts_tls_creds *creds, uint8_t *const *cases,
 		  const size_t *lens, size_t n, unsigned timeout_ms, unsigned jobs, char (*outs)[96]);
 /* Liveness oracle: a valid KE exchange completes (a few tries). */
-bool ke_alive(const struct endpoint *ep, struct nts_tls_creds *creds, double wait_s);
+bool netfuzz_ke_alive(const struct endpoint *ep, struct nts_tls_creds *creds, double wait_s);
 
 /* One structured NTP case with session s; the outcome class goes to out. */
-void ntp_run_case(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+void netfuzz_ntp_case(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 		  uint16_t ntp_port, const uint8_t *c, size_t n, unsigned timeout_ms, char *out,
 		  size_t cap);
 /* Send n NTP cases at once, each from its own socket, and wait up to
  * timeout_ms for the answers; outcome i goes to outs[i]. */
-void ntp_run_burst(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+void netfuzz_ntp_burst(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 		   uint16_t ntp_port, uint8_t *const *cases, const size_t *lens, size_t n,
 		   unsigned timeout_ms, char (*outs)[96]);
 /* Liveness oracle: a valid NTS request is answered and authenticates. */
-bool ntp_alive(struct ke_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
+bool netfuzz_ntp_alive(struct netfuzz_session *s, const struct endpoint *ke, struct nts_tls_creds *creds,
 	       uint16_t ntp_port, double wait_s);
 
 int cmd_net(struct fuzz_opts *o);

@@ -61,7 +61,7 @@ static int listen_socket(const struct endpoint *ep, int type)
 
 /* A real response for the client's request: keys from this session's
  * exporter, eight cookies from our ring, our NTP port. */
-static size_t ke_answer(struct serve *sv, struct ke_conn *c, const uint8_t *req, size_t len,
+static size_t serve_ke_answer(struct serve *sv, struct netfuzz_tls_conn *c, const uint8_t *req, size_t len,
 			uint8_t *out, size_t cap)
 {
 	static const uint16_t ours[] = { NTS_AEAD_AES_SIV_CMAC_256, NTS_AEAD_AES_SIV_CMAC_512 };
@@ -103,7 +103,7 @@ static size_t ke_answer(struct serve *sv, struct ke_conn *c, const uint8_t *req,
 static void serve_ke(struct serve *sv, int lfd)
 {
 	static uint8_t req[NTSKE_MAX_MESSAGE + 1024], out[NTSKE_MAX_MESSAGE * 2];
-	struct ke_conn c = { -1, NULL };
+	struct netfuzz_tls_conn c = { -1, NULL };
 	c.fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (c.fd < 0)
 		return;
@@ -122,22 +122,22 @@ static void serve_ke(struct serve *sv, int lfd)
 			fprintf(stderr, "serve: handshake: %s: %s\n", nts_errname(rc),
 				c.tls ? nts_tls_error(c.tls) : "");
 		hist_add(&sv->ke_req, "handshake-failed");
-		ke_close(&c, false);
+		netfuzz_tls_close(&c, false);
 		return;
 	}
-	enum ke_end end;
-	long n = ke_recv_message(&c, req, sizeof req, deadline, &end);
+	enum netfuzz_end end;
+	long n = netfuzz_tls_recv_message(&c, req, sizeof req, deadline, &end);
 	if (end != KE_END_MESSAGE) {
 		hist_add(&sv->ke_req, "no-whole-request");
-		ke_close(&c, false);
+		netfuzz_tls_close(&c, false);
 		return;
 	}
-	size_t len = ke_answer(sv, &c, req, (size_t)n, out, sizeof out);
+	size_t len = serve_ke_answer(sv, &c, req, (size_t)n, out, sizeof out);
 	/* the first exchange is always valid, so the client reaches NTP */
 	if (sv->ke_conns == 1 || !rng_chance(&sv->r, sv->o->ke_rate)) {
 		hist_add(&sv->ke_act, "valid");
-		ke_send(&c, out, len, 0, mono_now() + 2.0);
-		ke_close(&c, true);
+		netfuzz_tls_send(&c, out, len, 0, mono_now() + 2.0);
+		netfuzz_tls_close(&c, true);
 		return;
 	}
 	char act[96];
@@ -152,28 +152,28 @@ static void serve_ke(struct serve *sv, int lfd)
 		break;
 	case 2:
 		hist_add(&sv->ke_act, "drip");
-		ke_send(&c, out, len, 20, mono_now() + 2.0);
+		netfuzz_tls_send(&c, out, len, 20, mono_now() + 2.0);
 		break;
 	case 3:
 		hist_add(&sv->ke_act, "garbage");
 		rng_bytes(&sv->r, out, 64 + rng_below(&sv->r, 512));
-		ke_send(&c, out, 64, 0, mono_now() + 2.0);
+		netfuzz_tls_send(&c, out, 64, 0, mono_now() + 2.0);
 		break;
 	default:
-		len = ke_mutate_message(&sv->r, out, len, sizeof out);
-		snprintf(act, sizeof act, "mutated:%s", ke_mutation_name());
+		len = netfuzz_ke_mutate_message(&sv->r, out, len, sizeof out);
+		snprintf(act, sizeof act, "mutated:%s", netfuzz_mutation_name());
 		hist_add(&sv->ke_act, act);
-		ke_send(&c, out, len, 0, mono_now() + 2.0);
+		netfuzz_tls_send(&c, out, len, 0, mono_now() + 2.0);
 		break;
 	}
-	ke_close(&c, rng_chance(&sv->r, 50));
+	netfuzz_tls_close(&c, rng_chance(&sv->r, 50));
 }
 
 /* ---- NTP */
 
 /* A response to an authenticated request, built field by field so each
  * part can be wrong while the S2C authenticator still verifies. */
-static size_t ntp_mutated(struct serve *sv, const struct nts_server_request *q, uint8_t *out,
+static size_t serve_ntp_mutated(struct serve *sv, const struct nts_server_request *q, uint8_t *out,
 			  char *act, size_t actlen)
 {
 	struct rng *r = &sv->r;
@@ -304,7 +304,7 @@ static void serve_ntp(struct serve *sv, int fd)
 				rng_bytes(&sv->r, out, len);
 				snprintf(act, sizeof act, "garbage");
 			} else {
-				len = ntp_mutated(sv, &q, out, act, sizeof act);
+				len = serve_ntp_mutated(sv, &q, out, act, sizeof act);
 			}
 		}
 	} else if (q.uid && nts_serve_err_naks(rc)) {

@@ -3,9 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/keclient.h"
 #include "common/keylog.h"
-#include "common/tls_fd.h"
 #include "ke_client.h"
 #include "nts/err.h"
 #include "nts/log.h"
@@ -25,12 +23,7 @@
 #include "resolve.h"
 #include "sched.h"
 
-enum ke_state { ST_DNS, ST_CONNECT, ST_HANDSHAKE, ST_SEND, ST_RECV };
-
-static const char *const state_names[] = {
-	[ST_DNS] = "resolving the name", [ST_CONNECT] = "connecting", [ST_HANDSHAKE] = "in the TLS handshake",
-	[ST_SEND] = "sending the request", [ST_RECV] = "waiting for the response",
-};
+enum kec_state { ST_DNS, ST_EXCHANGE };
 
 struct ntsd_kec {
 	struct nts_assoc *a;
@@ -44,36 +37,30 @@ struct ntsd_kec {
 
 	double t0;
 	uint64_t timer;
-	enum ke_state st;
+	enum kec_state st;
 	struct ntsd_resolve *dns;    /* the lookup in flight */
 	struct addrinfo *ai, *cur;
-	int fd;
-	struct nts_tls *tls;
+	struct keclient *kc;         /* the exchange with the current address */
+	int fd;                      /* kc's socket while the loop watches it */
+	bool logged;                 /* the session lines are out */
 	char addr[80];
 	char connect_err[128];
 	uint8_t req[256];
-	size_t req_len, req_sent;
-	uint8_t resp[NTSKE_MAX_MESSAGE];
-	size_t resp_len;
+	size_t req_len;
 	struct ntsd_kec_outcome out;
 	bool assoc_told;             /* nts_assoc already knows the result */
 };
-
-static void step(struct ntsd_kec *k);
 
 static void cleanup(struct ntsd_kec *k)
 {
 	if (k->timer)
 		ntsd_sched_cancel(k->timer);
 	k->timer = 0;
-	if (k->tls)
-		nts_tls_free(k->tls);
-	k->tls = NULL;
-	if (k->fd >= 0) {
+	if (k->fd >= 0)
 		ntsd_sched_fd_remove(k->fd);
-		close(k->fd);
-	}
 	k->fd = -1;
+	keclient_free(k->kc, false);
+	k->kc = NULL;
 	if (k->ai)
 		freeaddrinfo(k->ai);
 	k->ai = k->cur = NULL;
@@ -94,8 +81,8 @@ static void finish(struct ntsd_kec *k, int rc, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(k->out.error, sizeof k->out.error, fmt, ap);
 		va_end(ap);
-		if (k->tls)
-			nts_tls_bye(k->tls);
+		if (k->kc && keclient_tls(k->kc))
+			nts_tls_bye(keclient_tls(k->kc));
 		if (!k->assoc_told)
 			k->out.retry_in = nts_assoc_ke_failed(k->a, ntsd_sched_now());
 		nts_log(NTS_LOG_ERR, NTS_TAG_CLIENT, "NTS-KE req to %s:%u failed after %.3f sec: %s; next try in %.0f s",
@@ -107,12 +94,31 @@ static void finish(struct ntsd_kec *k, int rc, const char *fmt, ...)
 	free(k);
 }
 
+static const char *phase_words(const struct ntsd_kec *k)
+{
+	if (k->st == ST_DNS || !k->kc)
+		return "resolving the name";
+	switch (keclient_phase(k->kc)) {
+	case KECLIENT_CONNECT:
+		return "connecting";
+	case KECLIENT_HANDSHAKE:
+		return "in the TLS handshake";
+	case KECLIENT_READY:
+	case KECLIENT_SEND:
+		return "sending the request";
+	default:
+		return "waiting for the response";
+	}
+}
+
 static void on_timeout(void *arg)
 {
 	struct ntsd_kec *k = arg;
 	k->timer = 0;
-	finish(k, NTS_E_TLS_AGAIN, "timed out %s", state_names[k->st]);
+	finish(k, NTS_E_TLS_AGAIN, "timed out %s", phase_words(k));
 }
+
+static void step(struct ntsd_kec *k);
 
 static void on_fd(int fd, short revents, void *arg)
 {
@@ -121,97 +127,53 @@ static void on_fd(int fd, short revents, void *arg)
 	step(arg);
 }
 
-static bool wait_for(struct ntsd_kec *k, short events)
-{
-	if (ntsd_sched_fd(k->fd, events, on_fd, k) != 0) {
-		finish(k, NTS_E_NOMEM, "scheduler full");
-		return false;
-	}
-	return true;
-}
-
 /* ---- connect: each resolved address in turn */
 
-static void connect_next(struct ntsd_kec *k);
-
-static void connect_failed(struct ntsd_kec *k, int err)
+/* The first address's failure is the one reported. */
+static void connect_error(struct ntsd_kec *k)
 {
-	if (!k->connect_err[0])
-		snprintf(k->connect_err, sizeof k->connect_err, "connect to %s: %s", k->addr,
-			 strerror(err));
-	ntsd_sched_fd_remove(k->fd);
-	close(k->fd);
-	k->fd = -1;
-	k->cur = k->cur->ai_next;
-	connect_next(k);
-}
-
-static void start_tls(struct ntsd_kec *k)
-{
-	const char *keylog = getenv("SSLKEYLOGFILE");
-	struct nts_tls_client_opts o = { .sni = k->host, .verify = !k->noval,
-					 .keylog = keylog && keylog[0] ? keylog_append : NULL,
-					 .keylog_ctx = keylog };
-	int rc = nts_tls_client_new(k->creds, tls_fd_transport(k->fd), &o, &k->tls);
-	if (rc != NTS_OK) {
-		finish(k, rc, "TLS session: %s", nts_strerror(rc));
+	if (k->connect_err[0])
 		return;
-	}
-	memcpy(&k->out.peer, k->cur->ai_addr, k->cur->ai_addrlen);
-	k->out.peer_len = k->cur->ai_addrlen;
-	k->st = ST_HANDSHAKE;
-	step(k);
+	if (strncmp(keclient_error(k->kc), "connect", 7) == 0)
+		snprintf(k->connect_err, sizeof k->connect_err, "connect to %s: %s", k->addr,
+			 strerror(keclient_errno(k->kc)));
+	else
+		snprintf(k->connect_err, sizeof k->connect_err, "%s", keclient_error(k->kc));
 }
 
 static void connect_next(struct ntsd_kec *k)
 {
+	const char *keylog = getenv("SSLKEYLOGFILE");
 	for (; k->cur; k->cur = k->cur->ai_next) {
 		ntsd_addr_format(k->cur->ai_addr, k->addr, sizeof k->addr);
 		nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "connecting to %s:%u => %s", k->host,
 			(unsigned)k->port, k->addr);
-		/* flags by fcntl, not in socket()'s type: the simulator of
-		 * ci/bench-clock (clknetsim) knows only the plain types; ntsd
-		 * starts no program, so the moment without CLOEXEC is harmless */
-		k->fd = socket(k->cur->ai_family, SOCK_STREAM, 0);
-		if (k->fd < 0) {
-			snprintf(k->connect_err, sizeof k->connect_err, "socket: %s", strerror(errno));
-			continue;
-		}
-		int fl = fcntl(k->fd, F_GETFL);
-		if (fl < 0 || fcntl(k->fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
-		    fcntl(k->fd, F_SETFD, FD_CLOEXEC) != 0) {
-			snprintf(k->connect_err, sizeof k->connect_err, "fcntl: %s", strerror(errno));
-			close(k->fd);
-			k->fd = -1;
-			continue;
-		}
-		/* even a connect that returned at once is handed to the loop: its
-		 * socket is writable by the next poll, and the simulator (clknetsim)
-		 * completes connections only there */
-		if (connect(k->fd, k->cur->ai_addr, k->cur->ai_addrlen) == 0 || errno == EINPROGRESS) {
-			wait_for(k, POLLOUT);
+		struct keclient_opts o = {
+			.addr = k->cur->ai_addr, .addr_len = k->cur->ai_addrlen, .creds = k->creds,
+			.tls = {.sni = k->host, .verify = !k->noval,
+				.keylog = keylog && keylog[0] ? keylog_append : NULL,
+				.keylog_ctx = keylog},
+			.req = k->req, .req_len = k->req_len,
+		};
+		if (!(k->kc = keclient_start(&o))) {
+			finish(k, NTS_E_NOMEM, "out of memory");
 			return;
 		}
-		int err = errno;
-		if (!k->connect_err[0])
-			snprintf(k->connect_err, sizeof k->connect_err, "connect to %s: %s", k->addr,
-				 strerror(err));
-		close(k->fd);
-		k->fd = -1;
+		if (keclient_phase(k->kc) != KECLIENT_FAILED) {
+			memcpy(&k->out.peer, k->cur->ai_addr, k->cur->ai_addrlen);
+			k->out.peer_len = k->cur->ai_addrlen;
+			k->fd = keclient_fd(k->kc);
+			if (ntsd_sched_fd(k->fd, keclient_events(k->kc), on_fd, k) != 0) {
+				k->fd = -1;
+				finish(k, NTS_E_NOMEM, "scheduler full");
+			}
+			return;
+		}
+		connect_error(k);
+		keclient_free(k->kc, false);
+		k->kc = NULL;
 	}
 	finish(k, NTS_E_IO, "%s", k->connect_err[0] ? k->connect_err : "no address to connect to");
-}
-
-static void connected(struct ntsd_kec *k)
-{
-	int err = 0;
-	socklen_t len = sizeof err;
-	if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-		err = errno;
-	if (err == 0)
-		start_tls(k);
-	else
-		connect_failed(k, err);
 }
 
 /* ---- TLS */
@@ -228,15 +190,17 @@ static void fmt_time(int64_t t, char *buf, size_t len)
  * certificate's subject, issuer and validity. */
 static void log_session(struct ntsd_kec *k)
 {
+	struct nts_tls *tls = keclient_tls(k->kc);
 	struct nts_tls_info info;
 	struct nts_tls_cert cert;
 	struct nts_tls_verify v;
 	char nb[32], na[32], words[128];
 
-	nts_tls_get_info(k->tls, &info);
+	k->logged = true;
+	nts_tls_get_info(tls, &info);
 	nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "Using %s, %s (%s)", info.version, info.cipher,
 		info.group);
-	if (nts_tls_peer_chain(k->tls, &cert, 1) == 1) {
+	if (nts_tls_peer_chain(tls, &cert, 1) == 1) {
 		fmt_time(cert.not_before, nb, sizeof nb);
 		fmt_time(cert.not_after, na, sizeof na);
 		k->out.cert_not_after = (double)cert.not_after;
@@ -244,7 +208,7 @@ static void log_session(struct ntsd_kec *k)
 		nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "certificate issuer name: %s", cert.issuer);
 		nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "certificate valid from %s until %s", nb, na);
 	}
-	nts_tls_get_verify(k->tls, &v);
+	nts_tls_get_verify(tls, &v);
 	if (!k->noval) {
 		nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "certificate is valid for %s.", k->host);
 	} else {
@@ -257,17 +221,20 @@ static void log_session(struct ntsd_kec *k)
 
 static void handshake_failed(struct ntsd_kec *k, int rc)
 {
+	struct nts_tls *tls = keclient_tls(k->kc);
 	struct nts_tls_verify v;
 	char words[128];
-	if (rc == NTS_E_TLS_CERT) {
-		nts_tls_get_verify(k->tls, &v);
+	if (!tls) {
+		finish(k, rc, "TLS session: %s", nts_strerror(rc));
+	} else if (rc == NTS_E_TLS_CERT) {
+		nts_tls_get_verify(tls, &v);
 		nts_tls_verify_str(v.flags, words, sizeof words);
 		finish(k, rc, "certificate verification failed for %s: %s", k->host, words);
 	} else if (rc == NTS_E_TLS_ALPN) {
 		finish(k, rc, "TLS handshake with %s: no ALPN %s (not an NTS-KE server?): %s", k->addr,
-		       NTSKE_ALPN, nts_tls_error(k->tls));
+		       NTSKE_ALPN, nts_tls_error(tls));
 	} else {
-		finish(k, rc, "TLS handshake with %s: %s", k->addr, nts_tls_error(k->tls));
+		finish(k, rc, "TLS handshake with %s: %s", k->addr, nts_tls_error(tls));
 	}
 }
 
@@ -276,12 +243,14 @@ static int exporter(void *ctx, uint16_t aead, uint8_t *c2s, uint8_t *s2c, size_t
 	return nts_tls_export_keys(ctx, NTSKE_PROTO_NTPV4, aead, c2s, s2c, key_len);
 }
 
-static void take_response(struct ntsd_kec *k, size_t mlen)
+static void take_response(struct ntsd_kec *k)
 {
 	struct nts_assoc_ke_result res;
+	size_t mlen;
+	const uint8_t *msg = keclient_data(k->kc, &mlen);
 	nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "read %zu bytes", mlen);
-	int rc = nts_assoc_ke_response(k->a, k->resp, mlen, exporter, k->tls, ntsd_sched_now(),
-				       (int64_t)time(NULL), &res);
+	int rc = nts_assoc_ke_response(k->a, msg, mlen, exporter, keclient_tls(k->kc),
+				       ntsd_sched_now(), (int64_t)time(NULL), &res);
 	k->assoc_told = true;
 	if (rc == NTS_E_KE_ERROR_RECORD) {
 		const char *n = ntske_error_name(res.error_code);
@@ -302,79 +271,67 @@ static void take_response(struct ntsd_kec *k, size_t mlen)
 			res.ntp_host, (unsigned)res.ntp_port);
 	nts_log(NTS_LOG_NOTICE, NTS_TAG_CLIENT, "NTS-KE req to %s took %.3f sec, OK", k->host,
 		ntsd_sched_now() - k->t0);
-	nts_tls_bye(k->tls);
+	nts_tls_bye(keclient_tls(k->kc));
 	finish(k, NTS_OK, "%s", "");
+}
+
+/* A failure of the exchange with the current address, in words. */
+static void exchange_failed(struct ntsd_kec *k)
+{
+	int rc = keclient_rc(k->kc);
+	size_t got;
+	switch (keclient_failed_in(k->kc)) {
+	case KECLIENT_CONNECT:
+		if (rc == NTS_E_IO) {
+			/* the next address, if any */
+			connect_error(k);
+			ntsd_sched_fd_remove(k->fd);
+			k->fd = -1;
+			keclient_free(k->kc, false);
+			k->kc = NULL;
+			k->cur = k->cur->ai_next;
+			connect_next(k);
+			return;
+		}
+		/* the TLS session could not be made */
+		/* fall through */
+	case KECLIENT_HANDSHAKE:
+		handshake_failed(k, rc);
+		return;
+	case KECLIENT_READY:
+	case KECLIENT_SEND:
+		finish(k, rc, "sending the request: %s", keclient_error(k->kc));
+		return;
+	default:
+		break;
+	}
+	keclient_data(k->kc, &got);
+	if (rc == NTS_E_KE_NO_EOM)
+		finish(k, rc, "server closed the connection after %zu octets, before End of Message",
+		       got);
+	else if (rc == NTS_E_TLS || rc == NTS_E_TLS_EOF)
+		finish(k, rc, "reading the response: %s", keclient_error(k->kc));
+	else
+		finish(k, rc, "response: %s", nts_strerror(rc));
 }
 
 /* Advance as far as the socket allows, then wait for it. */
 static void step(struct ntsd_kec *k)
 {
-	int rc;
-	long n;
-
-	switch (k->st) {
-	case ST_DNS:
-		return;   /* not a socket event */
-	case ST_CONNECT:
-		connected(k);
-		return;
-	case ST_HANDSHAKE:
-		rc = nts_tls_handshake(k->tls);
-		if (rc == NTS_E_TLS_AGAIN) {
-			wait_for(k, nts_tls_want_write(k->tls) ? POLLOUT : POLLIN);
-			return;
-		}
-		if (rc != NTS_OK) {
-			handshake_failed(k, rc);
-			return;
-		}
+	enum keclient_phase ph = keclient_step(k->kc);
+	if (!k->logged && (ph > KECLIENT_HANDSHAKE ||
+			   (ph == KECLIENT_FAILED && keclient_failed_in(k->kc) > KECLIENT_HANDSHAKE)))
 		log_session(k);
-		k->st = ST_SEND;
-		/* fall through */
-	case ST_SEND:
-		while (k->req_sent < k->req_len) {
-			n = nts_tls_send(k->tls, k->req + k->req_sent, k->req_len - k->req_sent);
-			if (n == NTS_E_TLS_AGAIN) {
-				wait_for(k, POLLOUT);
-				return;
-			}
-			if (n < 0) {
-				finish(k, (int)n, "sending the request: %s", nts_tls_error(k->tls));
-				return;
-			}
-			k->req_sent += (size_t)n;
-		}
-		k->st = ST_RECV;
-		/* fall through */
-	case ST_RECV:
-		for (;;) {
-			size_t mlen = 0;
-			int c = ntske_message_complete(k->resp, k->resp_len, &mlen);
-			if (c == 1) {
-				take_response(k, mlen);
-				return;
-			}
-			if (c < 0) {
-				finish(k, c, "response: %s", nts_strerror(c));
-				return;
-			}
-			n = nts_tls_recv(k->tls, k->resp + k->resp_len, sizeof k->resp - k->resp_len);
-			if (n == NTS_E_TLS_AGAIN) {
-				wait_for(k, POLLIN);
-				return;
-			}
-			if (n == NTS_E_TLS_EOF) {
-				finish(k, NTS_E_KE_NO_EOM, "server closed the connection after %zu octets, "
-				       "before End of Message", k->resp_len);
-				return;
-			}
-			if (n < 0) {
-				finish(k, (int)n, "reading the response: %s", nts_tls_error(k->tls));
-				return;
-			}
-			k->resp_len += (size_t)n;
-		}
+	if (ph == KECLIENT_DONE) {
+		take_response(k);
+		return;
 	}
+	if (ph == KECLIENT_FAILED) {
+		exchange_failed(k);
+		return;
+	}
+	if (ntsd_sched_fd(k->fd, keclient_events(k->kc), on_fd, k) != 0)
+		finish(k, NTS_E_NOMEM, "scheduler full");
 }
 
 static void resolved(void *arg, int rc, struct addrinfo *ai, double took);
@@ -412,7 +369,7 @@ static void resolved(void *arg, int rc, struct addrinfo *ai, double took)
 		return;
 	}
 	nts_log(NTS_LOG_INFO, NTS_TAG_CLIENT, "DNS lookup of %s took %.3f sec", k->host, took);
-	k->st = ST_CONNECT;
+	k->st = ST_EXCHANGE;
 	k->cur = k->ai;
 	connect_next(k);
 }

@@ -35,12 +35,12 @@
 #define KE_OUT_MAX 4096
 #define KE_EVENTS 64
 
-enum ke_state { KE_HANDSHAKE, KE_READ, KE_WRITE };
+enum kesrv_state { KE_HANDSHAKE, KE_READ, KE_WRITE };
 
-struct ke_conn {
-	struct ke_conn *prev, *next;   /* oldest first */
+struct kesrv_conn {
+	struct kesrv_conn *prev, *next;   /* oldest first */
 	int fd;
-	enum ke_state state;
+	enum kesrv_state state;
 	uint32_t events;               /* what epoll waits for now */
 	struct nts_tls *tls;
 	struct ntsd_creds *creds;
@@ -56,7 +56,7 @@ struct ke_conn {
 	uint8_t out[KE_OUT_MAX];
 };
 
-struct ke_worker {
+struct kesrv_worker {
 	struct ntsd *d;
 	struct ntsd_wcount *wc;        /* this worker's counters */
 	pthread_t th;
@@ -67,8 +67,8 @@ struct ke_worker {
 	int64_t resume_ms;             /* when to listen again */
 	int backoff_ms;                /* doubles while accept keeps failing */
 	int64_t warned_ms;
-	struct ke_conn *head, *tail;
-	struct ke_conn *dead;          /* closed in this batch, linked by next */
+	struct kesrv_conn *head, *tail;
+	struct kesrv_conn *dead;          /* closed in this batch, linked by next */
 	struct nts_throttle logs;      /* failed connections: a few lines, then a summary */
 };
 
@@ -77,8 +77,8 @@ struct ke_worker {
 
 /* Log one failure unless this window has had its share; the lines held
  * back are counted in one summary (a flood must not become a log flood). */
-static void fail_log(struct ke_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail_log(struct ke_worker *w, const char *fmt, ...)
+static void fail_log(struct kesrv_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_log(struct kesrv_worker *w, const char *fmt, ...)
 {
 	uint64_t held = 0;
 	bool ok = nts_throttle_allow(&w->logs, mono_ms(), &held);
@@ -94,11 +94,11 @@ static void fail_log(struct ke_worker *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-struct ke_workers {
+struct kesrv_workers {
 	size_t n, nlisten;
 	int listen_fds[NTSD_MAX_LISTEN];
 	int wake_fd;
-	struct ke_worker *w[NTSD_MAX_THREADS];
+	struct kesrv_worker *w[NTSD_MAX_THREADS];
 };
 
 static double since(const struct timespec *t0)
@@ -108,7 +108,7 @@ static double since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
-static void conn_close(struct ke_worker *w, struct ke_conn *c)
+static void conn_close(struct kesrv_worker *w, struct kesrv_conn *c)
 {
 	if (c->prev)
 		c->prev->next = c->next;
@@ -133,16 +133,16 @@ static void conn_close(struct ke_worker *w, struct ke_conn *c)
 	w->dead = c;
 }
 
-static void reap(struct ke_worker *w)
+static void reap(struct kesrv_worker *w)
 {
 	while (w->dead) {
-		struct ke_conn *c = w->dead;
+		struct kesrv_conn *c = w->dead;
 		w->dead = c->next;
 		free(c);
 	}
 }
 
-static void conn_fail(struct ke_worker *w, struct ke_conn *c, enum ntsd_ke_fail f, const char *why)
+static void conn_fail(struct kesrv_worker *w, struct kesrv_conn *c, enum ntsd_ke_fail f, const char *why)
 {
 	ntsd_bump(&w->wc->nts.ke_serves_bad, 1);
 	ntsd_bump(&w->wc->ke_fail[f], 1);
@@ -153,7 +153,7 @@ static void conn_fail(struct ke_worker *w, struct ke_conn *c, enum ntsd_ke_fail 
 	conn_close(w, c);
 }
 
-static void conn_wait(struct ke_worker *w, struct ke_conn *c, bool write)
+static void conn_wait(struct kesrv_worker *w, struct kesrv_conn *c, bool write)
 {
 	uint32_t want = write ? EPOLLOUT : EPOLLIN;
 	if (c->events == want)
@@ -171,7 +171,7 @@ static int export_keys(void *ctx, uint16_t proto, uint16_t aead, uint8_t *c2s, u
 
 /* Build the answer to a complete request in c->in[0..msg_len): the
  * decisions are libnts's (nts_serve_ke); this logs them and queues bytes. */
-static void build_response(struct ke_worker *w, struct ke_conn *c, size_t msg_len)
+static void build_response(struct kesrv_worker *w, struct kesrv_conn *c, size_t msg_len)
 {
 	const struct ntsd_config *cfg = &w->d->cfg;
 	struct nts_serve_ke_config kc = {
@@ -204,7 +204,7 @@ static void build_response(struct ke_worker *w, struct ke_conn *c, size_t msg_le
 	c->state = KE_WRITE;
 }
 
-static void finish(struct ke_worker *w, struct ke_conn *c)
+static void finish(struct kesrv_worker *w, struct kesrv_conn *c)
 {
 	nts_tls_bye(c->tls);
 	if (c->good) {
@@ -222,7 +222,7 @@ static void finish(struct ke_worker *w, struct ke_conn *c)
 }
 
 /* Advance one connection as far as the socket allows. */
-static void conn_step(struct ke_worker *w, struct ke_conn *c)
+static void conn_step(struct kesrv_worker *w, struct kesrv_conn *c)
 {
 	for (int guard = 0; guard < 64; guard++) {
 		if (c->state == KE_HANDSHAKE) {
@@ -274,9 +274,9 @@ static void conn_step(struct ke_worker *w, struct ke_conn *c)
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
 
-static void listeners_ctl(struct ke_worker *w, int op)
+static void listeners_ctl(struct kesrv_worker *w, int op)
 {
-	struct ke_workers *ws = w->d->ke;
+	struct kesrv_workers *ws = w->d->ke;
 	for (size_t k = 0; k < ws->nlisten; k++) {
 		/* EPOLLEXCLUSIVE: one worker wakes per new connection */
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
@@ -290,7 +290,7 @@ static void listeners_ctl(struct ke_worker *w, int op)
  * queued and the listener stays readable, so level-triggered epoll would
  * wake us at once, forever. Stop listening for a while (doubling up to
  * BACKOFF_MAX_MS) and let connections finish or time out meanwhile. */
-static void accept_pause(struct ke_worker *w, int err)
+static void accept_pause(struct kesrv_worker *w, int err)
 {
 	int64_t now = mono_ms();
 	w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_MIN_MS;
@@ -310,7 +310,7 @@ static void accept_pause(struct ke_worker *w, int err)
 	}
 }
 
-static void accept_resume(struct ke_worker *w)
+static void accept_resume(struct kesrv_worker *w)
 {
 	if (!w->accept_paused || mono_ms() < w->resume_ms)
 		return;
@@ -322,11 +322,11 @@ static void accept_resume(struct ke_worker *w)
  * address that holds the most, so one address holding connections open
  * cannot push out the clients of others; with one connection per address
  * this is the oldest, which has had the longest chance. */
-static struct ke_conn *victim(struct ke_worker *w)
+static struct kesrv_conn *victim(struct kesrv_worker *w)
 {
-	struct ke_conn *best = w->head;
+	struct kesrv_conn *best = w->head;
 	unsigned most = 0;
-	for (struct ke_conn *c = w->head; c; c = c->next) {
+	for (struct kesrv_conn *c = w->head; c; c = c->next) {
 		unsigned n = ntsd_access_ke_conns(w->d, &c->ss);
 		if (n > most) {
 			most = n;
@@ -337,7 +337,7 @@ static struct ke_conn *victim(struct ke_worker *w)
 }
 
 /* Accept one connection; false when there was none to accept. */
-static bool accept_one(struct ke_worker *w, int lfd)
+static bool accept_one(struct kesrv_worker *w, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
@@ -363,12 +363,12 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	}
 	if (w->nconns >= w->max_conns && w->head) {
 		/* at the bound: evict the connection victim() picks */
-		struct ke_conn *v = victim(w);
+		struct kesrv_conn *v = victim(w);
 		fail_log(w, "connection limit reached, dropping %s", v->peer);
 		ntsd_bump(&w->wc->ke_evicted, 1);
 		conn_fail(w, v, NTSD_KE_FAIL_EVICTED, "evicted at the connection limit");
 	}
-	struct ke_conn *c = calloc(1, sizeof *c);
+	struct kesrv_conn *c = calloc(1, sizeof *c);
 	struct ntsd_creds *cr = ntsd_creds_get(w->d);
 	if (!c || !cr || nts_tls_server_new(cr->tls, tls_fd_transport(fd), &c->tls) != NTS_OK) {
 		ntsd_access_ke_close(w->d, &ss);
@@ -407,7 +407,7 @@ static bool accept_one(struct ke_worker *w, int lfd)
 	return true;
 }
 
-static void expire(struct ke_worker *w)
+static void expire(struct kesrv_worker *w)
 {
 	int64_t now = mono_ms();
 	/* oldest first: every connection has the same timeout */
@@ -420,8 +420,8 @@ static void expire(struct ke_worker *w)
 
 static void *worker_main(void *arg)
 {
-	struct ke_worker *w = arg;
-	struct ke_workers *ws = w->d->ke;
+	struct kesrv_worker *w = arg;
+	struct kesrv_workers *ws = w->d->ke;
 	struct epoll_event evs[KE_EVENTS];
 	while (!ntsd_stopping(w->d)) {
 		int timeout = 1000;
@@ -446,7 +446,7 @@ static void *worker_main(void *arg)
 						break;
 				continue;
 			}
-			struct ke_conn *c = evs[i].data.ptr;
+			struct kesrv_conn *c = evs[i].data.ptr;
 			if (!c->dead)   /* evicted by an accept earlier in this batch */
 				conn_step(w, c);
 		}
@@ -518,7 +518,7 @@ static unsigned fd_budget(const struct ntsd *d)
 
 int ntsd_ke_start(struct ntsd *d)
 {
-	struct ke_workers *ws = calloc(1, sizeof *ws);
+	struct kesrv_workers *ws = calloc(1, sizeof *ws);
 	if (!ws)
 		return NTS_E_NOMEM;
 	d->ke = ws;
@@ -538,7 +538,7 @@ int ntsd_ke_start(struct ntsd *d)
 	}
 	unsigned per = fd_budget(d) / d->cfg.ke_threads;
 	for (unsigned i = 0; i < d->cfg.ke_threads; i++) {
-		struct ke_worker *w = calloc(1, sizeof *w);
+		struct kesrv_worker *w = calloc(1, sizeof *w);
 		if (!w)
 			return NTS_E_NOMEM;
 		w->d = d;
@@ -565,7 +565,7 @@ int ntsd_ke_start(struct ntsd *d)
 
 int ntsd_ke_run(struct ntsd *d)
 {
-	struct ke_workers *ws = d->ke;
+	struct kesrv_workers *ws = d->ke;
 	for (size_t i = 0; ws && i < ws->n; i++) {
 		if (pthread_create(&ws->w[i]->th, NULL, worker_main, ws->w[i]) != 0)
 			return NTS_E_NOMEM;
@@ -576,14 +576,14 @@ int ntsd_ke_run(struct ntsd *d)
 
 void ntsd_ke_stop(struct ntsd *d)
 {
-	struct ke_workers *ws = d->ke;
+	struct kesrv_workers *ws = d->ke;
 	if (!ws)
 		return;
 	uint64_t one = 1;
 	if (ws->wake_fd >= 0 && write(ws->wake_fd, &one, sizeof one) < 0)
 		nts_log(NTS_LOG_WARNING, NTS_TAG_SERVER, "waking NTS-KE workers: %s", strerror(errno));
 	for (size_t i = 0; i < ws->n; i++) {
-		struct ke_worker *w = ws->w[i];
+		struct kesrv_worker *w = ws->w[i];
 		if (w->started)
 			pthread_join(w->th, NULL);
 		if (w->ep >= 0)

@@ -15,11 +15,6 @@ ntsd_ntsd_LDADD = $(LIBNTS) $(JANSSON_LIBS) $(MHD_LIBS) $(CAPNG_LIBS) $(SECCOMP_
 # a real executable (not a libtool wrapper) so tests can pin and trace it
 ntsd_ntsd_LDFLAGS = $(AM_LDFLAGS) -static
 dist_man_MANS += ntsd/ntsd.8 ntsd/ntsd.conf.5
-# a KE flood generator for interop/test-ntsd-flood.sh (not installed)
-noinst_PROGRAMS += ntsd/ntsbench
-ntsd_ntsbench_SOURCES = ntsd/ntsbench.c
-ntsd_ntsbench_LDADD = $(LIBNTS)
-ntsd_ntsbench_LDFLAGS = $(AM_LDFLAGS) -static
 # one NTS client source on the scheduler against a real server, for
 # interop/test-ntsd-client-*.sh (not installed)
 noinst_PROGRAMS += ntsd/ntsc-try

@@ -30,7 +30,7 @@ union ctlbuf {
 	struct cmsghdr align;
 };
 
-struct ntp_worker {
+struct ntpsrv_worker {
 	struct ntsd *d;
 	struct ntsd_wcount *wc;   /* this worker's counters (d->wc[index]) */
 	pthread_t th;
@@ -49,11 +49,11 @@ struct ntp_worker {
 	struct mmsghdr rmsg[BATCH], smsg[BATCH];
 };
 
-struct ntp_workers {
+struct ntpsrv_workers {
 	size_t n;
 	int wake_fd;
 	int8_t precision;
-	struct ntp_worker *w[NTSD_MAX_THREADS];
+	struct ntpsrv_worker *w[NTSD_MAX_THREADS];
 };
 
 /* Where the request was addressed, to answer from the same address when
@@ -126,7 +126,7 @@ static uint64_t xmt_now(void *ctx)
 
 /* Leap, stratum, refid, root delay/dispersion and reference time come from
  * the selected source, the `local` fallback, or say unsynchronised. */
-static void clock_vars(struct ntp_worker *w)
+static void clock_vars(struct ntpsrv_worker *w)
 {
 	/* the copy is redone only when the main loop published new variables:
 	 * no lock (status.c's mutex) taken per request */
@@ -147,7 +147,7 @@ static void clock_vars(struct ntp_worker *w)
 
 /* Answer one datagram into out; returns the length, 0 to send nothing. The
  * decision is libnts's (nts_serve_ntp); this only moves bytes and times. */
-static size_t handle(struct ntp_worker *w, const struct sockaddr_storage *peer,
+static size_t handle(struct ntpsrv_worker *w, const struct sockaddr_storage *peer,
 		     const uint8_t *pkt, size_t len, const struct timespec *rx, uint8_t *out)
 {
 	struct nts_serve_in in = {
@@ -233,7 +233,7 @@ static void set_reply_source(struct msghdr *m, union ctlbuf *ctl, const struct d
 	}
 }
 
-static void send_batch(struct ntp_worker *w, int fd, unsigned count)
+static void send_batch(struct ntpsrv_worker *w, int fd, unsigned count)
 {
 	unsigned done = 0;
 	for (int tries = 0; done < count && tries < BATCH * 2; tries++) {
@@ -260,7 +260,7 @@ static bool is_loopback(const struct sockaddr_storage *ss)
 
 /* Mode 6 (ntpq) is rare and answered outside the batch, to loopback only:
  * its answers are larger than its requests. */
-static void serve_mode6(struct ntp_worker *w, int fd, size_t idx, size_t i,
+static void serve_mode6(struct ntpsrv_worker *w, int fd, size_t idx, size_t i,
 			const struct dst_info *dst)
 {
 	static __thread uint8_t frags[NTSD_MODE6_MAX_FRAGS][NTSD_MODE6_FRAG];
@@ -281,7 +281,7 @@ static void serve_mode6(struct ntp_worker *w, int fd, size_t idx, size_t i,
 }
 
 /* One recvmmsg batch from fd; returns the number of datagrams read. */
-static int serve_batch(struct ntp_worker *w, size_t idx)
+static int serve_batch(struct ntpsrv_worker *w, size_t idx)
 {
 	int fd = w->fds[idx];
 	for (int i = 0; i < BATCH; i++) {
@@ -337,7 +337,7 @@ static int serve_batch(struct ntp_worker *w, size_t idx)
 
 static void *worker_main(void *arg)
 {
-	struct ntp_worker *w = arg;
+	struct ntpsrv_worker *w = arg;
 	struct pollfd pfd[NTSD_MAX_LISTEN + 1];
 	for (size_t i = 0; i < w->nfds; i++)
 		pfd[i] = (struct pollfd){ .fd = w->fds[i], .events = POLLIN };
@@ -359,7 +359,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void worker_free(struct ntp_worker *w)
+static void worker_free(struct ntpsrv_worker *w)
 {
 	for (size_t i = 0; i < w->nfds; i++)
 		close(w->fds[i]);
@@ -368,9 +368,9 @@ static void worker_free(struct ntp_worker *w)
 }
 
 static int worker_new(struct ntsd *d, size_t index, int wake_fd, int8_t precision,
-		      struct ntp_worker **out)
+		      struct ntpsrv_worker **out)
 {
-	struct ntp_worker *w = calloc(1, sizeof *w);
+	struct ntpsrv_worker *w = calloc(1, sizeof *w);
 	if (!w)
 		return NTS_E_NOMEM;
 	w->d = d;
@@ -412,7 +412,7 @@ int ntsd_ntp_start(struct ntsd *d)
 {
 	if (d->cfg.threads == 0)
 		return NTS_OK;   /* `threads 0`: a client only, no NTP server */
-	struct ntp_workers *ws = calloc(1, sizeof *ws);
+	struct ntpsrv_workers *ws = calloc(1, sizeof *ws);
 	if (!ws)
 		return NTS_E_NOMEM;
 	d->ntp = ws;
@@ -432,7 +432,7 @@ int ntsd_ntp_start(struct ntsd *d)
 
 int ntsd_ntp_run(struct ntsd *d)
 {
-	struct ntp_workers *ws = d->ntp;
+	struct ntpsrv_workers *ws = d->ntp;
 	if (!ws)        /* `threads 0`: a client only, no NTP server */
 		return NTS_OK;
 	for (size_t i = 0; i < ws->n; i++) {
@@ -447,7 +447,7 @@ int ntsd_ntp_run(struct ntsd *d)
 
 void ntsd_ntp_stop(struct ntsd *d)
 {
-	struct ntp_workers *ws = d->ntp;
+	struct ntpsrv_workers *ws = d->ntp;
 	if (!ws)
 		return;
 	uint64_t one = 1;

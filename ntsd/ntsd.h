@@ -193,8 +193,8 @@ struct ntsd {
 	struct ntsd_creds *creds;
 	struct ntsd_filesig cert_sig, key_sig;
 	int stop;                 /* set atomically: workers leave their loops */
-	struct ntp_workers *ntp;
-	struct ke_workers *ke;
+	struct ntpsrv_workers *ntp;
+	struct kesrv_workers *ke;
 	int ctl_fd;
 	uint64_t ke_fail[NTSD_KE_FAIL_MAX];   /* by reason; counted atomically */
 	struct ntsd_ctl *ctl;     /* control socket clients (control.c) */

@@ -60,12 +60,12 @@ static void verdict(struct probe_check *c, enum check_verdict v, const char *fmt
 	va_end(ap);
 }
 
-static bool got_cookies(const struct ke_answer *a)
+static bool got_cookies(const struct probe_ke_answer *a)
 {
 	return (a->kind == KA_RESPONSE || a->kind == KA_MALFORMED) && a->ncookies > 0;
 }
 
-static bool refused(const struct ke_answer *a)
+static bool refused(const struct probe_ke_answer *a)
 {
 	return a->kind == KA_TLS_FAIL || a->kind == KA_CLOSED ||
 	       (a->kind == KA_ERROR) || (a->kind == KA_RESPONSE && a->ncookies == 0);
@@ -73,11 +73,11 @@ static bool refused(const struct ke_answer *a)
 
 /* ---- KE side */
 
-struct ke_case {
+struct probe_ke_case {
 	const char *id, *what;
 	struct rec recs[6];
 	size_t nrecs;
-	struct ke_try_opts k;
+	struct probe_ke_try_opts k;
 	/* how to grade: expect an Error with this code (-1: any refusal), or
 	 * a normal answer (cookies) when want_cookies */
 	int want_error;
@@ -88,7 +88,7 @@ struct ke_case {
 #define AE {true, NTSKE_REC_AEAD, 0, 2}     /* v filled with the first AEAD offered */
 #define EOM {true, NTSKE_REC_EOM, 0, 0}
 
-static const struct ke_case ke_cases[] = {
+static const struct probe_ke_case probe_ke_cases[] = {
 	{"ke.tls12-refused", "a TLS 1.2-only client is refused", {NP, AE, EOM}, 3,
 	 {.tls12_only = true}, -1, false},
 	{"ke.alpn-missing", "a client without ALPN is refused", {NP, AE, EOM}, 3,
@@ -116,7 +116,7 @@ static const struct ke_case ke_cases[] = {
 	 {.trickle_ms = 30}, 0, true},
 };
 
-static void grade_ke(struct probe_check *c, const struct ke_case *kc, const struct ke_answer *a)
+static void grade_ke(struct probe_check *c, const struct probe_ke_case *kc, const struct probe_ke_answer *a)
 {
 	/* an answer that breaks a MUST of RFC 8915 fails, whatever it says */
 	if (a->kind != KA_TIMEOUT && a->rule) {
@@ -150,8 +150,8 @@ static void grade_ke(struct probe_check *c, const struct ke_case *kc, const stru
 static void probe_ke_battery(const struct probe_opts *o, struct nts_tls_creds *creds,
 		       struct probe_result *r)
 {
-	for (size_t i = 0; i < sizeof ke_cases / sizeof ke_cases[0]; i++) {
-		const struct ke_case *kc = &ke_cases[i];
+	for (size_t i = 0; i < sizeof probe_ke_cases / sizeof probe_ke_cases[0]; i++) {
+		const struct probe_ke_case *kc = &probe_ke_cases[i];
 		struct probe_check *c = add(r, kc->id, kc->what);
 		struct rec recs[6];
 		memcpy(recs, kc->recs, sizeof recs);
@@ -160,7 +160,7 @@ static void probe_ke_battery(const struct probe_opts *o, struct nts_tls_creds *c
 				recs[k].v = o->aeads[0];
 		static uint8_t req[24000];
 		size_t len = build(req, sizeof req, recs, kc->nrecs);
-		struct ke_answer a;
+		struct probe_ke_answer a;
 		probe_ke_try(o, creds, &r->target, &kc->k, req, len, &a);
 		grade_ke(c, kc, &a);
 	}
@@ -169,8 +169,8 @@ static void probe_ke_battery(const struct probe_opts *o, struct nts_tls_creds *c
 	struct rec recs[] = {NP, {true, NTSKE_REC_AEAD, AEAD_UNASSIGNED, 2}, EOM};
 	uint8_t req[64];
 	size_t len = build(req, sizeof req, recs, 3);
-	struct ke_answer a;
-	probe_ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
+	struct probe_ke_answer a;
+	probe_ke_try(o, creds, &r->target, &(struct probe_ke_try_opts){0}, req, len, &a);
 	if (a.kind == KA_RESPONSE && a.aead_count == 0 && a.ncookies == 0)
 		verdict(c, CV_PASS, "%s", a.text);
 	else if (got_cookies(&a) || (a.kind == KA_RESPONSE && a.aead_count > 0))
@@ -182,21 +182,21 @@ static void probe_ke_battery(const struct probe_opts *o, struct nts_tls_creds *c
 	struct ntske_request nreq;
 	probe_ke_default_request(o, &nreq);
 	if (ntske_request_build(&nreq, req, sizeof req, &len) == NTS_OK) {
-		probe_ke_try(o, creds, &r->target, &(struct ke_try_opts){0}, req, len, &a);
+		probe_ke_try(o, creds, &r->target, &(struct probe_ke_try_opts){0}, req, len, &a);
 		verdict(c, got_cookies(&a) ? CV_PASS : CV_FAIL, "%s", a.text);
 	}
 }
 
 /* ---- NTP side: a fresh KE gives keys and cookies for the packet tests */
 
-struct ntp_kit {
+struct probe_ntp_kit {
 	struct probe_result *k;
 	struct nts_aead *c2s, *s2c;
 	size_t next_cookie;
 };
 
 /* Send one NTS request; returns the parse result or 1 for no reply. */
-static int probe_nts_query(const struct probe_opts *o, struct ntp_kit *kit, const uint8_t *cookie,
+static int probe_nts_query(const struct probe_opts *o, struct probe_ntp_kit *kit, const uint8_t *cookie,
 		     size_t cookie_len, unsigned placeholders, bool tamper, size_t *req_len,
 		     size_t *resp_len, struct nts_client_response *cr, char *err, size_t errlen)
 {
@@ -224,7 +224,7 @@ static int probe_nts_query(const struct probe_opts *o, struct ntp_kit *kit, cons
 	return nts_client_parse_response(resp, (size_t)n, uid, sizeof uid, kit->s2c, cr);
 }
 
-static const uint8_t *kit_cookie(struct ntp_kit *kit, size_t *len)
+static const uint8_t *kit_cookie(struct probe_ntp_kit *kit, size_t *len)
 {
 	const struct ntske_response *s = &kit->k->resp;
 	size_t i = kit->next_cookie++ % (s->ncookies ? s->ncookies : 1);
@@ -245,7 +245,7 @@ static void grade_nts(struct probe_check *c, int rc, bool want_reject, const cha
 			extra);
 }
 
-static void probe_ntp_packet_checks(const struct probe_opts *o, struct ntp_kit *kit, struct probe_result *r)
+static void probe_ntp_packet_checks(const struct probe_opts *o, struct probe_ntp_kit *kit, struct probe_result *r)
 {
 	static struct nts_client_response cr;
 	size_t ql = 0, rl = 0, clen;
@@ -317,7 +317,7 @@ static void probe_ntp_battery(const struct probe_opts *o, struct nts_tls_creds *
 	k.target = r->target;
 	struct probe_opts ko = *o;
 	ko.keylog = NULL;
-	struct ntp_kit kit = {.k = &k};
+	struct probe_ntp_kit kit = {.k = &k};
 	if (probe_ke_run(&ko, creds, &k) != 0 || probe_ntp_resolve_server(&ko, &k) != 0) {
 		struct probe_check *c = add(r, "ntp.setup", "a fresh NTS-KE for the NTP cases");
 		verdict(c, CV_SKIP, "%s: %s", k.fail_phase, k.fail_msg);

@@ -8,7 +8,7 @@
 
 #include "common/mono.h"
 #include "nts/hex.h"
-#include "common/tls_fd.h"
+#include "common/keclient.h"
 #include "nts/rules.h"
 #include "nts/aead.h"
 #include "nts/buf.h"
@@ -137,15 +137,19 @@ static void set_port(struct probe_target *t, uint16_t port)
 }
 
 /* Try each resolved address in turn; the first error is the one reported. */
-static int connect_any(const struct probe_opts *o, struct probe_result *r, uint16_t port, int *fd,
-		       char *err, size_t errlen)
+static int connect_any(const struct probe_opts *o, struct nts_tls_creds *creds,
+		       struct probe_result *r, uint16_t port, struct keclient **k, char *err,
+		       size_t errlen)
 {
 	char other[256];
+	struct nts_tls_client_opts topts;
+	probe_tls_client_opts(o, &topts);
 	size_t n = r->naddrs ? r->naddrs : 1;
 	for (size_t i = 0; i < n; i++) {
 		struct probe_target t = r->naddrs ? r->addrs[i] : r->target;
 		set_port(&t, port);
-		if (probe_tcp_connect(&t, o->timeout, fd, i ? other : err, i ? sizeof other : errlen) == 0) {
+		if (probe_ke_connect(&t, creds, &topts, o->timeout, k, i ? other : err,
+				     i ? sizeof other : errlen) == 0) {
 			r->target = t;
 			return 0;
 		}
@@ -157,12 +161,13 @@ static int connect_any(const struct probe_opts *o, struct probe_result *r, uint1
 	return -1;
 }
 
-static int connect_phase(const struct probe_opts *o, struct probe_result *r, int *fd)
+static int connect_phase(const struct probe_opts *o, struct nts_tls_creds *creds,
+			 struct probe_result *r, struct keclient **k)
 {
 	char err[256];
 	double t0 = mono_now();
 	r->connect.run = true;
-	int rc = connect_any(o, r, r->target.port, fd, err, sizeof err);
+	int rc = connect_any(o, creds, r, r->target.port, k, err, sizeof err);
 	r->connect.ms = (mono_now() - t0) * 1e3;
 	if (rc == 0)
 		return 0;
@@ -176,7 +181,7 @@ static int connect_phase(const struct probe_opts *o, struct probe_result *r, int
 		if (o->fallback_port) {
 			char err2[256];
 			uint16_t tried = r->target.port;
-			if (connect_any(o, r, NTSKE_DEFAULT_PORT, fd, err2, sizeof err2) == 0) {
+			if (connect_any(o, creds, r, NTSKE_DEFAULT_PORT, k, err2, sizeof err2) == 0) {
 				snprintf(r->hint, sizeof r->hint, "port %u failed (%s); fell back to %u",
 					 (unsigned)tried, err, NTSKE_DEFAULT_PORT);
 				r->connect.ms = (mono_now() - t0) * 1e3;
@@ -189,48 +194,45 @@ static int connect_phase(const struct probe_opts *o, struct probe_result *r, int
 	return -1;
 }
 
-static void tls_failed(struct probe_result *r, struct ke_conn *c, int rc, double timeout)
+static void tls_failed(struct probe_result *r, struct keclient *k, int rc, double timeout)
 {
 	char words[128];
+	struct nts_tls *tls = keclient_tls(k);
 	if (rc == NTS_E_TLS_AGAIN) {
 		probe_fail(r, PX_TLS, "tls", "handshake timed out after %.1f s", timeout);
 	} else if (rc == NTS_E_TLS_CERT) {
 		nts_tls_verify_str(r->verify.flags, words, sizeof words);
 		probe_fail(r, PX_CERT, "tls", "certificate verification failed for %s: %s",
 			   r->verify.name[0] ? r->verify.name : "(no name)", words);
-	} else if (rc == NTS_E_TLS_ALPN && c->tls &&
-		   strncmp(nts_tls_error(c->tls), "handshake", 9) == 0) {
+	} else if (rc == NTS_E_TLS_ALPN && tls &&
+		   strncmp(nts_tls_error(tls), "handshake", 9) == 0) {
 		/* refused during the handshake (alert no_application_protocol) */
 		probe_fail(r, PX_ALPN, "tls", "server refused ALPN \"%s\" (%s): not an NTS-KE server",
-			   NTSKE_ALPN, nts_tls_error(c->tls));
+			   NTSKE_ALPN, nts_tls_error(tls));
 	} else if (rc == NTS_E_TLS_ALPN) {
 		probe_fail(r, PX_ALPN, "tls",
 			   "server did not agree to ALPN \"%s\" (answered %s%s%s): not an NTS-KE "
 			   "server", NTSKE_ALPN, r->tls_info.alpn[0] ? "\"" : "no ALPN",
 			   r->tls_info.alpn, r->tls_info.alpn[0] ? "\"" : "");
 	} else {
-		probe_fail(r, PX_TLS, "tls", "%s", c->tls ? nts_tls_error(c->tls) : nts_strerror(rc));
+		probe_fail(r, PX_TLS, "tls", "%s", tls ? nts_tls_error(tls) : nts_strerror(rc));
 	}
 }
 
-static int tls_phase(const struct probe_opts *o, struct nts_tls_creds *creds,
-		     struct probe_result *r, struct ke_conn *c)
+static int tls_phase(const struct probe_opts *o, struct probe_result *r, struct keclient *k)
 {
-	struct nts_tls_client_opts topts;
-	probe_tls_client_opts(o, &topts);
 	double t0 = mono_now();
 	r->tls.run = true;
-	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), &topts, &c->tls);
-	if (rc == NTS_OK)
-		rc = probe_tls_handshake(c, t0 + o->timeout);
+	int rc = probe_ke_handshake(k, t0 + o->timeout);
 	r->tls.ms = (mono_now() - t0) * 1e3;
-	if (c->tls) {
-		nts_tls_get_info(c->tls, &r->tls_info);
-		nts_tls_get_verify(c->tls, &r->verify);
-		r->nchain = nts_tls_peer_chain(c->tls, r->chain, NTS_TLS_MAX_CHAIN);
+	struct nts_tls *tls = keclient_tls(k);
+	if (tls) {
+		nts_tls_get_info(tls, &r->tls_info);
+		nts_tls_get_verify(tls, &r->verify);
+		r->nchain = nts_tls_peer_chain(tls, r->chain, NTS_TLS_MAX_CHAIN);
 	}
 	if (rc != NTS_OK) {
-		tls_failed(r, c, rc, o->timeout);
+		tls_failed(r, k, rc, o->timeout);
 		return -1;
 	}
 	r->tls_done = true;
@@ -249,10 +251,10 @@ static void probe_ke_parse_failed(struct probe_result *r, int rc)
 	}
 }
 
-static int probe_ke_phase(const struct probe_opts *o, struct probe_result *r, struct ke_conn *c)
+static int probe_ke_phase(const struct probe_opts *o, struct probe_result *r, struct keclient *k)
 {
 	struct ntske_request req;
-	uint8_t out[1024], msg[NTSKE_MAX_MESSAGE];
+	uint8_t out[1024];
 	size_t out_len = 0, len = 0;
 	probe_ke_default_request(o, &req);
 	if (ntske_request_build(&req, out, sizeof out, &out_len) != NTS_OK) {
@@ -262,10 +264,11 @@ static int probe_ke_phase(const struct probe_opts *o, struct probe_result *r, st
 	r->ke_req_len = out_len;
 	double t0 = mono_now();
 	r->ke.run = true;
-	int rc = probe_ke_send(c, out, out_len, t0 + o->timeout);
+	int rc = keclient_send(k, out, out_len, true);
 	if (rc == NTS_OK)
-		rc = probe_ke_recv(c, msg, sizeof msg, &len, t0 + o->timeout);
+		rc = keclient_run(k, KECLIENT_DONE, t0 + o->timeout);
 	r->ke.ms = (mono_now() - t0) * 1e3;
+	const uint8_t *msg = keclient_data(k, &len);
 	r->ke_resp_len = len;
 	r->nrecs = probe_ke_dump(msg, len, r->recs, PROBE_MAX_RECORDS);
 	if (rc == NTS_E_TLS_AGAIN) {
@@ -273,14 +276,14 @@ static int probe_ke_phase(const struct probe_opts *o, struct probe_result *r, st
 			   o->timeout, len);
 		return -1;
 	}
-	if (rc == 0) {
+	if (rc == NTS_E_KE_NO_EOM) {
 		probe_fail(r, PX_KE, "ke", "server closed the connection before End of Message "
 			   "(%zu octets received)", len);
 		return -1;
 	}
 	if (rc == NTS_E_KE_TOO_LONG) {
 		probe_fail(r, PX_KE, "ke", "reply too large: more than %zu octets without End of "
-			   "Message (the limit of this client)", sizeof msg);
+			   "Message (the limit of this client)", (size_t)NTSKE_MAX_MESSAGE);
 		return -1;
 	}
 	if (rc == NTS_E_KE_TRUNC) {
@@ -289,7 +292,7 @@ static int probe_ke_phase(const struct probe_opts *o, struct probe_result *r, st
 		return -1;
 	}
 	if (rc < 0) {
-		probe_fail(r, PX_KE, "ke", "%s", nts_tls_error(c->tls));
+		probe_fail(r, PX_KE, "ke", "%s", keclient_error(k));
 		return -1;
 	}
 	rc = ntske_response_parse(msg, len, &r->resp);
@@ -308,7 +311,7 @@ static bool offered(const struct probe_opts *o, uint16_t aead)
 	return false;
 }
 
-static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct ke_conn *c)
+static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct keclient *k)
 {
 	/* RFC 8915 section 4.1.5: the server picks one of the client's AEADs */
 	if (r->resp.has_aead && !offered(o, r->resp.aead)) {
@@ -341,7 +344,7 @@ static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct
 		return -1;
 	}
 	r->key_len = nts_aead_key_len(r->resp.aead);
-	if (nts_tls_export_keys(c->tls, NTSKE_PROTO_NTPV4, r->resp.aead, r->c2s, r->s2c,
+	if (nts_tls_export_keys(keclient_tls(k), NTSKE_PROTO_NTPV4, r->resp.aead, r->c2s, r->s2c,
 				r->key_len) != NTS_OK) {
 		probe_fail(r, PX_KE, "ke", "TLS exporter failed");
 		return -1;
@@ -352,18 +355,18 @@ static int keys_phase(const struct probe_opts *o, struct probe_result *r, struct
 
 int probe_ke_run(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
 {
-	struct ke_conn c = {.fd = -1, .tls = NULL};
+	struct keclient *k = NULL;
 	int rc = -1;
-	if (connect_phase(o, r, &c.fd) == 0 && tls_phase(o, creds, r, &c) == 0 &&
-	    probe_ke_phase(o, r, &c) == 0 && keys_phase(o, r, &c) == 0)
+	if (connect_phase(o, creds, r, &k) == 0 && tls_phase(o, r, k) == 0 &&
+	    probe_ke_phase(o, r, k) == 0 && keys_phase(o, r, k) == 0)
 		rc = 0;
-	probe_ke_close(&c);
+	keclient_free(k, true);
 	return rc;
 }
 
 /* ---- one request, one answer (the scan and the battery) */
 
-void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a)
+void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct probe_ke_answer *a)
 {
 	struct nts_rd rd;
 	nts_rd_init(&rd, msg, len);
@@ -411,9 +414,9 @@ void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a)
 }
 
 /* What an answer cut short held: true when it had cookies (text set). */
-static bool partial_cookies(const uint8_t *msg, size_t len, struct ke_answer *a)
+static bool partial_cookies(const uint8_t *msg, size_t len, struct probe_ke_answer *a)
 {
-	struct ke_answer part;
+	struct probe_ke_answer part;
 	memset(&part, 0, sizeof part);
 	probe_ke_judge_answer(msg, len, &part);
 	if (part.ncookies == 0)
@@ -427,33 +430,41 @@ static bool partial_cookies(const uint8_t *msg, size_t len, struct ke_answer *a)
 	return true;
 }
 
-static int send_request(struct ke_conn *c, const struct ke_try_opts *k, const uint8_t *req,
+/* Only a failure while sending counts here: one met reading on after the
+ * last octet is the answer's, which receive_answer reports. */
+static int send_request(struct keclient *c, const struct probe_ke_try_opts *k, const uint8_t *req,
 			size_t len, double deadline)
 {
-	if (!k->trickle_ms)
-		return probe_ke_send(c, req, len, deadline);
-	for (size_t i = 0; i < len; i++) {
-		int rc = probe_ke_send(c, req + i, 1, deadline);
+	size_t step = k->trickle_ms && len ? 1 : len;
+	for (size_t i = 0; i < len || i == 0; i += step) {
+		size_t n = len - i < step ? len - i : step;
+		int rc = keclient_send(c, req + i, n, i + n == len);
+		if (rc == NTS_OK)
+			rc = keclient_run(c, KECLIENT_RECV, deadline);
+		if (rc != NTS_OK && keclient_phase(c) != KECLIENT_FAILED)
+			return rc;   /* timed out */
 		if (rc != NTS_OK)
-			return rc;
+			return keclient_failed_in(c) <= KECLIENT_SEND ? rc : NTS_OK;
+		if (i + n == len)
+			break;
 		usleep(k->trickle_ms * 1000);
 	}
 	return NTS_OK;
 }
 
-static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
-			   const struct ke_try_opts *k, struct ke_answer *a)
+static void receive_answer(const struct probe_opts *o, struct keclient *c,
+			   const struct probe_ke_try_opts *k, struct probe_ke_answer *a)
 {
-	static uint8_t msg[NTSKE_MAX_MESSAGE];
 	size_t len = 0;
 	double wait = o->timeout < 3 ? o->timeout : 3;
-	int rc = probe_ke_recv(c, msg, sizeof msg, &len, mono_now() + wait);
+	int rc = keclient_run(c, KECLIENT_DONE, mono_now() + wait);
 	if (rc == NTS_E_TLS_AGAIN && k->close_on_silence) {
 		a->half_closed = true;
-		nts_tls_bye(c->tls);
-		rc = probe_ke_recv(c, msg, sizeof msg, &len, mono_now() + wait);
+		nts_tls_bye(keclient_tls(c));
+		rc = keclient_run(c, KECLIENT_DONE, mono_now() + wait);
 	}
-	if (rc == 1) {
+	const uint8_t *msg = keclient_data(c, &len);
+	if (rc == NTS_OK) {
 		a->kind = KA_RESPONSE;
 		probe_ke_judge_answer(msg, len, a);
 	} else if (rc != NTS_E_TLS_AGAIN && len > 0 && partial_cookies(msg, len, a)) {
@@ -462,18 +473,14 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 	} else if (rc == NTS_E_TLS_AGAIN) {
 		a->kind = KA_TIMEOUT;
 		snprintf(a->text, sizeof a->text, "no answer within %.1f s", wait);
-	} else if (rc == 0 || rc == NTS_E_KE_TRUNC) {
+	} else if (rc == NTS_E_KE_NO_EOM || rc == NTS_E_KE_TRUNC) {
 		a->kind = KA_CLOSED;
 		snprintf(a->text, sizeof a->text, "connection closed without a whole response "
 			 "(%zu octets)", len);
-	} else if (rc == NTS_E_TLS_EOF) {
-		a->kind = KA_CLOSED;
-		snprintf(a->text, sizeof a->text, "connection closed without a response (%s)",
-			 nts_tls_error(c->tls));
 	} else {
 		a->kind = KA_CLOSED;
 		snprintf(a->text, sizeof a->text, "connection ended: %s",
-			 rc == NTS_E_KE_TOO_LONG ? nts_strerror(rc) : nts_tls_error(c->tls));
+			 rc == NTS_E_KE_TOO_LONG ? nts_strerror(rc) : keclient_error(c));
 	}
 	if (a->half_closed) {
 		size_t n = strlen(a->text);
@@ -482,7 +489,7 @@ static void receive_answer(const struct probe_opts *o, struct ke_conn *c,
 }
 
 void probe_ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
-	    const struct ke_try_opts *k, const uint8_t *req, size_t req_len, struct ke_answer *a)
+	    const struct probe_ke_try_opts *k, const uint8_t *req, size_t req_len, struct probe_ke_answer *a)
 {
 	memset(a, 0, sizeof *a);
 	a->aead_count = a->proto_count = -1;
@@ -490,7 +497,7 @@ void probe_ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const
 	probe_tls_client_opts(o, &topts);
 	topts.alpn = k->alpn;
 	topts.tls12_only = k->tls12_only;
-	struct ke_conn c;
+	struct keclient *c = NULL;
 	char err[160];
 	int rc = probe_ke_open(o, creds, t, &topts, &c, err, sizeof err);
 	if (rc == NTS_E_IO) {
@@ -501,17 +508,17 @@ void probe_ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const
 		a->tls_rc = rc;
 		snprintf(a->text, sizeof a->text, "handshake refused: %s", err);
 	} else {
-		rc = send_request(&c, k, req, req_len, mono_now() + o->timeout + req_len *
+		rc = send_request(c, k, req, req_len, mono_now() + o->timeout + req_len *
 				  (k->trickle_ms / 1000.0));
 		if (rc != NTS_OK) {
 			a->kind = KA_CLOSED;
 			snprintf(a->text, sizeof a->text, "sending failed: %s",
-				 rc == NTS_E_TLS_AGAIN ? "timed out" : nts_tls_error(c.tls));
+				 rc == NTS_E_TLS_AGAIN ? "timed out" : keclient_error(c));
 		} else {
-			receive_answer(o, &c, k, a);
+			receive_answer(o, c, k, a);
 		}
 	}
-	probe_ke_close(&c);
+	keclient_free(c, true);
 }
 
 void probe_ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds, struct probe_result *r)
@@ -532,8 +539,8 @@ void probe_ke_aead_scan(const struct probe_opts *o, struct nts_tls_creds *creds,
 			snprintf(s->answer, sizeof s->answer, "cannot build request");
 			continue;
 		}
-		struct ke_try_opts k = {0};
-		struct ke_answer a;
+		struct probe_ke_try_opts k = {0};
+		struct probe_ke_answer a;
 		probe_ke_try(o, creds, &r->target, &k, buf, len, &a);
 		s->accepted = a.kind == KA_RESPONSE && a.aead_count == 1 && a.aead == ids[i] &&
 			      a.ncookies > 0;

@@ -16,17 +16,9 @@
 
 #include "common/mono.h"
 #include "common/keylog.h"
-#include "common/tls_fd.h"
+#include "common/keclient.h"
 #include "nts/err.h"
 #include "probe.h"
-
-static int ms_left(double deadline)
-{
-	double left = deadline - mono_now();
-	if (left <= 0)
-		return 0;
-	return (int)(left * 1000.0) + 1;
-}
 
 /* getaddrinfo cannot be given a timeout, so it runs in a detached thread;
  * whoever finishes last (the thread or the waiter) frees the job. */
@@ -149,65 +141,38 @@ int probe_resolve_all(const char *host, uint16_t port, int family, double timeou
 	return rc;
 }
 
-int probe_tcp_connect(const struct probe_target *t, double timeout, int *fd, char *err,
-		      size_t errlen)
+/* Start an exchange with t and wait up to timeout for the TCP connect; the
+ * handshake goes on in probe_ke_handshake. -1 with err for a connect that
+ * failed or timed out. */
+int probe_ke_connect(const struct probe_target *t, struct nts_tls_creds *creds,
+		     const struct nts_tls_client_opts *topts, double timeout, struct keclient **out,
+		     char *err, size_t errlen)
 {
-	int s = socket(t->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+	struct keclient_opts ko = {.addr = (const struct sockaddr *)&t->ss, .addr_len = t->sslen,
+				   .creds = creds, .tls = *topts, .nodelay = true};
+	struct keclient *k = keclient_start(&ko);
+	*out = NULL;
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int one = 1;
-	/* KE messages are small: do not let Nagle hold them back */
-	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	int e = 0;
-	if (connect(s, (const struct sockaddr *)&t->ss, t->sslen) != 0) {
-		e = errno;
-		if (e == EINPROGRESS) {
-			struct pollfd p = {.fd = s, .events = POLLOUT};
-			int n = poll(&p, 1, (int)(timeout * 1000.0));
-			socklen_t el = sizeof e;
-			if (n == 0)
-				e = ETIMEDOUT;
-			else if (n < 0)
-				e = errno;
-			else if (getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &el) != 0)
-				e = errno;
-		}
-	}
-	if (e != 0) {
+	int rc = keclient_run(k, KECLIENT_HANDSHAKE, mono_now() + timeout);
+	if (rc == NTS_E_TLS_AGAIN || rc == NTS_E_IO) {
+		int e = rc == NTS_E_TLS_AGAIN ? ETIMEDOUT : keclient_errno(k);
 		snprintf(err, errlen, "%s port %u: %s", t->addr, (unsigned)t->port,
 			 e == ETIMEDOUT ? "timed out" : strerror(e));
-		close(s);
+		keclient_free(k, false);
 		return -1;
 	}
-	*fd = s;
+	*out = k;
 	return 0;
 }
 
-/* Wait for the socket in the direction the TLS layer asks; false on timeout. */
-static bool wait_io(const struct ke_conn *c, bool write, double deadline)
+int probe_ke_handshake(struct keclient *k, double deadline)
 {
-	struct pollfd p = {.fd = c->fd, .events = write ? POLLOUT : POLLIN};
-	int ms = ms_left(deadline);
-	if (ms == 0)
-		return false;
-	int n;
-	do {
-		n = poll(&p, 1, ms);
-	} while (n < 0 && errno == EINTR);
-	return n > 0;
-}
-
-int probe_tls_handshake(struct ke_conn *c, double deadline)
-{
-	for (;;) {
-		int rc = nts_tls_handshake(c->tls);
-		if (rc != NTS_E_TLS_AGAIN)
-			return rc;
-		if (!wait_io(c, nts_tls_want_write(c->tls), deadline))
-			return NTS_E_TLS_AGAIN;
-	}
+	if (keclient_phase(k) == KECLIENT_FAILED)
+		return keclient_rc(k);
+	return keclient_run(k, KECLIENT_READY, deadline);
 }
 
 void probe_tls_client_opts(const struct probe_opts *o, struct nts_tls_client_opts *t)
@@ -223,81 +188,15 @@ void probe_tls_client_opts(const struct probe_opts *o, struct nts_tls_client_opt
 
 int probe_ke_open(const struct probe_opts *o, struct nts_tls_creds *creds,
 		  const struct probe_target *t, const struct nts_tls_client_opts *topts,
-		  struct ke_conn *c, char *err, size_t errlen)
+		  struct keclient **k, char *err, size_t errlen)
 {
-	c->fd = -1;
-	c->tls = NULL;
-	if (probe_tcp_connect(t, o->timeout, &c->fd, err, errlen) != 0)
+	if (probe_ke_connect(t, creds, topts, o->timeout, k, err, errlen) != 0)
 		return NTS_E_IO;
-	int rc = nts_tls_client_new(creds, tls_fd_transport(c->fd), topts, &c->tls);
-	if (rc == NTS_OK)
-		rc = probe_tls_handshake(c, mono_now() + o->timeout);
+	int rc = probe_ke_handshake(*k, mono_now() + o->timeout);
+	struct nts_tls *tls = keclient_tls(*k);
 	if (rc == NTS_E_TLS_AGAIN)
 		snprintf(err, errlen, "TLS handshake timed out");
 	else if (rc != NTS_OK)
-		snprintf(err, errlen, "%s", c->tls ? nts_tls_error(c->tls) : nts_strerror(rc));
+		snprintf(err, errlen, "%s", tls ? nts_tls_error(tls) : nts_strerror(rc));
 	return rc;
-}
-
-void probe_ke_close(struct ke_conn *c)
-{
-	if (c->tls) {
-		nts_tls_bye(c->tls);
-		nts_tls_free(c->tls);
-	}
-	if (c->fd >= 0)
-		close(c->fd);
-	c->tls = NULL;
-	c->fd = -1;
-}
-
-int probe_ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, double deadline)
-{
-	size_t off = 0;
-	while (off < len) {
-		long n = nts_tls_send(c->tls, buf + off, len - off);
-		if (n == NTS_E_TLS_AGAIN) {
-			if (!wait_io(c, nts_tls_want_write(c->tls), deadline))
-				return NTS_E_TLS_AGAIN;
-			continue;
-		}
-		if (n < 0)
-			return (int)n;
-		off += (size_t)n;
-	}
-	return NTS_OK;
-}
-
-int probe_ke_recv(struct ke_conn *c, uint8_t *buf, size_t cap, size_t *len, double deadline)
-{
-	*len = 0;
-	/* Once a record header announces more than a message may hold, keep
-	 * reading only to tell a reply cut short (EOF) from one too large
-	 * (the buffer fills). */
-	bool oversized = false;
-	for (;;) {
-		size_t msg_len;
-		int done = oversized ? 0 : ntske_message_complete(buf, *len, &msg_len);
-		if (done == 1) {
-			*len = msg_len;
-			return 1;
-		}
-		if (done == NTS_E_KE_TOO_LONG)
-			oversized = true;
-		else if (done < 0)
-			return done;
-		if (*len == cap)
-			return NTS_E_KE_TOO_LONG;
-		long n = nts_tls_recv(c->tls, buf + *len, cap - *len);
-		if (n == NTS_E_TLS_AGAIN) {
-			if (!wait_io(c, nts_tls_want_write(c->tls), deadline))
-				return NTS_E_TLS_AGAIN;
-			continue;
-		}
-		if (n == NTS_E_TLS_EOF || (n < 0 && oversized))
-			return oversized ? NTS_E_KE_TRUNC : 0;
-		if (n < 0)
-			return (int)n;
-		*len += (size_t)n;
-	}
 }

@@ -144,14 +144,14 @@ static void fill_reply(struct probe_query *q, const struct nts_client_response *
 	q->cookie_len = cr->ncookies ? cr->cookie_len[0] : 0;
 }
 
-struct ntp_ctx {
+struct probe_ntp_ctx {
 	const struct probe_opts *o;
 	struct probe_result *r;
 	struct nts_aead *c2s, *s2c;
 	struct cookie_jar jar;
 };
 
-static int one_query(struct ntp_ctx *x, size_t i)
+static int one_query(struct probe_ntp_ctx *x, size_t i)
 {
 	struct probe_query *q = &x->r->q[i];
 	struct cookie_jar *j = &x->jar;
@@ -249,7 +249,7 @@ int probe_ntp_run(const struct probe_opts *o, struct probe_result *r)
 {
 	if (probe_ntp_resolve_server(o, r) != 0)
 		return -1;
-	static struct ntp_ctx x;
+	static struct probe_ntp_ctx x;
 	memset(&x, 0, sizeof x);
 	x.o = o;
 	x.r = r;

@@ -158,11 +158,7 @@ struct probe_result {
 	char hint[512];
 };
 
-/* One live NTS-KE connection. */
-struct ke_conn {
-	int fd;
-	struct nts_tls *tls;
-};
+struct keclient;
 
 /* options.c: the command line. probe_parse_args() returns 0 to run, -1 for a
  * usage error (message printed), 1 when --help or --version was answered. */
@@ -175,26 +171,28 @@ int probe_resolve(const char *host, uint16_t port, int family, double timeout,
 /* Up to max addresses in getaddrinfo's order (*n of them). */
 int probe_resolve_all(const char *host, uint16_t port, int family, double timeout,
 		      struct probe_target *out, size_t max, size_t *n, char *err, size_t errlen);
-int probe_tcp_connect(const struct probe_target *t, double timeout, int *fd, char *err,
-		      size_t errlen);
-int probe_tls_handshake(struct ke_conn *c, double deadline);
+/* Start an exchange with t (common/keclient.h) and wait up to timeout for the
+ * TCP connect: 0 with *k set (its handshake goes on in probe_ke_handshake),
+ * -1 with err ("ADDR port P: why") when the connect failed or timed out. */
+int probe_ke_connect(const struct probe_target *t, struct nts_tls_creds *creds,
+		     const struct nts_tls_client_opts *topts, double timeout, struct keclient **k,
+		     char *err, size_t errlen);
+/* The TLS handshake until the deadline: NTS_OK, NTS_E_TLS_AGAIN on timeout,
+ * or why it failed (also when the session could not be made). */
+int probe_ke_handshake(struct keclient *k, double deadline);
+/* Connect and handshake, each within o->timeout: NTS_E_IO when the connect
+ * failed, another nts_err for the handshake; *k is set unless the connect
+ * failed (free it with keclient_free). */
 int probe_ke_open(const struct probe_opts *o, struct nts_tls_creds *creds,
 		  const struct probe_target *t, const struct nts_tls_client_opts *topts,
-		  struct ke_conn *c, char *err, size_t errlen);
-void probe_ke_close(struct ke_conn *c);
-int probe_ke_send(struct ke_conn *c, const uint8_t *buf, size_t len, double deadline);
-/* Read one KE message: 1 when complete, 0 on EOF before End of Message,
- * NTS_E_TLS_AGAIN on timeout, NTS_E_KE_TRUNC on EOF inside a record that
- * announced more than cap, NTS_E_KE_TOO_LONG when cap filled first, another
- * nts_err on failure. *len is what arrived, also on failure. */
-int probe_ke_recv(struct ke_conn *c, uint8_t *buf, size_t cap, size_t *len, double deadline);
+		  struct keclient **k, char *err, size_t errlen);
 void probe_tls_client_opts(const struct probe_opts *o, struct nts_tls_client_opts *t);
 
 /* What a server answered to one KE request (for --aead-scan and --check). */
-enum ke_answer_kind { KA_RESPONSE, KA_ERROR, KA_CLOSED, KA_TIMEOUT, KA_TLS_FAIL, KA_CONNECT_FAIL,
+enum probe_ke_answer_kind { KA_RESPONSE, KA_ERROR, KA_CLOSED, KA_TIMEOUT, KA_TLS_FAIL, KA_CONNECT_FAIL,
 		      KA_MALFORMED };
-struct ke_answer {
-	enum ke_answer_kind kind;
+struct probe_ke_answer {
+	enum probe_ke_answer_kind kind;
 	int tls_rc;               /* handshake result for KA_TLS_FAIL */
 	uint16_t error_code;
 	int aead_count;           /* ids in the AEAD record, -1 when absent */
@@ -205,20 +203,20 @@ struct ke_answer {
 	int rule;                 /* first RFC 8915 MUST the answer breaks (nts/rules.h), 0 if none */
 	char text[200];           /* the answer in words */
 };
-struct ke_try_opts {
+struct probe_ke_try_opts {
 	const char *alpn;         /* NULL: ntske/1 */
 	bool tls12_only;
 	unsigned trickle_ms;      /* > 0: send one octet at a time */
 	bool close_on_silence;    /* no answer: send close_notify, wait again */
 };
 void probe_ke_try(const struct probe_opts *o, struct nts_tls_creds *creds, const struct probe_target *t,
-	    const struct ke_try_opts *k, const uint8_t *req, size_t req_len, struct ke_answer *a);
+	    const struct probe_ke_try_opts *k, const uint8_t *req, size_t req_len, struct probe_ke_answer *a);
 
 /* ke.c: the NTS-KE exchange and the record dump. */
 /* Judge a server's KE answer for the --check battery: kind, Error code,
  * AEAD and cookies, and the first RFC 8915 rule it breaks (libnts's rules
  * walker, the same judge as the parsers and nts-pcap). */
-void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct ke_answer *a);
+void probe_ke_judge_answer(const uint8_t *msg, size_t len, struct probe_ke_answer *a);
 void probe_ke_default_request(const struct probe_opts *o, struct ntske_request *req);
 size_t probe_ke_dump(const uint8_t *msg, size_t len, struct probe_rec *recs, size_t max);
 void probe_draft_port_hint(struct probe_result *r);

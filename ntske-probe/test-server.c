@@ -26,7 +26,7 @@
 #include "nts/nts_ef.h"
 #include "nts/tls.h"
 
-enum ke_mode {
+enum srv_ke_mode {
 	KM_GOOD,          /* a correct answer */
 	KM_AEAD15,        /* AEAD 15 whatever the client offered */
 	KM_PORT0,         /* a Port record of 0 */
@@ -39,7 +39,7 @@ static const char *const mode_names[] = {"good", "aead15", "port0", "huge-header
 					 "cookies-bad"};
 
 struct srv {
-	enum ke_mode mode;
+	enum srv_ke_mode mode;
 	unsigned leap, stratum;
 	uint32_t refid;
 	uint16_t ntp_port;
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 		m++;
 	if (m == sizeof mode_names / sizeof mode_names[0])
 		return usage();
-	s.mode = (enum ke_mode)m;
+	s.mode = (enum srv_ke_mode)m;
 	const char *P = "probe-test-server";
 	uint16_t ke_port;
 	unsigned leap, stratum;

@@ -268,7 +268,7 @@ static uint8_t *load_hex(const char *name, size_t *len)
 static const struct {
 	const char *file;
 	const char *rule;        /* first MUST broken, NULL for none */
-	enum ke_answer_kind kind;
+	enum probe_ke_answer_kind kind;
 } answers[] = {
 	{ "resp-valid.hex", NULL, KA_RESPONSE },
 	{ "resp-error.hex", NULL, KA_ERROR },
@@ -286,7 +286,7 @@ START_TEST(judge_answers)
 {
 	size_t len;
 	uint8_t *msg = load_hex(answers[_i].file, &len);
-	struct ke_answer a;
+	struct probe_ke_answer a;
 	memset(&a, 0, sizeof a);
 	a.kind = KA_RESPONSE;
 	probe_ke_judge_answer(msg, len, &a);

@@ -8,7 +8,7 @@
 int main(void)
 {
 	Suite *(*const suites[])(void) = {
-		keystore_suite, logsink_suite, opt_suite,
+		keystore_suite, logsink_suite, opt_suite, keclient_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)

@@ -9,5 +9,6 @@
 Suite *keystore_suite(void);
 Suite *logsink_suite(void);
 Suite *opt_suite(void);
+Suite *keclient_suite(void);
 
 #endif
