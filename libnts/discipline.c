@@ -18,6 +18,7 @@
 #define MIN_SLEW_TIME 0.5    /* s */
 #define POLL_UP_SCORE 3      /* calm updates in a row before the poll interval doubles */
 #define POLL_TARGET 12       /* samples the fit should hold before the poll may grow */
+#define MAX_SLOPE_SD 1e-3    /* a fitted frequency this uncertain is not used */
 #define MAX_TOTAL_FREQ 0.09  /* what the clock driver can set: tick +-10 %, with a margin */
 #define DIST_WEIGHT 0.7      /* how fast a sample's weight falls with its excess delay */
 #define MAX_DELAY_DEV 3.0   /* excess distance, in noise units, that drops a sample */
@@ -471,8 +472,20 @@ void nts_disc_update(struct nts_disc *d, double now, const struct nts_sample *s,
 		double dt = now - f.tbar;
 		est = f.a + f.b * dt - nts_disc_correction(d, now);
 		sd = sigma * sqrt(1.0 / f.wsum + (f.stt > 0 ? dt * dt / f.stt : 0));
-		d->freq_sd = f.stt > 0 ? sigma / sqrt(f.stt) : c->max_freq;
-		double fr = f.b;
+		/* A slope needs time between its samples: several sources
+		 * answering within milliseconds of each other give a line whose
+		 * slope is pure noise (3 samples at start-up once set 5 %). The
+		 * error of a sample is at least that of the best path in the fit,
+		 * a residual of a few points can be small by chance. */
+		double floor_err = INFINITY;
+		for (size_t i = d->n - f.m; i < d->n; i++)
+			floor_err = fmin(floor_err, d->dist[i]);
+		double slope_sd = f.stt > 0 ? fmax(sigma, floor_err) / sqrt(f.stt) : INFINITY;
+		bool slope_ok = slope_sd <= MAX_SLOPE_SD;
+		d->freq_sd = slope_ok ? sigma / sqrt(f.stt) : c->max_freq;
+		double fr = slope_ok ? f.b : d->base_freq;
+		if (!slope_ok)
+			est = f.a + fr * dt - nts_disc_correction(d, now);
 		if (fr > c->max_freq)
 			fr = c->max_freq;
 		if (fr < -c->max_freq)

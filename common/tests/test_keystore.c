@@ -525,6 +525,7 @@ struct syncer {
 	const char *path;
 	struct nts_cookie_ring *r;
 	int errors;
+	pthread_barrier_t *step;   /* servers share one clock: all sync at the same now */
 };
 
 #define SYNC_STEPS 60
@@ -532,9 +533,14 @@ struct syncer {
 static void *syncer_run(void *arg)
 {
 	struct syncer *s = arg;
-	for (int i = 0; i < SYNC_STEPS; i++)
+	for (int i = 0; i < SYNC_STEPS; i++) {
+		/* without the barrier a thread the scheduler holds back syncs
+		 * minutes "in the past" of the others, which real servers sharing
+		 * a wall clock never do (the test failed under load) */
+		pthread_barrier_wait(s->step);
 		if (keystore_sync(s->r, s->path, 1000 + 25 * i) < 0)
 			s->errors++;
+	}
 	return NULL;
 }
 
@@ -547,8 +553,10 @@ START_TEST(test_sync_concurrent)
 	enum { NS = 3 };
 	struct syncer s[NS];
 	pthread_t t[NS];
+	pthread_barrier_t step;
+	ck_assert_int_eq(pthread_barrier_init(&step, NULL, NS), 0);
 	for (int i = 0; i < NS; i++) {
-		s[i] = (struct syncer){ path, NULL, 0 };
+		s[i] = (struct syncer){ path, NULL, 0, &step };
 		ck_assert_int_eq(nts_cookie_ring_new(&cfg, NULL, &s[i].r), NTS_OK);
 		ck_assert_int_eq(pthread_create(&t[i], NULL, syncer_run, &s[i]), 0);
 	}
@@ -556,6 +564,7 @@ START_TEST(test_sync_concurrent)
 		pthread_join(t[i], NULL);
 		ck_assert_int_eq(s[i].errors, 0);
 	}
+	pthread_barrier_destroy(&step);
 	time_t last = 1000 + 25 * (SYNC_STEPS - 1);
 	for (int i = 0; i < NS; i++)
 		ck_assert_int_ge(keystore_sync(s[i].r, path, last), 0);

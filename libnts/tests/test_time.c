@@ -318,6 +318,31 @@ START_TEST(observe_only_never_corrects)
 }
 END_TEST
 
+START_TEST(simultaneous_sources_set_no_frequency)
+{
+	/* three servers answering the first poll within a millisecond: a line
+	 * through them has a slope of pure noise, which once set 5 % and sent
+	 * the clock 0.7 s the wrong way before the next poll */
+	struct nts_disc_config cfg;
+	cfg_sim(&cfg);
+	struct nts_disc d;
+	nts_disc_init(&d, &cfg, 0, 1000);
+	const double off[3] = { -0.099992, -0.100012, -0.099963 };
+	struct nts_disc_action act;
+	for (unsigned i = 0; i < 3; i++) {
+		double t = 1000.1 + 3e-4 * i;
+		struct nts_sample s = { .offset = off[i], .delay = 2.6e-4, .disp = 1e-6, .time = t,
+					.corr = nts_disc_correction(&d, t) };
+		nts_disc_update(&d, t, &s, i + 1, &act);
+	}
+	ck_assert_msg(fabs(d.base_freq) < 1e-9, "frequency %g from samples 0.6 ms apart", d.base_freq);
+	ck_assert_msg(fabs(d.offset + 0.1) < 1e-4, "offset estimate %g", d.offset);
+	/* the phase is slewed out no faster than the driver allows */
+	ck_assert_int_eq(act.kind, NTS_DISC_FREQ);
+	ck_assert_msg(fabs(act.freq) <= cfg.max_slew + 1e-12, "slew %g", act.freq);
+}
+END_TEST
+
 START_TEST(filter_prefers_low_delay_and_newer)
 {
 	struct nts_filter f;
@@ -372,6 +397,7 @@ Suite *time_suite(void)
 	tcase_add_test(tc, converge_from_100ms_100ppm);
 	tcase_add_test(tc, large_frequency_error_found);
 	tcase_add_test(tc, falseticker_of_four_rejected);
+	tcase_add_test(tc, simultaneous_sources_set_no_frequency);
 	tcase_add_test(tc, thirty_percent_loss);
 	tcase_add_test(tc, large_offset_is_stepped_once);
 	tcase_add_test(tc, panic_unless_first_step_allowed);
