@@ -8,7 +8,7 @@ libnts_libnts_la_SOURCES = \
 	libnts/tls_export.c libnts/hex.c libnts/crc32.c libnts/num.c libnts/hostport.c \
 	libnts/conf.c libnts/mode6.c libnts/ratelimit.c libnts/acl.c libnts/throttle.c \
 	libnts/filter.c libnts/select.c libnts/discipline.c \
-	libnts/nmea.c libnts/shm.c libnts/refsock.c libnts/pps.c
+	libnts/nmea.c libnts/shm.c libnts/refsock.c libnts/pps.c libnts/rcfilter.c
 libnts_libnts_la_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 libnts_libnts_la_LIBADD = $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm
 libnts_libnts_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
@@ -21,7 +21,7 @@ libntsinclude_HEADERS = \
 	libnts/nts/hex.h libnts/nts/crc32.h libnts/nts/num.h libnts/nts/hostport.h \
 	libnts/nts/conf.h libnts/nts/mode6.h libnts/nts/ratelimit.h libnts/nts/acl.h libnts/nts/throttle.h \
 	libnts/nts/filter.h libnts/nts/select.h libnts/nts/discipline.h \
-	libnts/nts/nmea.h libnts/nts/shm.h libnts/nts/refsock.h libnts/nts/pps.h
+	libnts/nts/nmea.h libnts/nts/shm.h libnts/nts/refsock.h libnts/nts/pps.h libnts/nts/rcfilter.h
 # In-tree programs link the library statically, after the program library
 # (common/local.mk) that does their file, socket and clock work.
 LIBNTS = common/libntscommon.la libnts/libnts.la $(GNUTLS_LIBS) $(PTHREAD_LIBS) -lm

@@ -19,6 +19,7 @@
 
 #define BAD_LOG_INTERVAL 60.0   /* seconds between log lines about bad input */
 #define STALE_GRACE 0.5         /* s past a poll interval of silence before saying so */
+#define PRECISION 1e-6          /* s: what a refclock's time is good to, at best */
 
 static struct ntsd_refclock clocks[NTSD_MAX_REFCLOCKS];
 static struct ntsd_refclock_sink sink;
@@ -124,8 +125,8 @@ void ntsd_refclock_sample(struct ntsd_refclock *rc, const struct timespec *at, d
 	if (!(age >= 0 && age < 10))
 		age = 0;
 	if (rc->n < NTSD_REFCLOCK_MAX_SAMPLES) {
-		rc->t[rc->n] = now - age;
-		rc->off[rc->n++] = offset + correction(now - age);
+		rc->rd[rc->n].t = now - age;
+		rc->rd[rc->n++].r = offset + correction(now - age);
 	}
 	if (!rc->stale_timer)
 		rc->stale_timer = ntsd_sched_timer(poll_secs(rc) + STALE_GRACE, stale_timer, rc);
@@ -144,32 +145,6 @@ bool ntsd_refclock_coarse(const char *refid, double max_age, double *offset)
 		}
 	}
 	return false;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-bool ntsd_refclock_filter(double *off, size_t n, double *offset, double *jitter)
-{
-	if (n == 0)
-		return false;
-	qsort(off, n, sizeof *off, cmp_double);
-	/* the middle half: a few wild samples (a late serial line, a torn
-	 * read the protocol did not catch) cannot pull the mean */
-	size_t lo = n / 4, hi = n - n / 4;
-	double sum = 0;
-	for (size_t i = lo; i < hi; i++)
-		sum += off[i];
-	double mean = sum / (double)(hi - lo);
-	double var = 0;
-	for (size_t i = lo; i < hi; i++)
-		var += (off[i] - mean) * (off[i] - mean);
-	*offset = mean;
-	*jitter = sqrt(var / (double)(hi - lo));
-	return true;
 }
 
 static bool reachable_at(const struct ntsd_refclock *rc, double now)
@@ -230,29 +205,31 @@ static void poll_timer(void *arg)
 	struct ntsd_refclock *rc = arg;
 	rc->poll_timer = ntsd_sched_timer(poll_secs(rc), poll_timer, rc);
 	double now = ntsd_sched_now();
-	/* each sample brought to now: the corrections since it was taken
-	 * (already in off[]) and the clock's own drift since then (without
-	 * it, 100 ppm over half a 16 s interval biases the mean by 0.8 ms) */
-	double corr_now = correction(now), freq = frequency();
-	for (size_t i = 0; i < rc->n; i++)
-		rc->off[i] += freq * (now - rc->t[i]) - corr_now;
-	double offset, jitter;
-	bool fresh = ntsd_refclock_filter(rc->off, rc->n, &offset, &jitter);
+	/* one measurement of the interval's readings, valid at their mean
+	 * time (nts/rcfilter.h); the discipline's frequency only orders them */
+	double freq = frequency();
+	struct nts_rcfilter_result res;
+	bool fresh = nts_rcfilter_combine(rc->rd, rc->n, freq, &res);
 	if (fresh) {
 		rc->reach = (uint8_t)(rc->reach << 1 | 1);
-		rc->meas.offset = offset;
-		rc->meas.jitter = jitter;
+		rc->meas.time = res.t;
+		rc->meas.r = res.r;
+		rc->meas.offset = res.r + freq * (now - res.t) - correction(now);
+		rc->meas.jitter = res.sd;
 		/* RFC 5905 section 7.3: a reference clock's dispersion starts at
-		 * its precision; add the spread the filter saw */
-		rc->meas.dispersion = jitter + 1e-6;
+		 * its precision; add the standard error of the mean, from the
+		 * long-term spread unless this interval was clearly noisier */
+		rc->meas.dispersion = nts_rcfilter_noise_se(&rc->noise, &res, PRECISION) + PRECISION;
 		rc->meas.leap = rc->leap;
-		rc->meas.nsamples = (unsigned)rc->n;
-		rc->meas.time = now;
+		rc->meas.nsamples = (unsigned)res.n;
+		rc->meas.used = (unsigned)res.used;
 		rc->meas.when = rc->newest;
 		rc->have_meas = true;
 		rc->meas_mono = now;
-		nts_log(NTS_LOG_DEBUG, NTS_TAG_SHARED, "refclock %s: offset %+.9f jitter %.9f (%u samples)",
-			rc->name, rc->meas.offset, jitter, rc->meas.nsamples);
+		nts_log(NTS_LOG_DEBUG, NTS_TAG_SHARED,
+			"refclock %s: offset %+.9f at %.3f s ago, jitter %.9f, dispersion %.9f "
+			"(%u of %u samples)", rc->name, rc->meas.offset, now - res.t, res.sd,
+			rc->meas.dispersion, rc->meas.used, rc->meas.nsamples);
 		rc->n = 0;
 	} else {
 		rc->reach = (uint8_t)(rc->reach << 1);

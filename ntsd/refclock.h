@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "nts/rcfilter.h"
 #include "status.h"
 
 #define NTSD_MAX_REFCLOCKS 8
@@ -55,12 +56,17 @@ extern const struct ntsd_refclock_driver ntsd_refclock_sock;
 
 /* A filtered measurement: what a refclock gives the sources code. */
 struct ntsd_refclock_meas {
-	double offset;           /* true minus local, seconds (time1/time2 applied), at time */
-	double dispersion;       /* precision plus the spread of the samples behind it */
-	double jitter;           /* RMS spread of the samples kept by the filter */
+	double time;             /* monotonic seconds (scheduler clock): the mean time of the
+	                          * readings averaged, when the measurement is valid */
+	double r;                /* their mean offset plus the discipline's corrections when
+	                          * taken (an uncorrected clock's offset), at time */
+	double offset;           /* true minus local (time1/time2 applied), brought to the
+	                          * end of the poll interval: what status shows */
+	double dispersion;       /* precision plus the standard error of r */
+	double jitter;           /* spread of one reading (winsorized standard deviation) */
 	int leap;
-	unsigned nsamples;
-	double time;             /* monotonic seconds (scheduler clock) the offset is valid at */
+	unsigned nsamples;       /* readings in the interval */
+	unsigned used;           /* of them averaged */
 	struct timespec when;    /* local realtime of the newest sample */
 };
 
@@ -74,10 +80,10 @@ struct ntsd_refclock {
 	bool up;                 /* init succeeded and not failed since */
 	/* samples of the current poll interval, each as offset + the
 	 * discipline's correction when taken (a frame that slewing does not
-	 * move) and its time, brought to the present when the interval closes */
-	double off[NTSD_REFCLOCK_MAX_SAMPLES];
-	double t[NTSD_REFCLOCK_MAX_SAMPLES];
+	 * move) with its time */
+	struct nts_rcfilter_reading rd[NTSD_REFCLOCK_MAX_SAMPLES];
 	size_t n;
+	struct nts_rcfilter_noise noise;   /* long-term spread of its readings */
 	int leap;
 	struct timespec newest;
 	/* the last raw sample, for a PPS locked to this one */
@@ -150,10 +156,5 @@ bool ntsd_refclock_reachable(const struct ntsd_refclock *rc);
 
 /* The status entry of a refclock (type 'l', stratum 0, its counters). */
 void ntsd_refclock_status(const struct ntsd_refclock *rc, struct ntsd_source_status *st);
-
-/* Filter one poll interval of offsets (pure, for tests): the median half
- * of them averaged; jitter is their RMS spread. Sorts off in place.
- * Returns false when n == 0. */
-bool ntsd_refclock_filter(double *off, size_t n, double *offset, double *jitter);
 
 #endif

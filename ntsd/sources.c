@@ -35,6 +35,7 @@
 #define POOL_GIVE_UP_POLLS 8     /* polls without an answer before a member is replaced */
 #define DRIFT_SAVE 3600.0        /* s */
 #define REFCLOCK_PUBLISH 1.0     /* s: refclock counters and ages move every second */
+#define REFCLOCK_SLEW_POLLS 2    /* the discipline's poll may rise this far above a refclock's */
 
 /* A source: a server association, or a reference clock with its filter. */
 struct slot {
@@ -325,9 +326,13 @@ static void reselect(const struct slot *from, const struct nts_sample *sample)
 		const struct src *o = &v[from - S.s];
 		struct nts_disc_action act;
 		nts_disc_update(&S.disc, now, sample, o->associd, &act);
+		/* the sample as an offset now (a refclock's is valid at the mean
+		 * time of its readings, seconds ago) */
+		double soff = sample->offset + S.disc.base_freq * (now - sample->time) -
+			      (nts_disc_correction(&S.disc, now) - sample->corr);
 		nts_log(NTS_LOG_DEBUG, NTS_TAG_CLIENT,
 			"%s: sample %+.9f delay %.6f; estimate %+.9f sd %.9f freq %+.4f ppm sd %.4f, "
-			"%zu samples, poll %d", o->name, sample->offset, sample->delay, S.disc.offset,
+			"%zu samples, poll %d", o->name, soff, sample->delay, S.disc.offset,
 			S.disc.offset_sd, S.disc.base_freq * 1e6, S.disc.freq_sd * 1e6, S.disc.used,
 			S.disc.poll);
 		apply(&act);
@@ -388,14 +393,17 @@ static void refclock_update(void *arg, struct ntsd_refclock *rc, bool fresh)
 		reselect(NULL, NULL);
 		return;
 	}
-	/* the measurement was brought up to this moment */
+	/* the measurement is valid at the mean time of its readings; only its
+	 * r (offset plus our corrections) matters to the discipline, so the
+	 * pair offset/corr is taken at now, where the correction is known */
 	double now = mono_now();
+	double corr = nts_disc_correction(&S.disc, now);
 	struct nts_sample s = {
-		.offset = rc->meas.offset,
+		.offset = rc->meas.r - corr,
 		.delay = 0,
 		.disp = rc->meas.dispersion,
-		.time = now,
-		.corr = nts_disc_correction(&S.disc, now),
+		.time = rc->meas.time,
+		.corr = corr,
 	};
 	sl->have_est |= nts_filter_add(&sl->filt, &s);
 	reselect(sl, &s);
@@ -591,9 +599,15 @@ int ntsd_sources_start(struct ntsd *d)
 		minp = cfg->servers[i].minpoll < minp ? cfg->servers[i].minpoll : minp;
 		maxp = cfg->servers[i].maxpoll > maxp ? cfg->servers[i].maxpoll : maxp;
 	}
+	/* A refclock measures at its own poll whatever the discipline
+	 * advises; the advice then only sets how long a phase error takes to
+	 * slew out. Up to REFCLOCK_SLEW_POLLS above the refclock's poll, a
+	 * correction spreads over a few of its measurements instead of
+	 * chasing the noise of each (as chrony's correction time ratio). */
 	for (size_t i = 0; i < cfg->nrefclock; i++) {
-		minp = cfg->refclock[i].poll < minp ? cfg->refclock[i].poll : minp;
-		maxp = cfg->refclock[i].poll > maxp ? cfg->refclock[i].poll : maxp;
+		int p = cfg->refclock[i].poll;
+		minp = p < minp ? p : minp;
+		maxp = p + REFCLOCK_SLEW_POLLS > maxp ? p + REFCLOCK_SLEW_POLLS : maxp;
 	}
 	if (cfg->nservers || cfg->nrefclock) {
 		dc.minpoll = minp;

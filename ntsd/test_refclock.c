@@ -371,20 +371,6 @@ END_TEST
 
 /* ---- the core */
 
-START_TEST(filter_median_half)
-{
-	double v[] = { 0.010, 0.011, 5.0, 0.012, -3.0, 0.009, 0.010, 0.011 };
-	double off, jit;
-	ck_assert(ntsd_refclock_filter(v, 8, &off, &jit));
-	/* the two wild ones are outside the middle half */
-	ck_assert(fabs(off - 0.0105) < 1e-9);
-	ck_assert(jit < 0.001);
-	ck_assert(!ntsd_refclock_filter(v, 0, &off, &jit));
-	double one = 0.25;
-	ck_assert(ntsd_refclock_filter(&one, 1, &off, &jit) && off == 0.25 && jit == 0);
-}
-END_TEST
-
 /* The published snapshot, which is refreshed every second. */
 static size_t status(struct ntsd_source_status *st)
 {
@@ -626,6 +612,17 @@ START_TEST(core_frame_of_a_corrected_clock)
 	ck_assert(sink_fresh);
 	ck_assert_uint_eq(rc->meas.nsamples, 16);
 	ck_assert_msg(fabs(rc->meas.offset - 0.001) < 1e-9, "offset %.9f", rc->meas.offset);
+	/* the middle 60 % averaged, valid at their mean time, seconds before
+	 * the interval closed, where r (offset + corrections) is what an
+	 * uncorrected clock showed then */
+	ck_assert_uint_eq(rc->meas.used, 10);
+	ck_assert_msg(rc->meas.time > 1003.0 && rc->meas.time < fake_now - 4.0, "time %.3f now %.3f",
+		      rc->meas.time, fake_now);
+	double r_then = 0.001 + 1e-4 * (rc->meas.time - 1000.0);
+	ck_assert_msg(fabs(rc->meas.r - r_then) < 1e-9, "r %.9f, want %.9f", rc->meas.r, r_then);
+	/* steady readings: a precision's dispersion, no spread */
+	ck_assert_msg(rc->meas.dispersion < 2e-6 && rc->meas.jitter < 1e-9, "disp %g jitter %g",
+		      rc->meas.dispersion, rc->meas.jitter);
 	ntsd_refclock_free(rc);
 	ntsd_refclock_set_sink(NULL);
 }
@@ -670,7 +667,6 @@ static Suite *refclock_suite(void)
 	tcase_add_test(t, conf_too_many);
 	suite_add_tcase(s, t);
 	t = tcase_create("core");
-	tcase_add_test(t, filter_median_half);
 	tcase_add_test(t, core_reach_and_silence);
 	tcase_add_test(t, core_silent_mid_interval);
 	tcase_add_test(t, core_bad_input_logged_once_a_minute);

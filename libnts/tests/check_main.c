@@ -12,7 +12,7 @@ int main(void)
 		cookie_suite, keyfile_suite, nts_ef_suite, tls_suite,
 		conf_suite, mode6_suite, serve_suite, nts_assoc_suite, rules_suite, ratelimit_suite,
 		time_suite, hex_suite, num_suite,
-		refclock_suite,
+		refclock_suite, rcfilter_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)

@@ -9,7 +9,7 @@ libnts_tests_check_libnts_SOURCES = \
 	libnts/tests/test_conf.c libnts/tests/test_mode6.c libnts/tests/test_serve.c \
 	libnts/tests/test_nts_assoc.c libnts/tests/test_rules.c libnts/tests/test_ratelimit.c \
 	libnts/tests/test_time.c libnts/tests/test_hex.c libnts/tests/test_num.c \
-	libnts/tests/test_refclock.c
+	libnts/tests/test_refclock.c libnts/tests/test_rcfilter.c
 libnts_tests_check_libnts_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 libnts_tests_check_libnts_LDADD = $(LIBNTS) $(CHECK_LIBS)
 libnts_tests_check_libnts_LDFLAGS = $(AM_LDFLAGS) -static

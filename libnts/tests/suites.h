@@ -26,6 +26,7 @@ Suite *rules_suite(void);
 Suite *hex_suite(void);
 Suite *num_suite(void);
 Suite *refclock_suite(void);
+Suite *rcfilter_suite(void);
 
 /* Load testvectors/NAME (hex text: '#' starts a comment, whitespace is
  * ignored). Aborts the test with a clear message if the file is missing or
