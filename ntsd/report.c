@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/jsonv.h"
 #include "nts/err.h"
 #include "report.h"
 #include "status.h"
@@ -133,7 +134,9 @@ static json_t *cert_json(const struct ntsd_server_report *r)
 {
 	if (!r->have_cert)
 		return json_null();
-	return json_pack("{s:s,s:I,s:I,s:f}", "subject", r->cert_subject, "not_before",
+	/* a certificate name may hold any octet: json_pack's s would refuse
+	 * invalid UTF-8 and lose the whole object */
+	return json_pack("{s:o,s:I,s:I,s:f}", "subject", jsonv_str(r->cert_subject), "not_before",
 			 (json_int_t)r->cert_not_before, "not_after", (json_int_t)r->cert_not_after,
 			 "days_left", (double)(r->cert_not_after - r->now) / 86400.0);
 }
@@ -141,10 +144,13 @@ static json_t *cert_json(const struct ntsd_server_report *r)
 static json_t *source_json(const struct ntsd_source_status *s)
 {
 	char tally[2] = { s->tally ? s->tally : ' ', 0 }, type[2] = { s->type ? s->type : 'u', 0 };
-	json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:b,s:i,s:i,s:s,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-			      "associd", s->associd, "name", s->name, "addr", s->addr, "type", type,
-			      "tally", tally, "nts", s->nts, "reachable", s->reachable, "reach", s->reach,
-			      "stratum", s->stratum, "refid", s->refid, "leap", s->leap, "poll", s->poll_log2,
+	/* names, refids and errors come from configuration and the network:
+	 * through jsonv_str, valid UTF-8 whatever they hold */
+	json_t *o = json_pack("{s:i,s:o,s:o,s:s,s:s,s:b,s:b,s:i,s:i,s:o,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			      "associd", s->associd, "name", jsonv_str(s->name), "addr", jsonv_str(s->addr),
+			      "type", type, "tally", tally, "nts", s->nts, "reachable", s->reachable,
+			      "reach", s->reach, "stratum", s->stratum, "refid", jsonv_str(s->refid),
+			      "leap", s->leap, "poll", s->poll_log2,
 			      "when", s->when >= 0 ? num(s->when) : json_null(), "offset", num(s->offset),
 			      "delay", num(s->delay), "jitter", num(s->jitter), "dispersion",
 			      num(s->dispersion), "root_delay", num(s->root_delay), "root_dispersion",
@@ -157,12 +163,12 @@ static json_t *source_json(const struct ntsd_source_status *s)
 		json_object_set_new(o, "aead", json_integer(s->aead));
 		json_object_set_new(o, "naks", json_integer((json_int_t)s->naks));
 		json_object_set_new(o, "cert_days_left", num(s->cert_days_left));
-		json_object_set_new(o, "last_error", json_string(s->last_error));
+		json_object_set_new(o, "last_error", jsonv_str(s->last_error));
 	}
 	if (s->type == 'l') {
 		json_object_set_new(o, "samples", json_integer((json_int_t)s->samples));
 		json_object_set_new(o, "bad_samples", json_integer((json_int_t)s->bad_samples));
-		json_object_set_new(o, "bad_reason", json_string(s->bad_reason));
+		json_object_set_new(o, "bad_reason", jsonv_str(s->bad_reason));
 	}
 	return o;
 }

@@ -547,6 +547,37 @@ START_TEST(counters_summed)
 }
 END_TEST
 
+/* Source names, refids and errors may hold any octet (a server's refid, a
+ * KE error text): the JSON report keeps the source, with U+FFFD for what is
+ * not UTF-8, where json_pack("s") returned NULL and lost the source. */
+START_TEST(report_json_hostile_text)
+{
+	static struct ntsd d;
+	ntsd_config_defaults(&d.cfg);
+	static struct ntsd_source_status src[1];
+	memset(src, 0, sizeof src);
+	src[0].associd = 7;
+	snprintf(src[0].name, sizeof src[0].name, "bad\xffname");
+	snprintf(src[0].addr, sizeof src[0].addr, "192.0.2.9:123");
+	snprintf(src[0].refid, sizeof src[0].refid, "\xc3X");
+	src[0].nts = true;
+	snprintf(src[0].last_error, sizeof src[0].last_error, "KE: \xe2\x82 cut");
+	ntsd_status_publish(src, 1, NULL);
+	json_t *j = ntsd_report_json(&d);
+	ck_assert_ptr_nonnull(j);
+	json_t *a = json_object_get(j, "sources");
+	ck_assert_uint_eq(json_array_size(a), 1);
+	json_t *o = json_array_get(a, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "associd")), 7);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "bad\xef\xbf\xbdname");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "refid")), "\xef\xbf\xbdX");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "last_error")),
+			 "KE: \xef\xbf\xbd\xef\xbf\xbd cut");
+	json_decref(j);
+	ntsd_status_publish(NULL, 0, NULL);
+}
+END_TEST
+
 START_TEST(metrics_text)
 {
 	static struct ntsd d;
@@ -775,6 +806,7 @@ int main(void)
 	tcase_add_test(tc, config_good);
 	tcase_add_loop_test(tc, config_bad_lines, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, config_every_error_reported);
+	tcase_add_test(tc, report_json_hostile_text);
 	tcase_add_test(tc, config_access);
 	tcase_add_test(tc, config_servers);
 	tcase_add_test(tc, addresses);
