@@ -198,16 +198,28 @@ static bool leak_pick(struct nts_rl *rl)
 	return (x >> 20 & ((1u << rl->cfg.leak) - 1)) == 0;
 }
 
-enum nts_rl_verdict nts_rl_check(struct nts_rl *rl, const uint8_t *addr, size_t alen,
-				 int64_t now_us)
+/* Lock the set that holds addr's entry and look the entry up (made when
+ * create): the held lock, or NULL when the address cannot be keyed. */
+static pthread_mutex_t *enter(struct nts_rl *rl, const uint8_t *addr, size_t alen, bool create,
+			      int64_t now_us, struct entry **e)
 {
 	uint8_t key[16];
 	if (!make_key(rl, addr, alen, key))
-		return NTS_RL_DROP;
+		return NULL;
 	size_t set = set_of(rl, key);
 	pthread_mutex_t *lk = &rl->locks[set % LOCKS];
 	pthread_mutex_lock(lk);
-	struct entry *e = find(rl, set, key, true, now_us);
+	*e = find(rl, set, key, create, now_us);
+	return lk;
+}
+
+enum nts_rl_verdict nts_rl_check(struct nts_rl *rl, const uint8_t *addr, size_t alen,
+				 int64_t now_us)
+{
+	struct entry *e;
+	pthread_mutex_t *lk = enter(rl, addr, alen, true, now_us, &e);
+	if (!lk)
+		return NTS_RL_DROP;
 	enum nts_rl_verdict v = NTS_RL_PASS;
 	if (e) {
 		e->last = now_us;
@@ -236,13 +248,10 @@ enum nts_rl_verdict nts_rl_check(struct nts_rl *rl, const uint8_t *addr, size_t 
 enum nts_rl_verdict nts_rl_conn_open(struct nts_rl *rl, const uint8_t *addr, size_t alen,
 				     int64_t now_us)
 {
-	uint8_t key[16];
-	if (!make_key(rl, addr, alen, key))
+	struct entry *e;
+	pthread_mutex_t *lk = enter(rl, addr, alen, true, now_us, &e);
+	if (!lk)
 		return NTS_RL_DROP;
-	size_t set = set_of(rl, key);
-	pthread_mutex_t *lk = &rl->locks[set % LOCKS];
-	pthread_mutex_lock(lk);
-	struct entry *e = find(rl, set, key, true, now_us);
 	enum nts_rl_verdict v = NTS_RL_DROP;
 	if (e) {
 		e->last = now_us;
@@ -259,13 +268,10 @@ enum nts_rl_verdict nts_rl_conn_open(struct nts_rl *rl, const uint8_t *addr, siz
 
 void nts_rl_conn_close(struct nts_rl *rl, const uint8_t *addr, size_t alen)
 {
-	uint8_t key[16];
-	if (!make_key(rl, addr, alen, key))
+	struct entry *e;
+	pthread_mutex_t *lk = enter(rl, addr, alen, false, 0, &e);
+	if (!lk)
 		return;
-	size_t set = set_of(rl, key);
-	pthread_mutex_t *lk = &rl->locks[set % LOCKS];
-	pthread_mutex_lock(lk);
-	struct entry *e = find(rl, set, key, false, 0);
 	if (e && e->conns > 0)
 		e->conns--;
 	pthread_mutex_unlock(lk);
@@ -273,13 +279,10 @@ void nts_rl_conn_close(struct nts_rl *rl, const uint8_t *addr, size_t alen)
 
 unsigned nts_rl_conns(struct nts_rl *rl, const uint8_t *addr, size_t alen)
 {
-	uint8_t key[16];
-	if (!make_key(rl, addr, alen, key))
+	struct entry *e;
+	pthread_mutex_t *lk = enter(rl, addr, alen, false, 0, &e);
+	if (!lk)
 		return 0;
-	size_t set = set_of(rl, key);
-	pthread_mutex_t *lk = &rl->locks[set % LOCKS];
-	pthread_mutex_lock(lk);
-	struct entry *e = find(rl, set, key, false, 0);
 	unsigned n = e ? e->conns : 0;
 	pthread_mutex_unlock(lk);
 	return n;
