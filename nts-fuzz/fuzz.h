@@ -92,6 +92,29 @@ void fuzz_debug_rc(int rc);
 size_t fuzz_build_request(const uint8_t *data, size_t size, const uint8_t *cookie, size_t clen,
 			  struct nts_aead *c2s, uint8_t *pkt, size_t cap, size_t *inner_len);
 
+/* The flags octet of a structured NTS response case (fuzz_nts_client,
+ * fuzz_nts_assoc). Input layout: flags(1) nonce_len(1) pad(1)
+ * outer_len(2) outer inner. */
+enum {
+	FZR_RAW = 1 << 0,       /* outer and inner are the answer, unmodified */
+	FZR_AEAD512 = 1 << 1,   /* AEAD 17 instead of 15 (where the target chooses) */
+	FZR_UID = 1 << 2,       /* the harness puts the Unique Identifier first */
+	FZR_NOAUTH = 1 << 3,    /* no authenticator */
+	FZR_TAMPER = 1 << 4,    /* flip a tag bit after sealing */
+	FZR_TEMPLATE = 1 << 5,  /* harness header; outer holds fields only */
+	FZR_NAK = 1 << 6,       /* the template header is an NTS NAK */
+	FZR_TRAIL = 1 << 7,     /* a field after the authenticator */
+};
+
+/* Build a server answer from a structured case (size >= 5): header, the
+ * 32-octet uid when FZR_UID, the outer octets, an Authenticator sealing the
+ * inner octets with the S2C key of aead, a trailing field when FZR_TRAIL.
+ * With FZR_RAW the octets after the header fields are the answer as they
+ * are. *inner and *inner_len point at the inner octets of data. Returns the
+ * packet length, 0 when it did not fit. */
+size_t fuzz_build_response(const uint8_t *data, size_t size, const uint8_t *uid, uint16_t aead,
+			   uint8_t *pkt, size_t cap, const uint8_t **inner, size_t *inner_len);
+
 /* Write a plausible 48-octet NTPv4 header of mode 3 or 4. */
 bool fuzz_write_header(struct nts_wr *w, int mode, bool nak);
 

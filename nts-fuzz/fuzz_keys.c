@@ -15,6 +15,7 @@
 #include "nts/err.h"
 #include "nts/ntske.h"
 #include "nts/ntp.h"
+#include "nts/nts_ef.h"
 
 const uint8_t fuzz_c2s[64] = {
 	0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
@@ -170,4 +171,39 @@ bool fuzz_strict(void)
 	if (on < 0)
 		on = getenv("NTS_FUZZ_STRICT") != NULL;
 	return on;
+}
+
+size_t fuzz_build_response(const uint8_t *data, size_t size, const uint8_t *uid, uint16_t aead,
+			   uint8_t *pkt, size_t cap, const uint8_t **inner_out, size_t *inner_len_out)
+{
+	uint8_t flags = data[0], nonce_len = data[1] % 40, pad = data[2];
+	size_t rest = size - 5;
+	size_t outer_len = nts_get16(data + 3) % (rest + 1);
+	const uint8_t *outer = data + 5, *inner = outer + outer_len;
+	size_t inner_len = rest - outer_len;
+	struct nts_wr w;
+
+	*inner_out = inner;
+	*inner_len_out = inner_len;
+	if (flags & FZR_RAW) {
+		if (rest > cap)
+			return 0;
+		memcpy(pkt, outer, rest);
+		return rest;
+	}
+	nts_wr_init(&w, pkt, cap);
+	if (flags & FZR_TEMPLATE)
+		fuzz_write_header(&w, NTP_MODE_SERVER, flags & FZR_NAK);
+	if (flags & FZR_UID)
+		ntp_ef_write(&w, NTP_EF_UNIQUE_ID, uid, NTS_UID_LEN);
+	nts_wr_bytes(&w, outer, outer_len);
+	if (!(flags & FZR_NOAUTH) &&
+	    !fuzz_append_auth(&w, fuzz_aead(aead, 1), nonce_len, (pad & 7) * 4, inner, inner_len,
+			      flags & FZR_TAMPER))
+		return 0;
+	if (flags & FZR_TRAIL) {
+		static const uint8_t zero[12];
+		ntp_ef_write(&w, 0x2000, zero, sizeof zero);
+	}
+	return w.err ? 0 : w.pos;
 }

@@ -25,15 +25,6 @@ enum {
 	M_JAR_SHIFT = 2,       /* bits 2..4: cookies held before the request, 1..8 */
 };
 
-enum {
-	FL_RAW = 1 << 0,       /* outer+inner are the whole answer, unmodified */
-	FL_UID = 1 << 2,       /* echo the request's Unique Identifier first */
-	FL_NOAUTH = 1 << 3,
-	FL_TAMPER = 1 << 4,
-	FL_TEMPLATE = 1 << 5,  /* harness header; outer holds fields only */
-	FL_NAK = 1 << 6,       /* the template header is an NTS NAK */
-	FL_TRAIL = 1 << 7,     /* a field after the authenticator */
-};
 
 static struct nts_assoc *new_assoc(void)
 {
@@ -97,41 +88,6 @@ static void state_case(const uint8_t *data, size_t size)
 	nts_assoc_free(a);
 }
 
-static size_t build_answer(const uint8_t *data, size_t size, const uint8_t *uid, uint16_t aead,
-			   uint8_t *pkt, size_t cap, const uint8_t **inner_out, size_t *inner_len_out)
-{
-	uint8_t flags = data[0], nonce_len = data[1] % 40, pad = data[2];
-	size_t rest = size - 5;
-	size_t outer_len = nts_get16(data + 3) % (rest + 1);
-	const uint8_t *outer = data + 5, *inner = outer + outer_len;
-	size_t inner_len = rest - outer_len;
-	struct nts_wr w;
-
-	*inner_out = inner;
-	*inner_len_out = inner_len;
-	if (flags & FL_RAW) {
-		if (rest > cap)
-			return 0;
-		memcpy(pkt, outer, rest);
-		return rest;
-	}
-	nts_wr_init(&w, pkt, cap);
-	if (flags & FL_TEMPLATE)
-		fuzz_write_header(&w, NTP_MODE_SERVER, flags & FL_NAK);
-	if (flags & FL_UID)
-		ntp_ef_write(&w, NTP_EF_UNIQUE_ID, uid, NTS_UID_LEN);
-	nts_wr_bytes(&w, outer, outer_len);
-	if (!(flags & FL_NOAUTH) &&
-	    !fuzz_append_auth(&w, fuzz_aead(aead, 1), nonce_len, (pad & 7) * 4, inner, inner_len,
-			      flags & FL_TAMPER))
-		return 0;
-	if (flags & FL_TRAIL) {
-		static const uint8_t zero[12];
-		ntp_ef_write(&w, 0x2000, zero, sizeof zero);
-	}
-	return w.err ? 0 : w.pos;
-}
-
 /* NTS Cookie fields in the sealed plaintext, as the parser would keep them. */
 static size_t inner_cookies(const uint8_t *inner, size_t len)
 {
@@ -164,7 +120,7 @@ static void response_case(uint8_t mode, const uint8_t *data, size_t size)
 	FUZZ_SETUP(nts_assoc_wrap(a, req, sizeof req, &rlen) == NTS_OK);
 	/* the UID is the first field after the header */
 	FUZZ_CHECK(nts_get16(req + 48) == NTP_EF_UNIQUE_ID);
-	size_t len = build_answer(data, size, req + 52, aead, pkt, sizeof pkt, &inner, &inner_len);
+	size_t len = fuzz_build_response(data, size, req + 52, aead, pkt, sizeof pkt, &inner, &inner_len);
 	if (len == 0) {
 		nts_assoc_free(a);
 		return;
@@ -181,7 +137,7 @@ static void response_case(uint8_t mode, const uint8_t *data, size_t size)
 	FUZZ_CHECK(after.ncookies <= NTS_ASSOC_JAR);
 	if (rc == NTS_OK) {
 		/* only a sealed, untampered answer is authentic */
-		FUZZ_CHECK(!(data[0] & (FL_RAW | FL_NOAUTH | FL_TAMPER)));
+		FUZZ_CHECK(!(data[0] & (FZR_RAW | FZR_NOAUTH | FZR_TAMPER)));
 		size_t want = before.ncookies + inner_cookies(inner, inner_len);
 		FUZZ_CHECK(after.ncookies == (want < NTS_ASSOC_JAR ? want : NTS_ASSOC_JAR));
 		FUZZ_CHECK(after.naks == before.naks && !after.nak_pending);
