@@ -4,13 +4,18 @@
 # and magic numbers are counted, never measured. gpsd itself writes SOCK
 # samples only from a PPS source (its PPS thread's report hook), which no
 # test machine has, so a writer of the same struct stands in for it.
+# With NTPsec's ntpq installed the test runs in a private network namespace
+# and ntpq -p reads the refclock row from ntsd's mode 6 on udp/123.
 # Usage: BUILDDIR
+NTS_REFCLOCK_NET=1
 . "$(dirname "$0")/refclock-common.inc" "$1"
+NTPQ_LISTEN=""
+[ -n "${NTS_REFCLOCK_NETNS:-}" ] && command -v ntpq >/dev/null && NTPQ_LISTEN="listen ntp 127.0.0.1:123"
 
 SOCK=/run/chrony.ttyS0.sock
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' "$SOCK"
 nts_check "a stale socket file is there before start" test -S "$SOCK"
-rc_start "refclock sock $SOCK refid GPS minpoll 2" || { nts_notok "ntsd starts"; nts_done; exit 1; }
+rc_start "refclock sock $SOCK refid GPS minpoll 2" ${NTPQ_LISTEN:+"$NTPQ_LISTEN"} || { nts_notok "ntsd starts"; nts_done; exit 1; }
 nts_ok "ntsd starts with refclock sock $SOCK"
 nts_check "ntsd replaced the stale socket" wait_for 10 grep -q "refclock SOCK(0): refid GPS" "$T/ntsd.log"
 python3 "$FEED" sock "$SOCK" 120 0.0123 garbage &
@@ -34,6 +39,19 @@ assert s["when"] is not None and s["when"] < 2, s
 '
 }
 nts_check "status (ntsd -Q --json): SOCK(0) counts the bad magic too, last sample age < 2 s" wait_for 10 counted
+# ntpq -p as the quick start shows a GPS refclock: SHM(0)/SOCK(0), .GPS.,
+# stratum 0, type l, selected ('*'), reach not 0, offset 12.3 ms ('when'
+# is '-' under a second, as NTPsec's ntpq prints it)
+ntpq_row() {
+	ntpq -p 127.0.0.1 2>/dev/null | tee "$T/ntpq.out" |
+		grep -Eq '^\*SOCK\(0\) +\.GPS\. +0 l +(-|[0-9]+) +[0-9]+ +[0-7]*[1-7][0-7]* +[0-9.]+ +12\.3'
+}
+if [ -n "$NTPQ_LISTEN" ]; then
+	nts_check "ntpq -p: *SOCK(0) .GPS. stratum 0 type l, reached" wait_for 10 ntpq_row
+	sed 's/^/# /' "$T/ntpq.out"
+else
+	echo "# ntpq -p check skipped: no ntpq or no network namespace"
+fi
 nts_stop "$FEED_PID"
 nts_check "falls back to local stratum 7 when the writer stops" wait_for 30 served_is "7 LOCL"
 rc_finish

@@ -142,6 +142,9 @@ static int need_args(struct ctx *x, const struct nts_conf_line *l, int words, in
 	for (int i = 0; i < words && i < l->argc; i++)
 		snprintf(name + strlen(name), sizeof name - strlen(name), "%s%s", i ? " " : "",
 			 l->argv[i]);
+	if (got < 0)   /* "listen" alone: the words that name it are missing */
+		return nts_conf_error(l, x->err, sizeof x->err,
+				      "'%s' is incomplete: see ntsd.conf(5) for its form", name);
 	if (min == max)
 		return nts_conf_error(l, x->err, sizeof x->err, "'%s' takes %d argument%s, got %d",
 				      name, min, min == 1 ? "" : "s", got);

@@ -161,6 +161,32 @@ static uint16_t peer_status(const struct ntsd_source_status *s)
 	return (uint16_t)(hi << 8);
 }
 
+/* NTPsec numbers a reference clock 127.127.TYPE.UNIT, and its ntpq shows
+ * srchost ("SHM(0)") only for such an address: a device path or segment
+ * key as srcadr reads as a host name whose lookup failed ("DNSFAIL:").
+ * TYPE is NTPsec's driver number (SHM 28, PPS 22, NMEA 20, GPSD 46 for
+ * the gpsd socket, LOCAL 1); the unit is the name's "(N)". */
+static void refclock_srcadr(const char *name, char *out, size_t cap)
+{
+	static const struct {
+		const char *prefix;
+		int type;
+	} drivers[] = { { "SHM(", 28 }, { "PPS(", 22 }, { "NMEA(", 20 }, { "SOCK(", 46 },
+			{ "LOCAL(", 1 } };
+	int type = 0;
+	unsigned unit = 0;
+	for (size_t i = 0; i < sizeof drivers / sizeof drivers[0]; i++) {
+		size_t n = strlen(drivers[i].prefix);
+		if (strncmp(name, drivers[i].prefix, n) == 0) {
+			type = drivers[i].type;
+			if (sscanf(name + n, "%u", &unit) != 1 || unit > 255)
+				unit = 0;
+			break;
+		}
+	}
+	snprintf(out, cap, "127.127.%d.%u", type, unit);
+}
+
 /* The variables of one association (ntpq -p reads them all): times in
  * milliseconds as ntpd sends them, reach in hex, the time of the last
  * sample as an NTP timestamp ('rec'), ntscookies for NTPsec's 't' column,
@@ -171,6 +197,10 @@ static void put_peer(const struct ntsd_source_status *s, struct nts_m6_vw *w, co
 	char addr[64], refid[16];
 	unsigned port;
 	split_addr(s->addr, addr, sizeof addr, &port);
+	if (s->type == 'l') {
+		refclock_srcadr(s->name, addr, sizeof addr);
+		port = 0;
+	}
 	clean_token(s->refid, refid, sizeof refid);
 	if (WANT("srcadr"))
 		nts_m6_vw_put(w, "srcadr", "%s", addr[0] ? addr : "0.0.0.0");

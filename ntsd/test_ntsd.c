@@ -150,6 +150,7 @@ static const struct {
 	const char *why;
 } bad[] = {
 	{ "nts cert", "takes 1 argument, got 0" },
+	{ "listen", "'listen' is incomplete: see ntsd.conf(5)" },
 	{ "nts cert a b", "takes 1 argument, got 2" },
 	{ "nts enable now", "takes 0 arguments" },
 	{ "nts frobnicate x", "unknown 'nts' subcommand" },
@@ -465,6 +466,8 @@ START_TEST(mode6_refclock)
 	memcpy(text, frags[0] + 12, c);
 	text[c] = '\0';
 	ck_assert_ptr_nonnull(strstr(text, "srchost=\"SHM(0)\""));
+	/* NTPsec's address for a refclock: ntpq shows srchost only for it */
+	ck_assert_ptr_nonnull(strstr(text, "srcadr=127.127.28.0,"));
 	ck_assert_ptr_nonnull(strstr(text, "refid=.GPS."));
 	ck_assert_ptr_nonnull(strstr(text, "stratum=0"));
 	ck_assert_ptr_nonnull(strstr(text, "rcsamples=1234"));
