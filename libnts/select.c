@@ -64,6 +64,13 @@ static bool intersect(const struct nts_select_cand *c, const size_t *idx, size_t
 	return false;
 }
 
+double nts_select_distance(double root_delay, double delay, double root_disp, double disp,
+			   double jitter)
+{
+	double rtt = root_delay + delay;
+	return (rtt > NTS_MINDISP ? rtt : NTS_MINDISP) / 2 + root_disp + disp + jitter;
+}
+
 size_t nts_select_run(struct nts_select_cand *c, size_t n, struct nts_select_result *r)
 {
 	r->sys_peer = -1;

@@ -291,9 +291,8 @@ static void reselect(const struct slot *from, const struct nts_sample *sample)
 		c[i].jitter = o->filt->jitter;
 		if (S.s[i].rc)   /* one stage: the spread is the refclock filter's */
 			c[i].jitter = S.s[i].rc->meas.jitter;
-		/* lambda of RFC 5905 section 11.2 */
-		c[i].root_distance = (o->root_delay + b->delay) / 2 + o->root_disp +
-				     nts_filter_dispersion(o->filt, now) + c[i].jitter;
+		c[i].root_distance = nts_select_distance(o->root_delay, b->delay, o->root_disp,
+							 nts_filter_dispersion(o->filt, now), c[i].jitter);
 	}
 	bool nts_usable = false;
 	for (size_t i = 0; i < S.n; i++)

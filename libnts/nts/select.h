@@ -10,6 +10,7 @@
 #define NTS_SELECT_MAX 64
 #define NTS_MAXDIST 1.5        /* RFC 5905 MAXDIST: root distance limit, s */
 #define NTS_NMIN 3             /* RFC 5905 NMIN: the cluster keeps at least this many */
+#define NTS_MINDISP 0.01       /* RFC 5905 MINDISP: the least round trip a distance counts, s */
 
 struct nts_select_cand {
 	/* input */
@@ -39,5 +40,13 @@ struct nts_select_result {
  * plain source cannot outvote NTS ones; with none, plain sources are used.
  * Returns the number of survivors (0: no time). */
 size_t nts_select_run(struct nts_select_cand *c, size_t n, struct nts_select_result *r);
+
+/* The root distance (lambda) of RFC 5905 section 11.2 and Appendix
+ * A.5.5.2: half the round trip to the primary, counted as at least
+ * MINDISP, plus the dispersions and the jitter. Without the floor, sources
+ * on a LAN or loopback have intervals of a tenth of a millisecond whose
+ * midpoints miss each other's intersection, and selection flaps. */
+double nts_select_distance(double root_delay, double delay, double root_disp, double disp,
+			   double jitter);
 
 #endif

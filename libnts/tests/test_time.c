@@ -145,7 +145,8 @@ static void poll_once(struct world *w)
 		const struct nts_filter *f = &w->filt[i];
 		c[i] = (struct nts_select_cand){
 			.usable = w->have[i], .stratum = 1, .offset = f->best.offset, .jitter = f->jitter,
-			.root_distance = f->best.delay / 2 + nts_filter_dispersion(f, w->L) + f->jitter,
+			.root_distance = nts_select_distance(0, f->best.delay, 0,
+							     nts_filter_dispersion(f, w->L), f->jitter),
 		};
 	}
 	struct nts_select_result r;
@@ -343,6 +344,26 @@ START_TEST(simultaneous_sources_set_no_frequency)
 }
 END_TEST
 
+START_TEST(lan_sources_intersect)
+{
+	/* three servers on a LAN, 0.2 ms round trips, offsets 0.15 ms apart
+	 * and no jitter yet (one sample each), and a falseticker at 300 ms:
+	 * intervals of 0.1 ms have midpoints outside each other's overlap and
+	 * selection found no majority; RFC 5905's MINDISP floor keeps them */
+	struct nts_select_cand c[4];
+	const double off[4] = { 0.0, -0.00015, 0.00012, 0.3 };
+	for (int i = 0; i < 4; i++)
+		c[i] = (struct nts_select_cand){ .usable = true, .stratum = 1, .offset = off[i],
+						 .root_distance = nts_select_distance(0, 2e-4, 0, 1e-6, 0) };
+	struct nts_select_result r;
+	ck_assert_uint_eq(nts_select_run(c, 4, &r), 3);
+	ck_assert_int_eq(c[3].tally, 'x');
+	ck_assert(r.sys_peer >= 0 && r.sys_peer < 3);
+	ck_assert_double_eq_tol(nts_select_distance(0, 2e-4, 0, 1e-6, 0), NTS_MINDISP / 2 + 1e-6, 1e-12);
+	ck_assert_double_eq_tol(nts_select_distance(0.05, 0.03, 0.002, 0.001, 0.0005), 0.0435, 1e-12);
+}
+END_TEST
+
 START_TEST(filter_prefers_low_delay_and_newer)
 {
 	struct nts_filter f;
@@ -398,6 +419,7 @@ Suite *time_suite(void)
 	tcase_add_test(tc, large_frequency_error_found);
 	tcase_add_test(tc, falseticker_of_four_rejected);
 	tcase_add_test(tc, simultaneous_sources_set_no_frequency);
+	tcase_add_test(tc, lan_sources_intersect);
 	tcase_add_test(tc, thirty_percent_loss);
 	tcase_add_test(tc, large_offset_is_stepped_once);
 	tcase_add_test(tc, panic_unless_first_step_allowed);
