@@ -470,7 +470,6 @@ void nts_disc_update(struct nts_disc *d, double now, const struct nts_sample *s,
 		d->fit_a = f.a;
 		d->fit_b = f.b;
 		double dt = now - f.tbar;
-		est = f.a + f.b * dt - nts_disc_correction(d, now);
 		sd = sigma * sqrt(1.0 / f.wsum + (f.stt > 0 ? dt * dt / f.stt : 0));
 		/* A slope needs time between its samples: several sources
 		 * answering within milliseconds of each other give a line whose
@@ -484,8 +483,7 @@ void nts_disc_update(struct nts_disc *d, double now, const struct nts_sample *s,
 		bool slope_ok = slope_sd <= MAX_SLOPE_SD;
 		d->freq_sd = slope_ok ? sigma / sqrt(f.stt) : c->max_freq;
 		double fr = slope_ok ? f.b : d->base_freq;
-		if (!slope_ok)
-			est = f.a + fr * dt - nts_disc_correction(d, now);
+		est = f.a + fr * dt - nts_disc_correction(d, now);
 		if (fr > c->max_freq)
 			fr = c->max_freq;
 		if (fr < -c->max_freq)
